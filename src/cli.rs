@@ -1,0 +1,279 @@
+//! The command line: argument definitions and the commands behind them.
+//!
+//! This is the only module that touches the terminal and the file system on behalf of a
+//! user: it loads scenarios, runs the engine on a rayon pool of the requested size, shows a
+//! progress bar on stderr, prints the summary on stdout and writes the output files.
+//! Errors are classified into exit codes: 2 for a bad scenario or arguments, 1 otherwise.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::Engine;
+use crate::output::{self, Report};
+use crate::scenario::{Override, Scenario, ScenarioError};
+
+/// Simulates what households do with voice-assistant devices sold at or below cost, and
+/// whether it pays the devices back.
+#[derive(Debug, Parser)]
+#[command(name = "downstream", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write summary, monthly, yearly and per-trial results.
+    Run(RunArgs),
+    /// Check scenario files and report every problem found.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
+    Schema,
+}
+
+/// Options shared by the commands that run simulations.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunOptions {
+    /// Simulated households per trial (overrides [simulation] households).
+    #[arg(long, value_name = "N")]
+    pub households: Option<u64>,
+    /// Trials, i.e. draws of the uncertain parameters (overrides [simulation] trials).
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// Master seed (overrides [simulation] seed).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Set any parameter by dotted key, e.g. premium.price_month=7.5 or
+    /// 'purchase.voice_shopping.conversion={dist="beta",alpha=2,beta=300}'. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output folder (default: output/<scenario file stem>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// How to print the summary on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// A failed command, with the exit status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A bad scenario or bad arguments: exit status 2.
+    #[error("{0}")]
+    Input(String),
+    /// Several scenario problems, already printed: exit status 2.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// Anything else (I/O, ...): exit status 1.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Input(_) | CliError::Scenario(_) => 2,
+            CliError::Other(_) => 1,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Validate { files } => validate(&files),
+        Command::Schema => {
+            println!("{}", crate::schema::json_schema());
+            Ok(())
+        }
+    }
+}
+
+/// Loads a scenario with `--set` overrides and the command-line run settings applied.
+pub fn load_scenario(path: &Path, options: &RunOptions) -> Result<Scenario, CliError> {
+    let overrides = options
+        .set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Input)?;
+    let mut scenario = Scenario::load(path, &overrides)?;
+    let mut sim = scenario.simulation();
+    if let Some(h) = options.households {
+        sim.households = h;
+    }
+    if let Some(t) = options.trials {
+        sim.trials = t;
+    }
+    if let Some(s) = options.seed {
+        sim.seed = s;
+    }
+    scenario
+        .set_simulation(sim)
+        .map_err(|e| CliError::Input(format!("--households/--trials: {e}")))?;
+    Ok(scenario)
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+    let n = match threads {
+        Some(0) => {
+            return Err(CliError::Input(
+                "--threads: expected at least 1 thread, got 0".into(),
+            ));
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| CliError::Other(anyhow::anyhow!("cannot start {n} worker threads: {e}")))
+}
+
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% household-months, ETA {eta}",
+        )
+        .expect("a valid template"),
+    );
+    bar
+}
+
+fn run(args: &RunArgs) -> Result<(), CliError> {
+    let scenario = load_scenario(&args.scenario, &args.options)?;
+    let out_dir = match &args.out {
+        Some(d) => d.clone(),
+        None => {
+            let stem = args
+                .scenario
+                .file_stem()
+                .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+            PathBuf::from("output").join(stem)
+        }
+    };
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(CliError::Input(format!(
+            "--out {}: exists and is not a folder",
+            out_dir.display()
+        )));
+    }
+    let pool = thread_pool(args.options.threads)?;
+    let threads = pool.current_num_threads();
+    let sim = scenario.simulation();
+    let engine = Engine::new(&scenario);
+    let bar = progress_bar(
+        sim.households * sim.trials * scenario.months() as u64,
+        args.options.quiet,
+    );
+    let started = Instant::now();
+    let result = pool.install(|| engine.run(0..sim.trials, &mut |done| bar.set_position(done)));
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+
+    let report = Report::new(&scenario, &result);
+    let mut run_table = toml::Table::new();
+    run_table.insert("tool_version".into(), env!("CARGO_PKG_VERSION").into());
+    run_table.insert("seed".into(), (sim.seed as i64).into());
+    run_table.insert("households".into(), (sim.households as i64).into());
+    run_table.insert("trials".into(), (sim.trials as i64).into());
+    run_table.insert("threads".into(), (threads as i64).into());
+    run_table.insert(
+        "wall_seconds".into(),
+        ((wall * 1000.0).round() / 1000.0).into(),
+    );
+    let csv_err = |e: csv::Error| CliError::Other(anyhow::anyhow!("formatting CSV: {e}"));
+    let files = [
+        ("summary.csv", report.summary_csv().map_err(csv_err)?),
+        ("monthly.csv", report.monthly_csv().map_err(csv_err)?),
+        ("yearly.csv", report.yearly_csv().map_err(csv_err)?),
+        (
+            "trials.csv",
+            output::trials_csv(&scenario, &result).map_err(csv_err)?,
+        ),
+        (
+            "scenario.resolved.toml",
+            scenario.resolved_toml(Some(run_table)).into_bytes(),
+        ),
+    ];
+    output::write_files(&out_dir, &files).map_err(|e| {
+        CliError::Other(anyhow::anyhow!(
+            "cannot write results to {}: {e}",
+            out_dir.display()
+        ))
+    })?;
+
+    let trials = result.trials.len();
+    match args.format {
+        Format::Table => {
+            print!("{}", output::summary_table(&scenario, &report, trials));
+            println!("wrote {} ({:.1} s)", out_dir.display(), wall);
+        }
+        Format::Json => print!("{}", output::summary_json(&scenario, &report, trials)),
+    }
+    Ok(())
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), CliError> {
+    let mut bad = 0;
+    for f in files {
+        match Scenario::load(f, &[]) {
+            Ok(s) => println!(
+                "ok: {} ({}, {} months from {})",
+                f.display(),
+                s.name(),
+                s.months(),
+                s.start()
+            ),
+            Err(e) => {
+                bad += 1;
+                for d in e.diagnostics() {
+                    eprintln!("error: {d}");
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        Err(CliError::Input(format!(
+            "{bad} of {} scenario files have errors",
+            files.len()
+        )))
+    } else {
+        Ok(())
+    }
+}

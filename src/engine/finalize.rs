@@ -1,0 +1,197 @@
+//! From a trial's integer counts to its reported figures.
+//!
+//! Applies the trial's prices, costs and margins, scales sample counts by
+//! `w = market.households / households`, builds the P&L identities of SPEC §3, and
+//! aggregates months into calendar years and the horizon (flows summed, stocks at the
+//! last month, buyers counted once per household), plus NPVs and the breakeven month.
+
+use super::metrics::{Kind, Layout};
+use super::model::TrialModel;
+use super::partial::{Partial, from_fixed};
+use crate::scenario::Scenario;
+
+/// The figures of one trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialResult {
+    pub trial: u64,
+    /// Every parameter's drawn value, in parameter order.
+    pub draws: Vec<f64>,
+    /// `months × metrics`, row-major by month.
+    pub monthly: Vec<f64>,
+    /// `years × metrics`, row-major by calendar year.
+    pub yearly: Vec<f64>,
+    /// One value per [`Layout::scalars`]; `NaN` where undefined (breakeven never reached).
+    pub scalars: Vec<f64>,
+}
+
+pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -> TrialResult {
+    let shape = p.shape();
+    let o = shape.offsets();
+    let (months, n) = (shape.months, l.len());
+    let w = tm.value(s.market_households) / s.simulation().households as f64;
+    let c = &p.counts;
+    let mut monthly = vec![0.0; months * n];
+
+    let active = p.levels(o.active_diff, 1, 0);
+    let premium = p.levels(o.premium_diff, 1, 0);
+    let paying = p.levels(o.paying_diff, 1, 0);
+    let plans: Vec<Vec<i64>> = (0..shape.plans)
+        .map(|i| p.levels(o.plans_diff, shape.plans, i))
+        .collect();
+    let mut spend_level: i128 = 0;
+
+    for m in 0..months {
+        let row = &mut monthly[m * n..(m + 1) * n];
+        let at = |y: &crate::scenario::Yearly| tm.yearly(s, y, m);
+        row[l.active_households] = active[m] as f64 * w;
+        row[l.new_adopters] = c[o.new_adopters + m] as f64 * w;
+
+        let (mut units, mut revenue, mut cost) = (0.0, 0.0, 0.0);
+        for (d, dev) in s.devices.iter().enumerate() {
+            let u = c[o.units + m * shape.devices + d] as f64 * w;
+            row[l.units[d]] = u;
+            units += u;
+            revenue += u * at(&dev.price);
+            cost += u * at(&dev.unit_cost);
+        }
+        row[l.units_sold] = units;
+        row[l.device_revenue] = revenue;
+        row[l.device_cost] = cost;
+        row[l.hardware_subsidy] = cost - revenue;
+
+        let mut interactions = 0.0;
+        for k in 0..shape.intents {
+            let x = c[o.interactions + m * shape.intents + k] as f64 * w;
+            row[l.interactions_by_intent[k]] = x;
+            interactions += x;
+        }
+        row[l.interactions] = interactions;
+
+        let (mut claimed, mut incremental) = (0.0, 0.0);
+        for (i, pur) in s.purchases.iter().enumerate() {
+            let at_p = m * shape.purchases + i;
+            row[l.orders[i]] = c[o.orders + at_p] as f64 * w;
+            let gmv = from_fixed(p.money[o.gmv + at_p]) * w;
+            let margin = gmv * tm.value(pur.margin);
+            row[l.gmv[i]] = gmv;
+            row[l.margin[i]] = margin;
+            row[l.buyers[i]] = c[o.buyers_month + at_p] as f64 * w;
+            claimed += margin;
+            incremental += margin * tm.value(pur.incremental_share);
+        }
+
+        let mut plans_in_pnl = 0.0;
+        for (i, plan) in s.subscriptions.iter().enumerate() {
+            let subs = plans[i][m] as f64 * w;
+            let rev = subs * at(&plan.price_month);
+            row[l.subscribers[i]] = subs;
+            row[l.revenue[i]] = rev;
+            if plan.in_device_pnl {
+                plans_in_pnl += rev;
+            } else {
+                let contribution = rev * tm.value(plan.margin);
+                claimed += contribution;
+                incremental += contribution * tm.value(plan.incremental_share);
+            }
+        }
+
+        let (mut premium_revenue, mut premium_serving) = (0.0, 0.0);
+        row[l.premium_subscribers] = premium[m] as f64 * w;
+        if let Some(pr) = &s.premium {
+            premium_revenue = paying[m] as f64 * w * tm.value(pr.price_month);
+            premium_serving =
+                c[o.premium_interactions + m] as f64 * w * at(&pr.serving_cost_per_interaction);
+        }
+        row[l.premium_revenue] = premium_revenue;
+        row[l.premium_serving_cost] = premium_serving;
+
+        let serving = interactions * at(&s.costs.serving_cost_per_interaction);
+        row[l.serving_cost] = serving;
+
+        spend_level += p.money[o.spend_diff + m];
+        if let Some(e) = &s.ecosystem {
+            let uplift = tm.value(e.uplift);
+            let spend = from_fixed(spend_level) * (1.0 + uplift) / 12.0 * w;
+            let margin = tm.value(e.margin);
+            row[l.ecosystem_spend] = spend;
+            claimed += spend * tm.value(e.attributed_share) * margin;
+            incremental += spend * uplift / (1.0 + uplift) * margin;
+        }
+
+        let fixed = at(&s.costs.fixed_per_year) / 12.0;
+        row[l.fixed_cost] = fixed;
+        let pnl =
+            revenue - cost - serving - premium_serving - fixed + premium_revenue + plans_in_pnl;
+        row[l.device_pnl] = pnl;
+        row[l.downstream_claimed] = claimed;
+        row[l.downstream_incremental] = incremental;
+        row[l.net_claimed] = pnl + claimed;
+        row[l.net_incremental] = pnl + incremental;
+    }
+
+    // Calendar years.
+    let years = shape.years;
+    let mut yearly = vec![0.0; years * n];
+    for m in 0..months {
+        let y = tm.year_of[m] as usize;
+        for (j, def) in l.defs.iter().enumerate() {
+            let v = monthly[m * n + j];
+            let cell = &mut yearly[y * n + j];
+            match def.kind {
+                Kind::Flow => *cell += v,
+                Kind::Stock => *cell = v,
+                Kind::Buyers => {}
+            }
+        }
+    }
+    for y in 0..years {
+        for (i, &j) in l.buyers.iter().enumerate() {
+            yearly[y * n + j] = c[o.buyers_year + y * shape.purchases + i] as f64 * w;
+        }
+    }
+
+    // Horizon scalars, NPVs, breakeven.
+    let mut scalars = vec![0.0; l.scalars.len()];
+    for m in 0..months {
+        for (j, def) in l.defs.iter().enumerate() {
+            let v = monthly[m * n + j];
+            match def.kind {
+                Kind::Flow => scalars[j] += v,
+                Kind::Stock => scalars[j] = v,
+                Kind::Buyers => {}
+            }
+        }
+    }
+    for (i, &j) in l.buyers.iter().enumerate() {
+        scalars[j] = c[o.buyers_total + i] as f64 * w;
+    }
+    let rate = tm.value(s.discount_rate);
+    let factors: Vec<f64> = (0..months)
+        .map(|m| (1.0 + rate).powf(-(m as f64) / 12.0))
+        .collect();
+    let mut slot = n;
+    for (j, def) in l.defs.iter().enumerate() {
+        if def.money {
+            scalars[slot] = (0..months).map(|m| monthly[m * n + j] * factors[m]).sum();
+            slot += 1;
+        }
+    }
+    let mut cumulative = 0.0;
+    let mut breakeven = f64::NAN;
+    for m in 0..months {
+        cumulative += monthly[m * n + l.net_incremental];
+        if cumulative >= 0.0 {
+            breakeven = m as f64;
+            break;
+        }
+    }
+    scalars[slot] = breakeven;
+
+    TrialResult {
+        trial: tm.trial,
+        draws: tm.values().to_vec(),
+        monthly,
+        yearly,
+        scalars,
+    }
+}

@@ -1,0 +1,290 @@
+//! One trial's concrete model: every uncertain parameter drawn, every per-trial table built.
+//!
+//! Parameters are drawn by inverse CDF from a stream keyed by (seed, trial, parameter key),
+//! so a parameter's draw does not depend on which other parameters a scenario has. The
+//! [`TrialModel`] then holds exactly what the household loop reads, precomputed: monthly
+//! probabilities, the novelty factor per tenure, Bernoulli thresholds and the purchase
+//! "clocks" (see [`super::household`]).
+
+use crate::sampling::{self, Bernoulli, Categorical, Dist, name_key};
+use crate::scenario::{MAX_CHANNELS_PER_INTENT, ParamId, Scenario, Yearly};
+
+/// Days in a simulated month.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// Stream unit reserved for parameter draws (households use 0..N, blocks use their index
+/// with their own components).
+pub const PARAM_UNIT: u64 = u64::MAX;
+
+/// Component keys of the household and block streams.
+pub(crate) mod component {
+    use crate::sampling::name_key;
+    pub const ADOPTION: u64 = name_key("household.adoption");
+    pub const ABANDON: u64 = name_key("household.abandon");
+    pub const ACTIVITY: u64 = name_key("household.activity");
+    pub const MIX: u64 = name_key("household.mix");
+    pub const SPEND: u64 = name_key("household.spend");
+    pub const DEVICES: u64 = name_key("household.devices");
+    pub const PREMIUM: u64 = name_key("household.premium");
+    pub const ORDERS: u64 = name_key("household.orders");
+}
+
+/// Monthly probability from an annual one: `1 - (1 - p)^(1/12)`.
+pub fn monthly(p_year: f64) -> f64 {
+    if p_year >= 1.0 {
+        1.0
+    } else {
+        1.0 - (1.0 - p_year).powf(1.0 / 12.0)
+    }
+}
+
+/// Draws every parameter of a scenario for one trial, in [`crate::scenario::ParamSet`] order.
+pub fn draw_params(s: &Scenario, seed: u64, trial: u64) -> Vec<f64> {
+    s.params()
+        .iter()
+        .map(|(_, p)| match p.dist() {
+            Dist::Fixed(x) => *x,
+            d => {
+                let mut rng = sampling::stream(seed, trial, PARAM_UNIT, name_key(p.key()));
+                d.quantile(sampling::uniform_open(&mut rng).min(1.0 - f64::EPSILON))
+            }
+        })
+        .collect()
+}
+
+/// A purchase clock: the interactions of one intent that order in exactly the channels of
+/// `mask` (and in no other channel on that intent) form a Poisson process of their own.
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
+    pub intent: usize,
+    /// Bit i set: channel i (index into purchases) orders.
+    pub mask: u64,
+    /// Probability of this pattern per interaction, not subscribed / subscribed.
+    pub prob: [f64; 2],
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub key: u64,
+    pub attach: Bernoulli,
+    pub churn: f64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct PremiumModel {
+    pub launch: u32,
+    pub price: f64,
+    pub included_with_prime: bool,
+    pub wtp_median: f64,
+    pub wtp_sigma: f64,
+    pub elasticity: f64,
+    pub consider: Bernoulli,
+    pub churn: Bernoulli,
+}
+
+/// Everything the household loop needs for one trial.
+#[derive(Clone, Debug)]
+pub struct TrialModel {
+    pub(crate) seed: u64,
+    pub(crate) trial: u64,
+    pub(crate) months: u32,
+    /// Calendar-year index (0 = first simulated year) of each month.
+    pub(crate) year_of: Vec<u16>,
+    pub(crate) values: Vec<f64>,
+    pub(crate) installed: f64,
+    pub(crate) potential: f64,
+    pub(crate) p: f64,
+    pub(crate) q: f64,
+    pub(crate) adopt_extra_mean: f64,
+    pub(crate) extra_rate: f64,
+    pub(crate) abandon: f64,
+    pub(crate) device_mix: Categorical,
+    pub(crate) lambda_mean: f64,
+    pub(crate) activity_shape: Option<f64>,
+    /// `1 + novelty_boost * exp(-t / decay)` for tenure t = 0..months+12.
+    pub(crate) novelty: Vec<f64>,
+    pub(crate) base_mix: Vec<f64>,
+    pub(crate) concentration: Option<f64>,
+    /// Per intent: probability that an interaction orders in no channel (not sub / sub).
+    pub(crate) no_order: Vec<[f64; 2]>,
+    pub(crate) clocks: Vec<Clock>,
+    /// Per channel: ln(order_value), order_value_sigma.
+    pub(crate) order_value: Vec<(f64, f64)>,
+    pub(crate) plans: Vec<Plan>,
+    /// ln-mean and sigma of household spend, when there is an ecosystem.
+    pub(crate) spend: Option<(f64, f64)>,
+    pub(crate) premium: Option<PremiumModel>,
+    pub(crate) prime: Bernoulli,
+    /// Usage multiplier, not subscribed / subscribed.
+    pub(crate) usage_mult: [f64; 2],
+}
+
+impl TrialModel {
+    pub fn new(s: &Scenario, seed: u64, trial: u64) -> TrialModel {
+        let values = draw_params(s, seed, trial);
+        let v = |id: ParamId| values[id.0 as usize];
+        let a = &s.adoption;
+        let months = s.months;
+        let first_month = s.start.month() as usize - 1;
+        let year_of = (0..months as usize)
+            .map(|m| ((first_month + m) / 12) as u16)
+            .collect();
+        let boost = v(s.usage.novelty_boost);
+        let decay = v(s.usage.novelty_decay_months);
+        let novelty = (0..months as usize + 13)
+            .map(|t| 1.0 + boost * (-(t as f64) / decay).exp())
+            .collect();
+        let mixes: Vec<f64> = s.devices.iter().map(|d| d.mix).collect();
+
+        let (premium, usage_mult, conv_mult) = match &s.premium {
+            Some(p) => (
+                Some(PremiumModel {
+                    launch: p.launch,
+                    price: v(p.price_month),
+                    included_with_prime: p.included_with_prime,
+                    wtp_median: v(p.wtp_median),
+                    wtp_sigma: v(p.wtp_sigma),
+                    elasticity: v(p.wtp_activity_elasticity),
+                    consider: Bernoulli::new(v(p.consider_per_month)),
+                    churn: Bernoulli::new(monthly(v(p.churn_per_year))),
+                }),
+                [1.0, v(p.usage_uplift)],
+                v(p.conversion_uplift),
+            ),
+            None => (None, [1.0, 1.0], 1.0),
+        };
+
+        // Purchase clocks: for each intent, each non-empty subset of its channels.
+        let mut no_order = vec![[1.0; 2]; s.intents.len()];
+        let mut clocks = Vec::new();
+        for (k, slot) in no_order.iter_mut().enumerate() {
+            let chans: Vec<usize> = (0..s.purchases.len())
+                .filter(|&i| s.purchases[i].intent == k)
+                .collect();
+            debug_assert!(chans.len() <= MAX_CHANNELS_PER_INTENT);
+            let conv = |i: usize, state: usize| {
+                let c = v(s.purchases[i].conversion);
+                if state == 0 {
+                    c
+                } else {
+                    (c * conv_mult).min(1.0)
+                }
+            };
+            for state in 0..2 {
+                slot[state] = chans.iter().map(|&i| 1.0 - conv(i, state)).product();
+            }
+            for subset in 1u64..(1 << chans.len()) {
+                let mut mask = 0;
+                let mut prob = [1.0; 2];
+                for (j, &i) in chans.iter().enumerate() {
+                    let on = subset >> j & 1 == 1;
+                    if on {
+                        mask |= 1 << i;
+                    }
+                    for (state, pr) in prob.iter_mut().enumerate() {
+                        *pr *= if on {
+                            conv(i, state)
+                        } else {
+                            1.0 - conv(i, state)
+                        };
+                    }
+                }
+                clocks.push(Clock {
+                    intent: k,
+                    mask,
+                    prob,
+                });
+            }
+        }
+
+        TrialModel {
+            seed,
+            trial,
+            months,
+            year_of,
+            installed: v(a.installed_share),
+            potential: v(a.potential),
+            p: v(a.innovation),
+            q: v(a.imitation),
+            adopt_extra_mean: v(a.devices_at_adoption) - 1.0,
+            extra_rate: v(a.extra_devices_per_year) / 12.0,
+            abandon: monthly(v(a.abandon_per_year)),
+            device_mix: Categorical::new(&mixes),
+            lambda_mean: v(s.usage.interactions_per_day),
+            activity_shape: s.usage.activity_shape.map(v),
+            novelty,
+            base_mix: s.intents.iter().map(|i| i.share).collect(),
+            concentration: s.usage.mix_concentration.map(v),
+            no_order,
+            clocks,
+            order_value: s
+                .purchases
+                .iter()
+                .map(|p| (v(p.order_value).ln(), v(p.order_value_sigma)))
+                .collect(),
+            plans: s
+                .subscriptions
+                .iter()
+                .map(|p| Plan {
+                    key: name_key(&format!("subscription.{}", p.name)),
+                    attach: Bernoulli::new(v(p.attach)),
+                    churn: monthly(v(p.churn_per_year)),
+                })
+                .collect(),
+            spend: s.ecosystem.as_ref().map(|e| {
+                let sigma = v(e.spend_sigma);
+                (v(e.spend_per_year).ln() - sigma * sigma / 2.0, sigma)
+            }),
+            premium,
+            prime: Bernoulli::new(v(s.prime_share)),
+            usage_mult,
+            values,
+        }
+    }
+
+    /// The drawn value of a parameter.
+    pub fn value(&self, id: ParamId) -> f64 {
+        self.values[id.0 as usize]
+    }
+
+    /// The value of a per-year parameter in a month.
+    pub fn yearly(&self, s: &Scenario, y: &Yearly, month: usize) -> f64 {
+        self.value(y.at(s.start.plus(month as u32).year()))
+    }
+
+    /// All drawn parameter values, in parameter order.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Adoption month of a household from its uniform `u` (inverse Bass CDF), or `None` if
+    /// it never adopts within the horizon. `Some((0, true))` for an installed household.
+    #[inline]
+    pub(crate) fn adoption_month(&self, u: f64) -> Option<(u32, bool)> {
+        if u < self.installed {
+            return Some((0, true));
+        }
+        let y = (u - self.installed) / (1.0 - self.installed);
+        if y >= self.potential {
+            return None;
+        }
+        let z = y / self.potential;
+        let t_years = -((1.0 - z) / (1.0 + (self.q / self.p) * z)).ln() / (self.p + self.q);
+        let month = (12.0 * t_years).floor();
+        (month < self.months as f64).then_some((month as u32, false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monthly_probability_compounds_to_annual() {
+        for p in [0.0, 0.12, 0.45, 0.99] {
+            let m = monthly(p);
+            assert!((1.0 - (1.0 - m).powi(12) - p).abs() < 1e-12);
+        }
+        assert_eq!(monthly(1.0), 1.0);
+    }
+}

@@ -1,0 +1,367 @@
+//! Output files and the printed summary of a run.
+//!
+//! [`Report`] turns per-trial results into the tables of SPEC §6; [`write_files`] writes
+//! them all-or-nothing: every file goes to a temporary name in the target folder first and
+//! is renamed only when all were written, and on failure the temporaries (and a folder
+//! this call created) are removed. CSV is RFC 4180 via the `csv` crate, `.` decimal,
+//! shortest round-trip numbers, empty cells for undefined values, and text cells that a
+//! spreadsheet would run as a formula are neutralised with a leading `'`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{Layout, RunResult};
+use crate::scenario::Scenario;
+use crate::stats::{Summary, summarize};
+
+/// A text cell made safe for spreadsheets (OWASP CSV injection).
+pub fn safe_text(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// A number cell: shortest round-trip form, empty when undefined or infinite.
+pub fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// Statistics of one run, ready to print or write.
+pub struct Report {
+    pub layout: Layout,
+    pub months: Vec<String>,
+    pub years: Vec<i32>,
+    /// Per scalar.
+    pub summary: Vec<Summary>,
+    /// Per (month, metric), row-major by month.
+    pub monthly: Vec<Summary>,
+    /// Per (year, metric).
+    pub yearly: Vec<Summary>,
+}
+
+impl Report {
+    pub fn new(scenario: &Scenario, run: &RunResult) -> Report {
+        let l = &run.layout;
+        let n = l.len();
+        let months = scenario.months() as usize;
+        let first_year = scenario.start().year();
+        let years = (scenario.start().plus(scenario.months() - 1).year() - first_year + 1) as usize;
+        let column = |f: &dyn Fn(&crate::engine::TrialResult) -> f64| -> Summary {
+            let values: Vec<f64> = run.trials.iter().map(f).collect();
+            summarize(&values)
+        };
+        let summary = (0..l.scalars.len())
+            .map(|j| column(&|t| t.scalars[j]))
+            .collect();
+        let monthly = (0..months * n).map(|i| column(&|t| t.monthly[i])).collect();
+        let yearly = (0..years * n).map(|i| column(&|t| t.yearly[i])).collect();
+        Report {
+            layout: l.clone(),
+            months: (0..scenario.months())
+                .map(|m| scenario.start().plus(m).to_string())
+                .collect(),
+            years: (0..years as i32).map(|y| first_year + y).collect(),
+            summary,
+            monthly,
+            yearly,
+        }
+    }
+
+    /// The summary statistics of a scalar by name.
+    pub fn scalar(&self, name: &str) -> Option<&Summary> {
+        self.layout.scalar_index(name).map(|i| &self.summary[i])
+    }
+
+    pub fn summary_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["metric", "mean", "sd", "p05", "p50", "p95"])?;
+        for (name, s) in self.layout.scalars.iter().zip(&self.summary) {
+            w.write_record([
+                safe_text(name),
+                num(s.mean),
+                num(s.sd),
+                num(s.p05),
+                num(s.p50),
+                num(s.p95),
+            ])?;
+        }
+        finish(w)
+    }
+
+    pub fn monthly_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        self.period_csv("month", &self.months, &self.monthly)
+    }
+
+    pub fn yearly_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let years: Vec<String> = self.years.iter().map(|y| y.to_string()).collect();
+        self.period_csv("year", &years, &self.yearly)
+    }
+
+    fn period_csv(
+        &self,
+        what: &str,
+        periods: &[String],
+        stats: &[Summary],
+    ) -> Result<Vec<u8>, csv::Error> {
+        let n = self.layout.len();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([what, "metric", "mean", "sd", "p05", "p50", "p95"])?;
+        for (i, period) in periods.iter().enumerate() {
+            for (j, def) in self.layout.defs.iter().enumerate() {
+                let s = &stats[i * n + j];
+                w.write_record([
+                    period.clone(),
+                    safe_text(&def.name),
+                    num(s.mean),
+                    num(s.sd),
+                    num(s.p05),
+                    num(s.p50),
+                    num(s.p95),
+                ])?;
+            }
+        }
+        finish(w)
+    }
+}
+
+/// `trials.csv`: one row per trial, the drawn uncertain parameters, then the scalars.
+pub fn trials_csv(scenario: &Scenario, run: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let uncertain: Vec<(usize, &str)> = scenario
+        .params()
+        .iter()
+        .filter(|(_, p)| p.is_uncertain())
+        .map(|(id, p)| (id.0 as usize, p.key()))
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["trial".to_string()];
+    header.extend(uncertain.iter().map(|(_, k)| safe_text(k)));
+    header.extend(run.layout.scalars.iter().map(|s| safe_text(s)));
+    w.write_record(&header)?;
+    for t in &run.trials {
+        let mut row = vec![t.trial.to_string()];
+        row.extend(uncertain.iter().map(|&(i, _)| num(t.draws[i])));
+        row.extend(t.scalars.iter().map(|&x| num(x)));
+        w.write_record(&row)?;
+    }
+    finish(w)
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `files` (name, contents) into `dir` all-or-nothing. A folder that did not exist
+/// is created, and removed again if anything fails.
+pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> std::io::Result<()> {
+    let existed = dir.exists();
+    if existed && !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists and is not a folder", dir.display()),
+        ));
+    }
+    if !existed {
+        fs::create_dir_all(dir)?;
+    }
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| -> std::io::Result<()> {
+        for (name, bytes) in files {
+            let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+            temps.push((tmp.clone(), dir.join(name)));
+            let mut f = fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, bytes)?;
+            f.sync_all()?;
+        }
+        for (tmp, target) in &temps {
+            fs::rename(tmp, target)?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for (tmp, _) in &temps {
+            let _ = fs::remove_file(tmp);
+        }
+        if !existed {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+    result
+}
+
+/// Money in $B with two decimals.
+fn billions(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}", x / 1e9)
+    } else {
+        "-".into()
+    }
+}
+
+/// Counts in millions with one decimal.
+fn millions(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.1}", x / 1e6)
+    } else {
+        "-".into()
+    }
+}
+
+/// The key figures shown on stdout, as (label, unit, scalar name).
+pub const KEY_FIGURES: [(&str, &str, &str); 15] = [
+    ("Units sold", "M", "units_sold"),
+    ("Active households (last month)", "M", "active_households"),
+    ("Device revenue", "$B", "device_revenue"),
+    ("Hardware subsidy", "$B", "hardware_subsidy"),
+    ("Serving cost", "$B", "serving_cost"),
+    ("Fixed cost", "$B", "fixed_cost"),
+    (
+        "Premium subscribers (last month)",
+        "M",
+        "premium_subscribers",
+    ),
+    ("Premium revenue", "$B", "premium_revenue"),
+    ("Device P&L", "$B", "device_pnl"),
+    ("Downstream claimed", "$B", "downstream_claimed"),
+    ("Downstream incremental", "$B", "downstream_incremental"),
+    ("Net, claimed", "$B", "net_claimed"),
+    ("Net, incremental", "$B", "net_incremental"),
+    ("NPV of net, incremental", "$B", "npv_net_incremental"),
+    ("Breakeven month (from start)", "", "breakeven_month"),
+];
+
+/// A readable table of the key figures.
+pub fn summary_table(scenario: &Scenario, report: &Report, trials: usize) -> String {
+    let mut out = String::new();
+    let sim = scenario.simulation();
+    let _ = writeln!(
+        out,
+        "{}: {} to {}, {} trials x {} households, seed {}",
+        scenario.name(),
+        scenario.start(),
+        scenario.start().plus(scenario.months() - 1),
+        trials,
+        sim.households,
+        sim.seed
+    );
+    let _ = writeln!(
+        out,
+        "{:<34} {:>5} {:>10} {:>10} {:>10}",
+        "horizon total", "unit", "p05", "p50", "p95"
+    );
+    for (label, unit, name) in KEY_FIGURES {
+        let Some(s) = report.scalar(name) else {
+            continue;
+        };
+        let f = |x: f64| match unit {
+            "$B" => billions(x),
+            "M" => millions(x),
+            _ => {
+                if x.is_finite() {
+                    format!("{x:.0}")
+                } else {
+                    "never".into()
+                }
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{label:<34} {unit:>5} {:>10} {:>10} {:>10}",
+            f(s.p05),
+            f(s.p50),
+            f(s.p95)
+        );
+    }
+    let reached = report.layout.scalar_index("breakeven_month").map(|_| ());
+    let _ = reached;
+    out
+}
+
+/// The key figures as JSON (`--format json`); undefined values are `null`.
+pub fn summary_json(scenario: &Scenario, report: &Report, trials: usize) -> String {
+    let sim = scenario.simulation();
+    let stat = |x: f64| {
+        if x.is_finite() {
+            serde_json::json!(x)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let metrics: serde_json::Map<String, serde_json::Value> = report
+        .layout
+        .scalars
+        .iter()
+        .zip(&report.summary)
+        .map(|(name, s)| {
+            (
+                name.clone(),
+                serde_json::json!({
+                    "mean": stat(s.mean), "sd": stat(s.sd),
+                    "p05": stat(s.p05), "p50": stat(s.p50), "p95": stat(s.p95)
+                }),
+            )
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "scenario": scenario.name(),
+        "start": scenario.start().to_string(),
+        "months": scenario.months(),
+        "households": sim.households,
+        "trials": trials,
+        "seed": sim.seed,
+        "scalars": metrics,
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON of plain values") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralises_formula_cells() {
+        assert_eq!(
+            safe_text("=HYPERLINK(\"http://x\",\"y\")"),
+            "'=HYPERLINK(\"http://x\",\"y\")"
+        );
+        for s in ["+1", "-1", "@a", "\tx", "\rx"] {
+            assert!(safe_text(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(safe_text("units_echo_dot"), "units_echo_dot");
+    }
+
+    #[test]
+    fn numbers_are_plain_and_finite() {
+        assert_eq!(num(1.5), "1.5");
+        assert_eq!(num(-2.0e9), "-2000000000");
+        assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(f64::INFINITY), "");
+    }
+
+    #[test]
+    fn write_files_is_all_or_nothing() {
+        let base = std::env::temp_dir().join(format!("downstream-out-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        let dir = base.join("new");
+        write_files(
+            &dir,
+            &[("a.csv", b"x\n".to_vec()), ("b.csv", b"y\n".to_vec())],
+        )
+        .unwrap();
+        assert_eq!(fs::read(dir.join("a.csv")).unwrap(), b"x\n");
+        // A name that cannot be created (a path through a file) fails and leaves nothing new.
+        let bad = base.join("new/a.csv/sub");
+        assert!(write_files(&bad, &[("c.csv", b"z\n".to_vec())]).is_err());
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2);
+        fs::remove_dir_all(&base).unwrap();
+    }
+}

@@ -1,0 +1,186 @@
+//! `--set KEY=VALUE`: changing any parameter of a scenario by its dotted key.
+//!
+//! An override is applied to the raw layer: the raw scenario is turned into a TOML value,
+//! the key is replaced (array-of-table elements are addressed by `name`, per-year entries by
+//! year), and the result goes through the same deserialisation and validation as a file,
+//! so an override can never bypass a rule. Problems name the `--set` argument.
+
+use super::error::{Diagnostic, deserialize_value};
+use super::raw::RawScenario;
+
+/// One `KEY=VALUE` override.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    key: String,
+    text: String,
+    value: toml::Value,
+}
+
+/// Sections that are arrays of tables, addressed by their elements' `name`.
+const NAMED_ARRAYS: [&str; 3] = ["device", "purchase", "subscription"];
+
+impl Override {
+    /// Parses `KEY=VALUE`. VALUE is TOML (`7.5`, `{ dist = "beta", alpha = 2, beta = 300 }`,
+    /// `"text"`, `true`); anything that does not parse as TOML is taken as a bare string.
+    pub fn parse(arg: &str) -> Result<Override, String> {
+        let (key, text) = arg.split_once('=').ok_or_else(|| {
+            format!("--set {arg}: expected KEY=VALUE, e.g. premium.price_month=7.5")
+        })?;
+        let key = key.trim();
+        let text = text.trim();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!(
+                "--set {arg}: expected a dotted key such as premium.price_month before `=`"
+            ));
+        }
+        if text.is_empty() {
+            return Err(format!("--set {arg}: expected a value after `=`"));
+        }
+        let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
+            Ok(mut t) => t
+                .remove("v")
+                .unwrap_or(toml::Value::String(text.to_string())),
+            Err(_) => toml::Value::String(text.to_string()),
+        };
+        Ok(Override {
+            key: key.to_string(),
+            text: text.to_string(),
+            value,
+        })
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// How diagnostics name this override.
+    pub fn origin(&self) -> String {
+        format!("--set {}={}", self.key, self.text)
+    }
+
+    /// True if a dotted key is this override's key or lies inside it.
+    pub fn covers(&self, key: &str) -> bool {
+        key == self.key
+            || (key.starts_with(&self.key) && key.as_bytes().get(self.key.len()) == Some(&b'.'))
+    }
+
+    fn error(&self, message: String) -> Diagnostic {
+        Diagnostic {
+            origin: self.origin(),
+            position: None,
+            key: Some(self.key.clone()),
+            value: None,
+            message,
+        }
+    }
+
+    fn apply_to(&self, root: &mut toml::Table) -> Result<(), Diagnostic> {
+        let segs: Vec<&str> = self.key.split('.').collect();
+        let mut table = root;
+        let mut i = 0;
+        while i + 1 < segs.len() {
+            let seg = segs[i];
+            let here = segs[..=i].join(".");
+            let next = table.get_mut(seg).ok_or_else(|| {
+                self.error(format!(
+                    "the scenario has no `{here}`; add the section to the file first"
+                ))
+            })?;
+            table = match next {
+                toml::Value::Table(t) => t,
+                toml::Value::Array(items) if NAMED_ARRAYS.contains(&seg) => {
+                    let name = segs[i + 1];
+                    let names: Vec<String> = items
+                        .iter()
+                        .filter_map(|t| t.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                        .collect();
+                    let found = items
+                        .iter_mut()
+                        .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
+                        .and_then(|t| t.as_table_mut());
+                    i += 1;
+                    match found {
+                        Some(t) => t,
+                        None => {
+                            return Err(self.error(format!(
+                                "no [[{seg}]] is named `{name}`; expected one of: {}",
+                                names.join(", ")
+                            )));
+                        }
+                    }
+                }
+                _ if is_year(segs[i + 1]) => {
+                    return Err(self.error(format!(
+                        "`{here}` is a single value, not a per-year table; set `{here}` itself"
+                    )));
+                }
+                _ => return Err(self.error(format!("`{here}` is a value, not a section"))),
+            };
+            i += 1;
+        }
+        if i >= segs.len() {
+            return Err(
+                self.error("expected a key inside the section, e.g. device.echo_dot.price".into())
+            );
+        }
+        table.insert(segs[i].to_string(), self.value.clone());
+        Ok(())
+    }
+}
+
+fn is_year(s: &str) -> bool {
+    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Applies overrides in order and re-validates the file format.
+pub(super) fn apply(raw: RawScenario, overrides: &[Override]) -> Result<RawScenario, Diagnostic> {
+    if overrides.is_empty() {
+        return Ok(raw);
+    }
+    let value = toml::Value::try_from(&raw).map_err(|e| Diagnostic {
+        origin: "--set".into(),
+        position: None,
+        key: None,
+        value: None,
+        message: format!("internal error re-encoding the scenario: {e}"),
+    })?;
+    let toml::Value::Table(mut root) = value else {
+        unreachable!("a scenario serialises to a table")
+    };
+    for o in overrides {
+        o.apply_to(&mut root)?;
+        if let Err(mut d) = deserialize_value(toml::Value::Table(root.clone()), &o.origin()) {
+            d.origin = o.origin();
+            return Err(d);
+        }
+    }
+    deserialize_value(toml::Value::Table(root), "--set")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_numbers_tables_and_bare_strings() {
+        let o = Override::parse("premium.price_month=7.5").unwrap();
+        assert_eq!(o.value, toml::Value::Float(7.5));
+        let o =
+            Override::parse(r#"purchase.voice_shopping.conversion={dist="beta",alpha=2,beta=300}"#)
+                .unwrap();
+        assert!(o.value.is_table());
+        let o = Override::parse("scenario.name=My run").unwrap();
+        assert_eq!(o.value, toml::Value::String("My run".into()));
+        assert!(Override::parse("novalue").is_err());
+        assert!(Override::parse("a..b=1").is_err());
+        assert!(Override::parse("a.b=").is_err());
+    }
+
+    #[test]
+    fn covers_keys_inside() {
+        let o = Override::parse("costs.fixed_per_year=1").unwrap();
+        assert!(o.covers("costs.fixed_per_year"));
+        assert!(o.covers("costs.fixed_per_year.2019"));
+        assert!(!o.covers("costs.fixed_per_year_x"));
+    }
+}

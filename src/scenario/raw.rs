@@ -1,0 +1,425 @@
+//! The raw layer: serde structs that mirror the TOML scenario format one to one.
+//!
+//! Nothing here is validated beyond its TOML type; every struct denies unknown keys so
+//! that a typo is an error, never silently ignored. [`super::Scenario`] is built from
+//! these by validation, and turned back into them to write `scenario.resolved.toml`.
+//! Only this module knows the file format: the JSON Schema of `downstream schema` is
+//! derived from these types too.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "downstream scenario",
+    description = "One scenario of the downstream simulator (see docs/scenario-format.md)."
+)]
+pub struct RawScenario {
+    pub scenario: RawMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<RawSimulation>,
+    pub market: RawMarket,
+    pub adoption: RawAdoption,
+    /// Device models sold; at least one, mixes summing to 1.
+    #[serde(default)]
+    pub device: Vec<RawDevice>,
+    pub usage: RawUsage,
+    /// Base share of interactions per intent (any snake_case names), summing to 1.
+    pub intents: NamedNumbers,
+    /// Orders placed through an intent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purchase: Vec<RawPurchase>,
+    /// Plans a household may attach when it adopts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscription: Vec<RawSubscription>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<RawEcosystem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premium: Option<RawPremium>,
+    pub costs: RawCosts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finance: Option<RawFinance>,
+    /// Written by `run` into `scenario.resolved.toml`; ignored when loading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub run: Option<toml::Table>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    /// Free text shown in reports.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// First simulated month, "YYYY-MM".
+    pub start: String,
+    /// Horizon in months.
+    pub months: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// Simulated sample households per trial (default 200000).
+    pub households: Option<i64>,
+    /// Draws of the uncertain parameters (default 200).
+    pub trials: Option<i64>,
+    /// Master seed (default 1).
+    pub seed: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarket {
+    /// Real households the sample stands for.
+    pub households: RawValue,
+    /// Share with a Prime membership (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prime_share: Option<RawValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdoption {
+    pub installed_share: RawValue,
+    pub potential: RawValue,
+    pub innovation: RawValue,
+    pub imitation: RawValue,
+    pub devices_at_adoption: RawValue,
+    pub extra_devices_per_year: RawValue,
+    pub abandon_per_year: RawValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDevice {
+    pub name: String,
+    pub mix: f64,
+    pub price: RawYearly,
+    pub unit_cost: RawYearly,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsage {
+    pub interactions_per_day: RawValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_shape: Option<RawValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty_boost: Option<RawValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty_decay_months: Option<RawValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mix_concentration: Option<RawValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPurchase {
+    pub name: String,
+    pub intent: String,
+    pub conversion: RawValue,
+    pub order_value: RawValue,
+    pub order_value_sigma: RawValue,
+    pub margin: RawValue,
+    pub incremental_share: RawValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubscription {
+    pub name: String,
+    pub attach: RawValue,
+    pub price_month: RawYearly,
+    pub churn_per_year: RawValue,
+    pub margin: RawValue,
+    pub incremental_share: RawValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_device_pnl: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEcosystem {
+    pub spend_per_year: RawValue,
+    pub spend_sigma: RawValue,
+    pub margin: RawValue,
+    pub uplift: RawValue,
+    pub attributed_share: RawValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPremium {
+    /// First month of the paid tier, "YYYY-MM".
+    pub launch: String,
+    pub price_month: RawValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included_with_prime: Option<bool>,
+    pub wtp_median: RawValue,
+    pub wtp_sigma: RawValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wtp_activity_elasticity: Option<RawValue>,
+    pub consider_per_month: RawValue,
+    pub churn_per_year: RawValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_uplift: Option<RawValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion_uplift: Option<RawValue>,
+    pub serving_cost_per_interaction: RawYearly,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCosts {
+    pub serving_cost_per_interaction: RawYearly,
+    pub fixed_per_year: RawYearly,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFinance {
+    pub discount_rate: RawValue,
+}
+
+/// A distribution of an uncertain value, tagged by `dist`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawDist {
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+    },
+    Lognormal {
+        median: f64,
+        sigma: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+}
+
+/// A model parameter: a plain number or an uncertain value drawn once per trial.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawValue {
+    Number(f64),
+    Dist(RawDist),
+}
+
+/// A parameter that may also be given per calendar year: `{ 2017 = 3e9, 2019 = 5e9 }`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawYearly {
+    One(RawValue),
+    ByYear(Vec<(i32, RawValue)>),
+}
+
+/// A table of names to plain numbers, kept in file order (used for `[intents]`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct NamedNumbers(pub Vec<(String, f64)>);
+
+const VALUE_EXPECTED: &str =
+    "a number or an uncertain value such as { dist = \"pert\", min = 1, mode = 2, max = 4 }";
+
+fn describe(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => format!("string {s:?}"),
+        toml::Value::Integer(i) => format!("integer {i}"),
+        toml::Value::Float(f) => format!("number {f}"),
+        toml::Value::Boolean(b) => format!("boolean {b}"),
+        toml::Value::Datetime(d) => format!("date {d}"),
+        toml::Value::Array(_) => "an array".to_string(),
+        toml::Value::Table(_) => "a table".to_string(),
+    }
+}
+
+impl RawValue {
+    fn from_toml<E: de::Error>(value: toml::Value) -> Result<Self, E> {
+        match value {
+            toml::Value::Integer(i) => Ok(RawValue::Number(i as f64)),
+            toml::Value::Float(f) => Ok(RawValue::Number(f)),
+            toml::Value::Table(t) => {
+                if !t.contains_key("dist") {
+                    return Err(E::custom(format!(
+                        "expected {VALUE_EXPECTED}, found a table without `dist`"
+                    )));
+                }
+                RawDist::deserialize(toml::Value::Table(t))
+                    .map(RawValue::Dist)
+                    .map_err(|e| E::custom(format!("bad uncertain value: {}", e.message().trim())))
+            }
+            other => Err(E::custom(format!(
+                "expected {VALUE_EXPECTED}, found {}",
+                describe(&other)
+            ))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawValue::from_toml(toml::Value::deserialize(d)?)
+    }
+}
+
+impl Serialize for RawValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawValue::Number(x) => s.serialize_f64(*x),
+            RawValue::Dist(d) => d.serialize(s),
+        }
+    }
+}
+
+fn is_year_key(key: &str) -> bool {
+    key.len() == 4 && key.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl<'de> Deserialize<'de> for RawYearly {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = toml::Value::deserialize(d)?;
+        match value {
+            toml::Value::Table(t) if !t.contains_key("dist") && !t.is_empty() => {
+                let mut years = Vec::with_capacity(t.len());
+                for (key, v) in t {
+                    if !is_year_key(&key) {
+                        return Err(de::Error::custom(format!(
+                            "expected a per-year table with four-digit year keys such as {{ 2019 = 5.0e9 }}, found key `{key}`"
+                        )));
+                    }
+                    let year: i32 = key.parse().map_err(de::Error::custom)?;
+                    let v = RawValue::from_toml(v)
+                        .map_err(|e: D::Error| de::Error::custom(format!("year {key}: {e}")))?;
+                    years.push((year, v));
+                }
+                years.sort_by_key(|(y, _)| *y);
+                Ok(RawYearly::ByYear(years))
+            }
+            other => RawValue::from_toml(other).map(RawYearly::One),
+        }
+    }
+}
+
+impl Serialize for RawYearly {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawYearly::One(v) => v.serialize(s),
+            RawYearly::ByYear(years) => {
+                let mut map = s.serialize_map(Some(years.len()))?;
+                for (year, v) in years {
+                    map.serialize_entry(&year.to_string(), v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NamedNumbers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NamedNumbers;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of names to plain numbers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedNumbers, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: f64 = map.next_value()?;
+                    out.push((key, value));
+                }
+                Ok(NamedNumbers(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Serialize for NamedNumbers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl JsonSchema for RawValue {
+    fn schema_name() -> Cow<'static, str> {
+        "Value".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let dist = generator.subschema_for::<RawDist>();
+        json_schema!({
+            "description": "A plain number, or an uncertain value drawn once per trial.",
+            "anyOf": [ { "type": "number" }, dist ]
+        })
+    }
+}
+
+impl JsonSchema for RawYearly {
+    fn schema_name() -> Cow<'static, str> {
+        "YearlyValue".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let value = generator.subschema_for::<RawValue>();
+        json_schema!({
+            "description": "A value, or a per-year table { 2019 = ..., 2021 = ... }: a year not listed takes the nearest earlier listed year.",
+            "anyOf": [
+                value.clone(),
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "propertyNames": { "pattern": "^[0-9]{4}$" },
+                    "additionalProperties": value
+                }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for NamedNumbers {
+    fn schema_name() -> Cow<'static, str> {
+        "Shares".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": { "pattern": "^[a-z][a-z0-9_]*$" },
+            "additionalProperties": { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
+        })
+    }
+}
