@@ -277,8 +277,6 @@ pub fn summary_table(scenario: &Scenario, report: &Report, trials: usize) -> Str
             f(s.p95)
         );
     }
-    let reached = report.layout.scalar_index("breakeven_month").map(|_| ());
-    let _ = reached;
     out
 }
 
