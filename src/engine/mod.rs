@@ -120,7 +120,7 @@ impl<'a> Engine<'a> {
                     models.push((t, model));
                 }
             }
-        let partials: Vec<Partial> = window
+            let partials: Vec<Partial> = window
                 .par_iter()
                 .map(|&(t, b)| {
                     let model = &models.iter().find(|(m, _)| *m == t).expect("model built").1;

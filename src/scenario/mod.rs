@@ -402,7 +402,8 @@ impl Scenario {
     pub fn resolved_toml(&self, run: Option<toml::Table>) -> String {
         let mut raw = self.resolved.clone();
         raw.run = run;
-        let mut doc = toml_edit::ser::to_document(&raw).expect("a validated scenario always serialises");
+        let mut doc =
+            toml_edit::ser::to_document(&raw).expect("a validated scenario always serialises");
         expand_sections(&mut doc);
         doc.to_string()
     }
@@ -864,8 +865,12 @@ fn expand_sections(doc: &mut toml_edit::DocumentMut) {
     for (_, item) in doc.as_table_mut().iter_mut() {
         let value = std::mem::replace(item, toml_edit::Item::None);
         *item = match value {
-            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => toml_edit::Item::Table(t.into_table()),
-            toml_edit::Item::Value(toml_edit::Value::Array(a)) if a.iter().all(|v| v.is_inline_table()) => {
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+                toml_edit::Item::Table(t.into_table())
+            }
+            toml_edit::Item::Value(toml_edit::Value::Array(a))
+                if a.iter().all(|v| v.is_inline_table()) =>
+            {
                 let mut tables = toml_edit::ArrayOfTables::new();
                 for v in a.into_iter() {
                     if let toml_edit::Value::InlineTable(t) = v {
