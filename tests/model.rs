@@ -121,6 +121,7 @@ struct Checks {
     exact: usize,
     max_z: f64,
     max_z_at: String,
+    sum_z2: f64,
 }
 
 impl Checks {
@@ -132,6 +133,7 @@ impl Checks {
             exact: 0,
             max_z: 0.0,
             max_z_at: String::new(),
+            sum_z2: 0.0,
         }
     }
 
@@ -149,6 +151,7 @@ impl Checks {
             return;
         }
         let z = (observed - expected) / se;
+        self.sum_z2 += z * z;
         if z.abs() > self.max_z || !z.is_finite() {
             self.max_z = z.abs();
             self.max_z_at = what.clone();
@@ -197,9 +200,10 @@ impl Checks {
 
     fn finish(self) {
         eprintln!(
-            "[{}] {} statistical checks (max |z| = {:.2} at {}), {} exact checks, {} failures",
+            "[{}] {} statistical checks (rms z = {:.2}, max |z| = {:.2} at {}), {} exact checks, {} failures",
             self.name,
             self.stats,
+            (self.sum_z2 / self.stats.max(1) as f64).sqrt(),
             self.max_z,
             self.max_z_at,
             self.exact,
@@ -751,7 +755,7 @@ potential = 0.6
 innovation = 0.05
 imitation = 0.6
 devices_at_adoption = 1.7
-extra_devices_per_year = 0.6
+extra_devices_per_year = 3.0
 abandon_per_year = 0.2
 
 [[device]]
@@ -846,7 +850,7 @@ const B_POTENTIAL: f64 = 0.6;
 const B_P: f64 = 0.05;
 const B_Q: f64 = 0.6;
 const B_DEVICES_AT_ADOPTION: f64 = 1.7;
-const B_EXTRA_PER_YEAR: f64 = 0.6;
+const B_EXTRA_PER_YEAR: f64 = 3.0;
 const B_ABANDON: f64 = 0.2;
 const B_MIX_SHOW: f64 = 0.3;
 const B_LAMBDA: f64 = 3.0;
@@ -995,6 +999,7 @@ fn device_units_follow_adoption_extra_purchases_and_mix() {
             if !t.installed && t.start == m {
                 // 1 + Poisson(d - 1): mean d, variance d - 1.
                 mom.add(p, (d, d - 1.0 + d * d));
+            } else if t.installed && m == 0 {
             } else {
                 mom.add(p, poisson(r));
             }

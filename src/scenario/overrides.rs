@@ -75,6 +75,12 @@ impl Override {
     }
 
     fn apply_to(&self, root: &mut toml::Table) -> Result<(), Diagnostic> {
+        let start_year = root
+            .get("scenario")
+            .and_then(|s| s.get("start"))
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.get(..4))
+            .map(str::to_string);
         let segs: Vec<&str> = self.key.split('.').collect();
         let mut table = root;
         let mut i = 0;
@@ -86,6 +92,23 @@ impl Override {
                     "the scenario has no `{here}`; add the section to the file first"
                 ))
             })?;
+            let single_value = match &*next {
+                toml::Value::Table(t) => t.contains_key("dist"),
+                toml::Value::Array(_) => false,
+                _ => true,
+            };
+            if is_year(segs[i + 1]) && i + 2 == segs.len() && single_value {
+                // A per-year entry of a key holding one value: that value holds from the
+                // first simulated year, the new one from its year on.
+                let start_year = start_year.clone().ok_or_else(|| self.error("the scenario has no valid start".into()))?;
+                if segs[i + 1] <= start_year.as_str() {
+                    *next = self.value.clone();
+                    return Ok(());
+                }
+                let mut t = toml::Table::new();
+                t.insert(start_year, next.clone());
+                *next = toml::Value::Table(t);
+            }
             table = match next {
                 toml::Value::Table(t) => t,
                 toml::Value::Array(items) if NAMED_ARRAYS.contains(&seg) => {
@@ -108,11 +131,6 @@ impl Override {
                             )));
                         }
                     }
-                }
-                _ if is_year(segs[i + 1]) => {
-                    return Err(self.error(format!(
-                        "`{here}` is a single value, not a per-year table; set `{here}` itself"
-                    )));
                 }
                 _ => return Err(self.error(format!("`{here}` is a value, not a section"))),
             };

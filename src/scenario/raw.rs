@@ -418,7 +418,7 @@ impl JsonSchema for NamedNumbers {
         json_schema!({
             "type": "object",
             "minProperties": 1,
-            "propertyNames": { "pattern": "^[a-z][a-z0-9_]*$" },
+            "propertyNames": { "pattern": "^[^.]{1,64}$" },
             "additionalProperties": { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
         })
     }
