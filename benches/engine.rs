@@ -27,9 +27,14 @@ fn engine(c: &mut Criterion) {
     let engine = Engine::new(&s);
     let mut group = c.benchmark_group("baseline");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(HOUSEHOLDS * TRIALS * s.months() as u64));
+    group.throughput(Throughput::Elements(
+        HOUSEHOLDS * TRIALS * s.months() as u64,
+    ));
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         group.bench_function(format!("household_months_{threads}_threads"), |b| {
             b.iter(|| pool.install(|| engine.run(0..TRIALS, &mut |_| {})))
         });

@@ -255,6 +255,9 @@ pub fn summary_table(scenario: &Scenario, report: &Report, trials: usize) -> Str
         "horizon total", "unit", "p05", "p50", "p95"
     );
     for (label, unit, name) in KEY_FIGURES {
+        if name.starts_with("premium_") && !scenario.has_premium() {
+            continue;
+        }
         let Some(s) = report.scalar(name) else {
             continue;
         };
@@ -275,6 +278,24 @@ pub fn summary_table(scenario: &Scenario, report: &Report, trials: usize) -> Str
             f(s.p05),
             f(s.p50),
             f(s.p95)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nby year (p50)   units M   device P&L $B   claimed $B   incremental $B   net incr. $B"
+    );
+    let l = &report.layout;
+    let n = l.len();
+    for (i, year) in report.years.iter().enumerate() {
+        let p50 = |j: usize| report.yearly[i * n + j].p50;
+        let _ = writeln!(
+            out,
+            "{year:<13} {:>9} {:>15} {:>12} {:>16} {:>14}",
+            millions(p50(l.units_sold)),
+            billions(p50(l.device_pnl)),
+            billions(p50(l.downstream_claimed)),
+            billions(p50(l.downstream_incremental)),
+            billions(p50(l.net_incremental)),
         );
     }
     out

@@ -47,6 +47,8 @@ struct Sim {
     /// Calendar year and month (1-12) of month 0.
     start_year: i32,
     start_month: usize,
+    /// Keys of the drawn parameters, in the order of `TrialResult::draws`.
+    param_keys: Vec<String>,
 }
 
 fn simulate(origin: &str, text: &str) -> Sim {
@@ -61,6 +63,11 @@ fn simulate(origin: &str, text: &str) -> Sim {
         months: s.months() as usize,
         start_year: s.start().year(),
         start_month: s.start().month() as usize,
+        param_keys: s
+            .params()
+            .iter()
+            .map(|(_, p)| p.key().to_string())
+            .collect(),
     }
 }
 
@@ -108,6 +115,15 @@ impl Sim {
     }
     fn scalar(&self, t: usize, name: &str) -> f64 {
         self.run.trials[t].scalars[self.sidx(name)]
+    }
+    /// The value drawn in trial `t` for the parameter with this dotted key.
+    fn draw(&self, t: usize, key: &str) -> f64 {
+        let i = self
+            .param_keys
+            .iter()
+            .position(|k| k == key)
+            .unwrap_or_else(|| panic!("no parameter {key} in {:?}", self.param_keys));
+        self.run.trials[t].draws[i]
     }
 }
 
@@ -999,7 +1015,6 @@ fn device_units_follow_adoption_extra_purchases_and_mix() {
             if !t.installed && t.start == m {
                 // 1 + Poisson(d - 1): mean d, variance d - 1.
                 mom.add(p, (d, d - 1.0 + d * d));
-            } else if t.installed && m == 0 {
             } else {
                 mom.add(p, poisson(r));
             }
@@ -1686,4 +1701,243 @@ fn premium_included_with_prime_below_wtp_non_prime_pay() {
     check_premium(&mut c, &s, 1.0, 1.0 - P_PRIME, price);
     check_identities(&mut c, &s, &premium_econ(None));
     c.finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// Household heterogeneity and uncertain parameters, on a fixed population.
+
+/// Simpson's rule on [a, b] with `n` (even) intervals.
+fn simpson(a: f64, b: f64, n: usize, f: impl Fn(f64) -> f64) -> f64 {
+    let h = (b - a) / n as f64;
+    let mut acc = f(a) + f(b);
+    for i in 1..n {
+        let x = a + h * i as f64;
+        acc += if i % 2 == 1 { 4.0 } else { 2.0 } * f(x);
+    }
+    acc * h / 3.0
+}
+
+/// `E[g(X)]` for `X ~ Gamma(shape, scale)` (substituting `x = t²`, which keeps the
+/// integrand smooth at 0 for shapes >= 1/2).
+fn gamma_expect(shape: f64, scale: f64, g: impl Fn(f64) -> f64) -> f64 {
+    let dens = |t: f64| {
+        let x = t * t;
+        if x == 0.0 {
+            return 0.0;
+        }
+        // x^(shape-1) e^(-x) dx with dx = 2 t dt
+        2.0 * t * ((shape - 1.0) * x.ln() - x).exp()
+    };
+    let top = (60.0 + 10.0 * shape).sqrt();
+    let norm = simpson(0.0, top, 20_000, dens);
+    simpson(0.0, top, 20_000, |t| dens(t) * g(scale * t * t)) / norm
+}
+
+/// `E[g(X)]` for `X ~ Beta(a, b)` with `a, b >= 1`.
+fn beta_expect(a: f64, b: f64, g: impl Fn(f64) -> f64) -> f64 {
+    let dens = |x: f64| {
+        if x <= 0.0 || x >= 1.0 {
+            if (x <= 0.0 && a == 1.0) || (x >= 1.0 && b == 1.0) {
+                return 1.0;
+            }
+            return 0.0;
+        }
+        ((a - 1.0) * x.ln() + (b - 1.0) * (-x).ln_1p()).exp()
+    };
+    let norm = simpson(0.0, 1.0, 20_000, dens);
+    simpson(0.0, 1.0, 20_000, |x| dens(x) * g(x)) / norm
+}
+
+/// Standard normal CDF.
+fn norm_cdf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+}
+
+const HETERO: &str = r#"
+[scenario]
+name = "heterogeneity"
+start = "2021-01"
+months = 24
+
+[simulation]
+households = 40000
+trials = 8
+seed = 31337
+
+[market]
+households = 4e6
+
+[adoption]
+installed_share = 1.0
+potential = 0.5
+innovation = 0.05
+imitation = 0.5
+devices_at_adoption = 1.0
+extra_devices_per_year = 0.0
+abandon_per_year = 0.0
+
+[[device]]
+name = "speaker"
+mix = 1.0
+price = 30.0
+unit_cost = 30.0
+
+[usage]
+interactions_per_day = 2.5
+activity_shape = 1.5
+novelty_boost = 0.5
+novelty_decay_months = 6.0
+mix_concentration = 20.0
+
+[intents]
+talk = 0.6
+music = 0.3
+shopping = 0.1
+
+[[purchase]]
+name = "shop"
+intent = "shopping"
+conversion = { dist = "uniform", min = 0.01, max = 0.03 }
+order_value = 20.0
+order_value_sigma = 0.5
+margin = 0.2
+incremental_share = 0.5
+
+[premium]
+launch = "2021-01"
+price_month = 4.0
+wtp_median = 5.0
+wtp_sigma = 0.7
+wtp_activity_elasticity = 0.5
+consider_per_month = 0.3
+churn_per_year = 0.3
+serving_cost_per_interaction = 0.0
+
+[costs]
+serving_cost_per_interaction = 0.0
+fixed_per_year = 0.0
+"#;
+
+/// Heterogeneity (SPEC §3) on a fixed population (everyone installed, nobody abandons):
+/// * `lambda_h ~ Gamma(k, mean)` and `pi_h ~ Dirichlet(c·pi)` leave mean interactions per
+///   intent unchanged, and give the per-household variance
+///   `E[mu] + Var(mu)` with `E[mu²] = (lambda D nov)² (1 + 1/k) pi(c·pi + 1)/(c + 1)`;
+/// * a household buys over a period with probability `1 - E[(1 + (lambda/k)·pi_h·A)^(-k)]`
+///   (gamma Laplace transform, then a numerical integral over `pi_h ~ Beta`), `A` the
+///   period's expected orders per unit activity and share;
+/// * premium eligibility is `P(wtp_median (lambda_h/lambda)^e exp(sigma Z) >= price)
+///   = E[Phi((ln(wtp_median/price) + e ln(lambda_h/lambda)) / sigma)]`, subscribers follow
+///   the consider/churn chain from launch;
+/// * an uncertain `conversion` is drawn once per trial (all households share the draw):
+///   orders are checked trial by trial against the trial's draw, summing the trials'
+///   expectations and variances.
+///
+/// All statistical checks |z| ≤ 4 (exact standard errors from the moments above).
+#[test]
+fn heterogeneity_and_per_trial_draws() {
+    let s = simulate("hetero.toml", HETERO);
+    let (lambda, k, c, boost, decay) = (2.5, 1.5, 20.0, 0.5, 6.0);
+    let n_h = s.households;
+    let pooled = s.pooled();
+    let nov = |m: usize| novelty(boost, decay, 12 + m);
+    let mut ch = Checks::new("heterogeneity");
+
+    // Per-trial draws of the uncertain conversion.
+    let conv: Vec<f64> = (0..s.trials())
+        .map(|t| s.draw(t, "purchase.shop.conversion"))
+        .collect();
+    for (t, &x) in conv.iter().enumerate() {
+        ch.holds(
+            || format!("trial {t}: conversion draw {x} in [0.01, 0.03]"),
+            (0.01..=0.03).contains(&x),
+        );
+    }
+    let spread =
+        conv.iter().cloned().fold(0.0, f64::max) - conv.iter().cloned().fold(1.0, f64::min);
+    ch.holds(
+        || format!("conversion draws differ between trials ({conv:?})"),
+        spread > 0.0,
+    );
+    // Uniform(0.01, 0.03): mean 0.02, sd 0.02/sqrt(12).
+    let mean_conv = conv.iter().sum::<f64>() / conv.len() as f64;
+    ch.stat(
+        "mean conversion draw",
+        mean_conv,
+        0.02,
+        0.02 / 12f64.sqrt() / (conv.len() as f64).sqrt(),
+    );
+
+    // E[pi²] of a Dirichlet(c·pi) component: Beta(c·pi, c(1 - pi)).
+    let pi2 = |p: f64| p * (c * p + 1.0) / (c + 1.0);
+    let lambda2 = lambda * lambda * (1.0 + 1.0 / k);
+    for m in 0..s.months {
+        for (name, share) in [("talk", 0.6), ("music", 0.3), ("shopping", 0.1)] {
+            let unit = D * nov(m);
+            let e1 = lambda * share * unit;
+            let e2_mu = lambda2 * pi2(share) * unit * unit;
+            // Poisson given mu: E[X²] = E[mu] + E[mu²].
+            let mom = Mom { e1, e2: e1 + e2_mu };
+            let metric = format!("interactions_{name}");
+            ch.pooled(
+                format!("{metric} month {m}"),
+                s.count(m, &metric),
+                pooled,
+                mom,
+            );
+        }
+        // Orders, trial by trial with the trial's conversion.
+        let (mut obs, mut exp, mut var) = (0.0, 0.0, 0.0);
+        for (t, &cv) in conv.iter().enumerate() {
+            let unit = D * nov(m) * cv;
+            let e1 = lambda * 0.1 * unit;
+            let e2 = e1 + lambda2 * pi2(0.1) * unit * unit;
+            obs += s.at(t, m, "orders_shop") / W;
+            exp += n_h * e1;
+            var += n_h * (e2 - e1 * e1);
+        }
+        ch.stat(format!("orders_shop month {m}"), obs, exp, var.sqrt());
+    }
+
+    // Buyers over the horizon and in month 0, trial by trial.
+    let p_buyer = |a: f64| {
+        beta_expect(c * 0.1, c * 0.9, |pi| {
+            1.0 - (1.0 + lambda / k * pi * a).powf(-k)
+        })
+    };
+    let total_nov: f64 = (0..s.months).map(nov).sum();
+    let (mut obs, mut exp, mut var) = (0.0, 0.0, 0.0);
+    let (mut obs0, mut exp0, mut var0) = (0.0, 0.0, 0.0);
+    for (t, &cv) in conv.iter().enumerate() {
+        let p = p_buyer(D * cv * total_nov);
+        obs += s.scalar(t, "buyers_shop") / W;
+        exp += n_h * p;
+        var += n_h * p * (1.0 - p);
+        let p0 = p_buyer(D * cv * nov(0));
+        obs0 += s.at(t, 0, "buyers_shop") / W;
+        exp0 += n_h * p0;
+        var0 += n_h * p0 * (1.0 - p0);
+    }
+    ch.stat("buyers_shop horizon", obs, exp, var.sqrt());
+    ch.stat("buyers_shop month 0", obs0, exp0, var0.sqrt());
+
+    // Premium eligibility with lognormal WTP and activity elasticity.
+    let eligible = gamma_expect(k, lambda / k, |x| {
+        norm_cdf(((5.0f64 / 4.0).ln() + 0.5 * (x / lambda).ln()) / 0.7)
+    });
+    let keep = 1.0 - monthly_prob(0.3);
+    let mut prev = 0.0;
+    for m in 0..s.months {
+        let carried = prev * keep;
+        let x = carried + (1.0 - carried) * 0.3;
+        prev = x;
+        let mut mom = Mom::default();
+        mom.add(1.0, bernoulli(eligible * x));
+        ch.pooled(
+            format!("premium_subscribers month {m} (eligible share {eligible:.4})"),
+            s.count(m, "premium_subscribers"),
+            pooled,
+            mom,
+        );
+    }
+    ch.finish();
 }

@@ -17,7 +17,10 @@ fn shipped() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.to_string_lossy().ends_with(".targets.toml"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && !p.to_string_lossy().ends_with(".targets.toml")
+        })
         .collect();
     files.sort();
     files
@@ -34,10 +37,16 @@ fn schema_is_draft_2020_12_and_valid() {
 fn every_shipped_scenario_validates_against_the_schema() {
     let validator = jsonschema::draft202012::new(&schema()).unwrap();
     let files = shipped();
-    assert!(files.len() >= 3, "expected the shipped scenarios, found {files:?}");
+    assert!(
+        files.len() >= 3,
+        "expected the shipped scenarios, found {files:?}"
+    );
     for f in files {
         let instance = toml_to_json(&std::fs::read_to_string(&f).unwrap());
-        let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
     }
 }
@@ -45,7 +54,10 @@ fn every_shipped_scenario_validates_against_the_schema() {
 #[test]
 fn schema_rejects_what_the_loader_rejects() {
     let validator = jsonschema::draft202012::new(&schema()).unwrap();
-    let base = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/echo_2017_2021.toml")).unwrap();
+    let base = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/echo_2017_2021.toml"),
+    )
+    .unwrap();
     let mut good = toml_to_json(&base);
     assert!(validator.is_valid(&good));
     good["adoption"]["potentail"] = serde_json::json!(0.5);
@@ -55,7 +67,10 @@ fn schema_rejects_what_the_loader_rejects() {
     assert!(!validator.is_valid(&bad), "a string for a number must fail");
     let mut bad = toml_to_json(&base);
     bad["adoption"]["potential"] = serde_json::json!({ "dist": "betta", "alpha": 1, "beta": 2 });
-    assert!(!validator.is_valid(&bad), "an unknown distribution must fail");
+    assert!(
+        !validator.is_valid(&bad),
+        "an unknown distribution must fail"
+    );
     let mut bad = toml_to_json(&base);
     bad.as_object_mut().unwrap().remove("costs");
     assert!(!validator.is_valid(&bad), "a missing section must fail");

@@ -100,7 +100,9 @@ impl Override {
             if is_year(segs[i + 1]) && i + 2 == segs.len() && single_value {
                 // A per-year entry of a key holding one value: that value holds from the
                 // first simulated year, the new one from its year on.
-                let start_year = start_year.clone().ok_or_else(|| self.error("the scenario has no valid start".into()))?;
+                let start_year = start_year
+                    .clone()
+                    .ok_or_else(|| self.error("the scenario has no valid start".into()))?;
                 if segs[i + 1] <= start_year.as_str() {
                     *next = self.value.clone();
                     return Ok(());
