@@ -188,8 +188,8 @@ fn run(args: &RunArgs) -> Result<(), CliError> {
         }
     };
     if out_dir.exists() && !out_dir.is_dir() {
-        return Err(CliError::Input(format!(
-            "--out {}: exists and is not a folder",
+        return Err(CliError::Other(anyhow::anyhow!(
+            "cannot write results to {}: it exists and is not a folder",
             out_dir.display()
         )));
     }
