@@ -63,8 +63,7 @@ fn readme_commands_run_and_print_what_the_readme_shows() {
                 continue;
             };
             let printed: Vec<&str> = stdout.lines().collect();
-            let mut at = 0;
-            for expected in shown.lines() {
+            for (at, expected) in shown.lines().enumerate() {
                 if expected.trim() == "..." {
                     break; // the rest is omitted in the README
                 }
@@ -74,7 +73,6 @@ fn readme_commands_run_and_print_what_the_readme_shows() {
                     "README output differs at line {}:\n{stdout}",
                     at + 1
                 );
-                at += 1;
             }
         }
     }

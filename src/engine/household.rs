@@ -249,9 +249,9 @@ fn simulate_household(
     // Per-household weights: rate per unit of (lambda * novelty) of each aggregated intent
     // and of each purchase clock, in each premium state.
     let mut agg = [[0.0f64; MAX_INTENTS]; 2];
-    for state in 0..2 {
-        for k in 0..n_int {
-            agg[state][k] = DAYS_PER_MONTH * mix[k] * tm.no_order[k][state] * tm.usage_mult[state];
+    for (state, weights) in agg.iter_mut().enumerate() {
+        for (k, w) in weights[..n_int].iter_mut().enumerate() {
+            *w = DAYS_PER_MONTH * mix[k] * tm.no_order[k][state] * tm.usage_mult[state];
         }
     }
     let n_clocks = tm.clocks.len();
@@ -261,8 +261,8 @@ fn simulate_household(
     if n_clocks > 0 {
         let r = orders_rng.insert(sampling::stream(seed, trial, h, component::ORDERS));
         for (j, cl) in tm.clocks.iter().enumerate() {
-            for state in 0..2 {
-                clock_w[state][j] =
+            for (state, weights) in clock_w.iter_mut().enumerate() {
+                weights[j] =
                     DAYS_PER_MONTH * mix[cl.intent] * cl.prob[state] * tm.usage_mult[state];
             }
             clock[j] = sampling::exp1(r);

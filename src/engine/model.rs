@@ -170,8 +170,8 @@ impl TrialModel {
                     (c * conv_mult).min(1.0)
                 }
             };
-            for state in 0..2 {
-                slot[state] = chans.iter().map(|&i| 1.0 - conv(i, state)).product();
+            for (state, none) in slot.iter_mut().enumerate() {
+                *none = chans.iter().map(|&i| 1.0 - conv(i, state)).product();
             }
             for subset in 1u64..(1 << chans.len()) {
                 let mut mask = 0;

@@ -110,7 +110,7 @@ pub fn locate(source: &str, path: &KeyPath, want_key: bool) -> Option<Range<usiz
             }
             Seg::Index(i, _) => {
                 let a = array?;
-                let item = a.iter().nth(*i)?;
+                let item = a.get(*i)?;
                 best = Some(item.span());
                 table = match item.get_ref() {
                     DeValue::Table(t) => Some(t),
@@ -130,9 +130,7 @@ pub fn locate_nearest(source: &str, path: &KeyPath, want_key: bool) -> Option<Ra
         if let Some(span) = locate(source, &p, want_key) {
             return Some(span);
         }
-        if p.0.pop().is_none() {
-            return None;
-        }
+        p.0.pop()?;
     }
 }
 
