@@ -16,7 +16,14 @@ fn children_max_rss_kib() -> i64 {
 fn run(households: u64, out: &std::path::Path) {
     let status = Command::new(env!("CARGO_BIN_EXE_downstream"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "scenarios/echo_2017_2021.toml", "--trials", "1", "--quiet", "--out"])
+        .args([
+            "run",
+            "scenarios/echo_2017_2021.toml",
+            "--trials",
+            "1",
+            "--quiet",
+            "--out",
+        ])
         .arg(out)
         .args(["--households", &households.to_string()])
         .stdout(std::process::Stdio::null())
