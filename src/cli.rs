@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::Engine;
 use crate::output::{self, Report};
-use crate::scenario::{Override, Scenario, ScenarioError};
+use crate::scenario::raw::RawRun;
+use crate::scenario::{MAX_HOUSEHOLDS, MAX_TRIALS, Override, Scenario, ScenarioError};
 
 /// Simulates what households do with voice-assistant devices sold at or below cost, and
 /// whether it pays the devices back.
@@ -127,18 +128,24 @@ pub fn load_scenario(path: &Path, options: &RunOptions) -> Result<Scenario, CliE
         .map_err(CliError::Input)?;
     let mut scenario = Scenario::load(path, &overrides)?;
     let mut sim = scenario.simulation();
-    if let Some(h) = options.households {
-        sim.households = h;
-    }
-    if let Some(t) = options.trials {
-        sim.trials = t;
-    }
+    let bounded = |flag: &str, value: Option<u64>, max: u64, current: u64| match value {
+        Some(v) if v < 1 || v > max => Err(CliError::Input(format!(
+            "{flag} {v}: expected a whole number from 1 to {max}"
+        ))),
+        Some(v) => Ok(v),
+        None => Ok(current),
+    };
+    sim.households = bounded(
+        "--households",
+        options.households,
+        MAX_HOUSEHOLDS,
+        sim.households,
+    )?;
+    sim.trials = bounded("--trials", options.trials, MAX_TRIALS, sim.trials)?;
     if let Some(s) = options.seed {
         sim.seed = s;
     }
-    scenario
-        .set_simulation(sim)
-        .map_err(|e| CliError::Input(format!("--households/--trials: {e}")))?;
+    scenario.set_simulation(sim).map_err(CliError::Input)?;
     Ok(scenario)
 }
 
@@ -207,16 +214,14 @@ fn run(args: &RunArgs) -> Result<(), CliError> {
     let wall = started.elapsed().as_secs_f64();
 
     let report = Report::new(&scenario, &result);
-    let mut run_table = toml::Table::new();
-    run_table.insert("tool_version".into(), env!("CARGO_PKG_VERSION").into());
-    run_table.insert("seed".into(), (sim.seed as i64).into());
-    run_table.insert("households".into(), (sim.households as i64).into());
-    run_table.insert("trials".into(), (sim.trials as i64).into());
-    run_table.insert("threads".into(), (threads as i64).into());
-    run_table.insert(
-        "wall_seconds".into(),
-        ((wall * 1000.0).round() / 1000.0).into(),
-    );
+    let run_table = RawRun {
+        tool_version: Some(env!("CARGO_PKG_VERSION").into()),
+        seed: Some(sim.seed as i64),
+        households: Some(sim.households as i64),
+        trials: Some(sim.trials as i64),
+        threads: Some(threads as i64),
+        wall_seconds: Some((wall * 1000.0).round() / 1000.0),
+    };
     let csv_err = |e: csv::Error| CliError::Other(anyhow::anyhow!("formatting CSV: {e}"));
     let files = [
         ("summary.csv", report.summary_csv().map_err(csv_err)?),
@@ -269,8 +274,13 @@ fn validate(files: &[PathBuf]) -> Result<(), CliError> {
         }
     }
     if bad > 0 {
+        let (noun, verb) = if files.len() == 1 {
+            ("file", "has")
+        } else {
+            ("files", if bad == 1 { "has" } else { "have" })
+        };
         Err(CliError::Input(format!(
-            "{bad} of {} scenario files have errors",
+            "{bad} of {} scenario {noun} {verb} errors",
             files.len()
         )))
     } else {

@@ -94,8 +94,14 @@ pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
             "is a directory; expected a scenario TOML file".into(),
         ));
     }
-    let bytes =
-        std::fs::read(file).map_err(|e| plain(&origin, format!("cannot read the file: {e}")))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        };
+        plain(&origin, format!("cannot read the scenario: {why}"))
+    })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text),
         Err(e) => {
@@ -116,8 +122,9 @@ pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
 
 /// Deserialises the raw scenario, turning the first serde/TOML error into a diagnostic.
 pub(super) fn deserialize(origin: &str, text: &str) -> Result<RawScenario, ScenarioError> {
-    if text.trim().is_empty() {
-        return Err(plain(origin, "the file is empty; expected a scenario with [scenario], [market], [adoption], [[device]], [usage], [intents] and [costs]".into()));
+    let no_settings = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty());
+    if text.trim().is_empty() || no_settings {
+        return Err(plain(origin, "the file has no settings; expected a scenario with [scenario], [market], [adoption], [[device]], [usage], [intents] and [costs]".into()));
     }
     let de = toml::Deserializer::parse(text).map_err(|e| {
         let position = e.span().map(|s| path::line_col(text, s.start));
@@ -130,7 +137,7 @@ pub(super) fn deserialize(origin: &str, text: &str) -> Result<RawScenario, Scena
         }])
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let key_path = convert_path(text, e.path());
+        let key_path = convert_path(e.path(), |element| element_name(text, element));
         let inner = e.inner();
         let position = inner.span().map(|s| path::line_col(text, s.start));
         ScenarioError::new(vec![serde_diagnostic(
@@ -144,26 +151,42 @@ pub(super) fn deserialize(origin: &str, text: &str) -> Result<RawScenario, Scena
 
 /// Deserialises an overridden raw scenario from a TOML value.
 pub(super) fn deserialize_value(value: toml::Value, what: &str) -> Result<RawScenario, Diagnostic> {
+    let names = value.clone();
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let key_path = convert_path("", e.path());
+        let key_path = convert_path(e.path(), |element| value_element_name(&names, element));
         serde_diagnostic(what, None, key_path, e.inner().message())
     })
 }
 
-/// serde's path (`device[0].price`) as our key path, naming array elements where the source says.
-fn convert_path(text: &str, p: &serde_path_to_error::Path) -> KeyPath {
+/// serde's path (`device[0].price`) as our key path, naming array elements by their `name`.
+fn convert_path(
+    p: &serde_path_to_error::Path,
+    name_of: impl Fn(&KeyPath) -> Option<String>,
+) -> KeyPath {
     let mut out = KeyPath::root();
     for seg in p.iter() {
         match seg {
             serde_path_to_error::Segment::Map { key } => out = out.key(key),
             serde_path_to_error::Segment::Seq { index } => {
-                let name = element_name(text, &out.index(*index, None));
+                let name = name_of(&out.index(*index, None));
                 out = out.index(*index, name.as_deref());
             }
             _ => {}
         }
     }
     out
+}
+
+/// The `name` of an element of an array of tables, read from a TOML value.
+fn value_element_name(value: &toml::Value, element: &KeyPath) -> Option<String> {
+    let mut at = value;
+    for seg in &element.0 {
+        at = match seg {
+            Seg::Key(k) => at.get(k.as_str())?,
+            Seg::Index(i, _) => at.get(*i)?,
+        };
+    }
+    at.get("name")?.as_str().map(str::to_string)
 }
 
 /// The `name` of an element of an array of tables, read from the source.
@@ -176,76 +199,198 @@ fn element_name(text: &str, element: &KeyPath) -> Option<String> {
 
 fn serde_diagnostic(
     origin: &str,
-    position: Option<(usize, usize)>,
+    mut position: Option<(usize, usize)>,
     mut key_path: KeyPath,
     message: &str,
 ) -> Diagnostic {
-    let message = message.trim();
-    let mut value = None;
-    let text = if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        if key_path.0.last() != Some(&Seg::Key(field.to_string())) {
-            key_path = key_path.key(field);
-        }
-        let options: Vec<&str> = expected
-            .trim_start_matches(", expected one of ")
-            .trim_start_matches(", expected ")
-            .split(", ")
-            .map(|s| s.trim_matches('`'))
-            .filter(|s| !s.is_empty())
-            .collect();
-        let mut text = format!("unknown key; expected one of: {}", options.join(", "));
-        if let Some(best) = nearest(field, &options) {
-            text.push_str(&format!(" (did you mean `{best}`?)"));
-        }
-        text
-    } else if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or(rest);
-        key_path = key_path.key(field);
-        "missing required key".to_string()
-    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let (found, expected) = rest
-            .split_once(", expected ")
-            .unwrap_or((rest, "another type"));
-        value = Some(found.to_string());
-        format!("wrong type; expected {}", friendly_type(expected))
-    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
-        let (variant, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        value = Some(format!("{variant:?}"));
-        format!(
-            "unknown distribution; expected one of {}",
-            expected
-                .trim_start_matches(", expected one of ")
-                .replace('`', "\"")
-        )
-    } else {
-        message.to_string()
+    // serde names an unknown section as the path itself; a missing one has an empty path.
+    let top_level = match key_path.0.as_slice() {
+        [] => true,
+        [Seg::Key(k)] => message.starts_with(&format!("unknown field `{k}`")),
+        _ => false,
     };
+    let r = rewrite(message, Context::Key { top_level });
+    if let Some(field) = r.field {
+        if key_path.0.last() != Some(&Seg::Key(field.clone())) {
+            key_path = key_path.key(&field);
+        }
+        if top_level && r.missing {
+            // A missing section has no place in the file to point at, and the message names it.
+            position = None;
+            key_path = KeyPath::root();
+        }
+    }
     let key = (!key_path.0.is_empty()).then(|| key_path.to_string());
     Diagnostic {
         origin: origin.to_string(),
         position,
         key,
-        value,
-        message: text,
+        value: r.value,
+        message: r.text,
+    }
+}
+
+/// Where a serde message arose.
+#[derive(Clone, Copy)]
+pub(crate) enum Context {
+    /// A key of the scenario (`top_level`: a section of the file).
+    Key { top_level: bool },
+    /// A parameter inside an uncertain value `{ dist = ... }`.
+    Dist,
+}
+
+/// A serde message in the house style.
+pub(crate) struct Rewritten {
+    /// The key the message is about, when serde names it (unknown or missing field).
+    pub field: Option<String>,
+    pub missing: bool,
+    pub value: Option<String>,
+    pub text: String,
+}
+
+/// Rewrites serde's standard messages ("unknown field", "missing field", "invalid type",
+/// "unknown variant") into what a strategist can act on.
+pub(crate) fn rewrite(message: &str, context: Context) -> Rewritten {
+    let message = message.trim();
+    let thing = match context {
+        Context::Key { top_level: true } => "section",
+        Context::Key { top_level: false } => "key",
+        Context::Dist => "parameter",
+    };
+    let quoted = |list: &str| -> Vec<String> {
+        list.split(", ")
+            .flat_map(|s| s.split(" or "))
+            .map(|s| s.trim().trim_matches('`').to_string())
+            .filter(|s| !s.is_empty() && s != "run")
+            .collect()
+    };
+    let mut out = Rewritten {
+        field: None,
+        missing: false,
+        value: None,
+        text: message.to_string(),
+    };
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected = expected
+            .trim_start_matches(", expected one of ")
+            .trim_start_matches(", expected ");
+        let options = if expected.starts_with("nothing") {
+            vec![]
+        } else {
+            quoted(expected)
+        };
+        let refs: Vec<&str> = options.iter().map(String::as_str).collect();
+        out.text = match context {
+            Context::Dist => format!("unknown {thing} `{field}`; expected {}", refs.join(", ")),
+            _ => format!("unknown {thing}; expected one of: {}", refs.join(", ")),
+        };
+        if let Some(best) = nearest(field, &refs) {
+            out.text.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+        if !matches!(context, Context::Dist) {
+            out.field = Some(field.to_string());
+        }
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        out.missing = true;
+        match context {
+            Context::Dist => out.text = format!("missing {thing} `{field}`"),
+            Context::Key { top_level } => {
+                out.field = Some(field.to_string());
+                out.text = if top_level {
+                    format!("missing required section [{field}]")
+                } else {
+                    format!("missing required {thing}")
+                };
+            }
+        }
+    } else if message.contains("as i128") || message.contains("out of range") {
+        out.text =
+            "number too large; expected a value within the limits of docs/scenario-format.md"
+                .into();
+    } else if message.ends_with("expected variant identifier") {
+        out.text = "`dist` must be a distribution name in quotes, e.g. dist = \"pert\"".into();
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
+        let found = found.trim();
+        out.value = Some(describe_found(found));
+        out.text = if found == "map" && expected == "f64" {
+            "wrong type; expected a plain number (this key cannot be an uncertain value or a table)"
+                .into()
+        } else {
+            format!("wrong type; expected {}", friendly_type(expected))
+        };
+        if matches!(context, Context::Dist) {
+            out.text = format!("a distribution {thing} has the {}", out.text);
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (variant, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let options = quoted(expected.trim_start_matches(", expected one of "));
+        let refs: Vec<&str> = options.iter().map(String::as_str).collect();
+        out.text = format!(
+            "unknown distribution {variant:?}; expected one of: {}",
+            refs.join(", ")
+        );
+        if let Some(best) = nearest(variant, &refs) {
+            out.text.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+    }
+    out
+}
+
+/// serde's description of a found value, as the user wrote it.
+fn describe_found(found: &str) -> String {
+    let unwrap = |s: &str| s.trim_matches('`').to_string();
+    if found == "map" {
+        "a table".into()
+    } else if found == "sequence" {
+        "an array".into()
+    } else if let Some(v) = found.strip_prefix("integer ") {
+        unwrap(v)
+    } else if let Some(v) = found.strip_prefix("floating point ") {
+        unwrap(v)
+    } else if let Some(v) = found.strip_prefix("boolean ") {
+        unwrap(v)
+    } else if let Some(v) = found.strip_prefix("string ") {
+        v.to_string()
+    } else {
+        found.to_string()
     }
 }
 
 fn friendly_type(serde_expected: &str) -> String {
     match serde_expected {
         "f64" | "a number" => "a number".into(),
-        "i64" | "u64" => "a whole number".into(),
+        "i64" | "u64" | "i128" => "a whole number".into(),
         "a string" | "string" => "a string in quotes".into(),
         "a boolean" | "bool" => "true or false".into(),
+        other if other.starts_with("struct Raw") => "a table of keys".into(),
+        other if other.starts_with("a sequence") || other.starts_with("a vec") => {
+            "an array of tables".into()
+        }
         other => other.to_string(),
     }
 }
 
 /// The closest valid key to a misspelt one, if it is close enough to be a likely typo.
 pub(crate) fn nearest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
+    // Also compare with each option's start, so `prise` suggests `price_month`.
+    let distance = |o: &str| {
+        let whole = strsim::damerau_levenshtein(word, o);
+        let head: String = o.chars().take(word.chars().count()).collect();
+        let prefix = if head.len() < o.len() {
+            strsim::damerau_levenshtein(word, &head) + 1
+        } else {
+            whole
+        };
+        whole.min(prefix)
+    };
     options
         .iter()
-        .map(|o| (strsim::damerau_levenshtein(word, o), *o))
+        .map(|o| (distance(o), *o))
         .filter(|(d, o)| *d <= 2.max(o.len() / 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
@@ -255,7 +400,11 @@ pub(crate) fn nearest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
 /// line, else the line and column in the file.
 pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Issue) -> Diagnostic {
     let key = issue.path.to_string();
-    if let Some(o) = overrides.iter().rev().find(|o| o.covers(&key)) {
+    // An override of this key, or of a key inside it (e.g. one intent share of a sum).
+    let inside = |o: &Override| {
+        o.key().starts_with(&key) && o.key().as_bytes().get(key.len()) == Some(&b'.')
+    };
+    if let Some(o) = overrides.iter().rev().find(|o| o.covers(&key) || inside(o)) {
         return Diagnostic {
             origin: o.origin(),
             position: None,
@@ -265,11 +414,17 @@ pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Iss
         };
     }
     let span = path::locate_nearest(text, &issue.path, issue.at_key);
+    // Show a value as it is written in the file, when it is one short line there.
+    let written = issue.value.as_ref().and_then(|_| {
+        let span = path::locate(text, &issue.path, false)?;
+        let snippet = text.get(span)?.trim();
+        (!snippet.contains('\n') && snippet.len() <= 160).then(|| snippet.to_string())
+    });
     Diagnostic {
         origin: origin.to_string(),
         position: span.map(|s| path::line_col(text, s.start)),
         key: Some(key),
-        value: issue.value,
+        value: written.or(issue.value),
         message: issue.message,
     }
 }
@@ -284,6 +439,10 @@ mod tests {
         assert_eq!(nearest("potentail", &opts), Some("potential"));
         assert_eq!(nearest("imitaton", &opts), Some("imitation"));
         assert_eq!(nearest("zzz", &opts), None);
+        assert_eq!(
+            nearest("prise", &["price_month", "launch"]),
+            Some("price_month")
+        );
     }
 
     #[test]

@@ -84,66 +84,139 @@ impl fmt::Display for YearMonth {
     }
 }
 
-/// The set of values a parameter may take.
+/// The values a parameter may take: a lower bound that is part of its meaning (a
+/// probability is never negative) and an upper bound that is either part of its meaning
+/// (a probability is at most 1) or a plausibility cap that keeps a run finite (nobody
+/// talks to an assistant a million times a day).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Domain {
-    /// [0, 1]
-    Probability,
-    /// [0, ∞)
-    NonNegative,
-    /// (0, ∞)
-    Positive,
-    /// [1, ∞)
-    AtLeastOne,
+pub struct Domain {
+    lower: Lower,
+    max: f64,
+    /// The upper bound is part of the meaning: a distribution must not exceed it at all.
+    /// Otherwise it is a plausibility cap, checked against the 99.9999th percentile.
+    hard_max: bool,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Lower {
+    /// >= 0
+    Zero,
+    /// > 0
+    AboveZero,
+    /// >= 1
+    One,
+}
+
+/// Quantile at which plausibility caps are checked for uncertain values.
+const CAP_QUANTILE: f64 = 1.0 - 1e-6;
+
 impl Domain {
+    /// [0, 1]
+    pub const PROBABILITY: Domain = Domain {
+        lower: Lower::Zero,
+        max: 1.0,
+        hard_max: true,
+    };
+    /// [0, max]
+    pub const fn non_negative(max: f64) -> Domain {
+        Domain {
+            lower: Lower::Zero,
+            max,
+            hard_max: false,
+        }
+    }
+    /// (0, max]
+    pub const fn positive(max: f64) -> Domain {
+        Domain {
+            lower: Lower::AboveZero,
+            max,
+            hard_max: false,
+        }
+    }
+    /// [1, max]
+    pub const fn at_least_one(max: f64) -> Domain {
+        Domain {
+            lower: Lower::One,
+            max,
+            hard_max: false,
+        }
+    }
+
     fn contains(self, x: f64) -> bool {
-        match self {
-            Domain::Probability => (0.0..=1.0).contains(&x),
-            Domain::NonNegative => x >= 0.0,
-            Domain::Positive => x > 0.0,
-            Domain::AtLeastOne => x >= 1.0,
+        let above = match self.lower {
+            Lower::Zero => x >= 0.0,
+            Lower::AboveZero => x > 0.0,
+            Lower::One => x >= 1.0,
+        };
+        above && x <= self.max
+    }
+
+    fn expected(self) -> String {
+        if self.hard_max {
+            return "a probability in [0, 1]".into();
+        }
+        let max = fmt_num(self.max);
+        match self.lower {
+            Lower::Zero => format!("a number from 0 to {max}"),
+            Lower::AboveZero => format!("a number > 0 and at most {max}"),
+            Lower::One => format!("a number from 1 to {max}"),
         }
     }
-    fn expected(self) -> &'static str {
-        match self {
-            Domain::Probability => "a probability in [0, 1]",
-            Domain::NonNegative => "a number >= 0",
-            Domain::Positive => "a number > 0",
-            Domain::AtLeastOne => "a number >= 1",
+
+    /// The interval a distribution must stay in (the plausibility cap is checked apart).
+    fn interval(self) -> String {
+        if self.hard_max {
+            return "[0, 1]".into();
+        }
+        match self.lower {
+            Lower::Zero => "[0, inf)".into(),
+            Lower::AboveZero => "(0, inf)".into(),
+            Lower::One => "[1, inf)".into(),
         }
     }
-    fn interval(self) -> &'static str {
-        match self {
-            Domain::Probability => "[0, 1]",
-            Domain::NonNegative => "[0, inf)",
-            Domain::Positive => "(0, inf)",
-            Domain::AtLeastOne => "[1, inf)",
-        }
-    }
+
     fn suggestion(self) -> &'static str {
-        match self {
-            Domain::Probability => {
-                "use a bounded form such as { dist = \"beta\", alpha = 2, beta = 40 } or { dist = \"pert\", min = 0.01, mode = 0.02, max = 0.05 }"
-            }
-            _ => {
-                "use a bounded form such as { dist = \"pert\", min = 1, mode = 2, max = 4 }, or a normal with `min`"
-            }
+        if self.hard_max {
+            "use a bounded form such as { dist = \"beta\", alpha = 2, beta = 40 } or { dist = \"pert\", min = 0.01, mode = 0.02, max = 0.05 }"
+        } else {
+            "use a bounded form such as { dist = \"pert\", min = 1, mode = 2, max = 4 }, or a normal with `min`"
         }
     }
-    /// Whether every value a distribution can produce lies in the domain.
+
+    /// Whether every value a distribution can produce lies above the lower bound (and, for
+    /// a hard upper bound, below it).
     fn admits(self, dist: &Dist) -> bool {
         let (lo, hi) = dist.support();
         // LogNormal and Gamma have support (0, inf): 0 itself is never drawn.
         let open_at_zero = matches!(dist, Dist::LogNormal { .. } | Dist::Gamma { .. });
-        match self {
-            Domain::Probability => lo >= 0.0 && hi <= 1.0,
-            Domain::NonNegative => lo >= 0.0,
-            Domain::Positive => lo > 0.0 || (lo == 0.0 && open_at_zero),
-            Domain::AtLeastOne => lo >= 1.0,
-        }
+        let lower_ok = match self.lower {
+            Lower::Zero => lo >= 0.0,
+            Lower::AboveZero => lo > 0.0 || (lo == 0.0 && open_at_zero),
+            Lower::One => lo >= 1.0,
+        };
+        lower_ok && (!self.hard_max || hi <= self.max)
     }
+
+    /// Whether a distribution stays under a plausibility cap (but for one draw in a million).
+    fn plausible(self, dist: &Dist) -> bool {
+        self.hard_max || dist.quantile(CAP_QUANTILE) <= self.max
+    }
+}
+
+/// Plausibility caps: far above any real value, low enough that a run stays finite.
+mod cap {
+    pub const HOUSEHOLDS: f64 = 1e10;
+    pub const RATE: f64 = 1e3;
+    pub const COUNT: f64 = 1e2;
+    pub const MULTIPLIER: f64 = 1e2;
+    pub const PRICE: f64 = 1e6;
+    pub const SPEND: f64 = 1e7;
+    pub const FIXED: f64 = 1e13;
+    pub const SERVING: f64 = 1e2;
+    pub const SIGMA: f64 = 10.0;
+    pub const SHAPE: f64 = 1e6;
+    pub const MONTHS: f64 = 1e4;
+    pub const DISCOUNT: f64 = 10.0;
 }
 
 /// Index of a parameter in the scenario's [`ParamSet`].
@@ -399,7 +472,7 @@ impl Scenario {
     }
     /// The scenario as TOML with defaults filled in, overrides applied and an optional
     /// `[run]` table appended.
-    pub fn resolved_toml(&self, run: Option<toml::Table>) -> String {
+    pub fn resolved_toml(&self, run: Option<raw::RawRun>) -> String {
         let mut raw = self.resolved.clone();
         raw.run = run;
         let mut doc =
@@ -463,6 +536,9 @@ impl Scenario {
                 "expected a non-empty name",
             );
         }
+        // Checks that depend on the horizon are skipped when it is itself wrong, so that one
+        // mistake does not produce a cascade of false errors.
+        c.horizon_known = start.is_some() && (1..=MAX_MONTHS as i64).contains(&months);
         let start = start.unwrap_or(YearMonth {
             year: 2000,
             month: 1,
@@ -514,12 +590,12 @@ impl Scenario {
         let market_households = c.value(
             &mk.key("households"),
             &raw.market.households,
-            Domain::Positive,
+            Domain::positive(cap::HOUSEHOLDS),
         );
         let prime_share = c.opt_value(
             &mk.key("prime_share"),
             raw.market.prime_share.as_ref(),
-            Domain::Probability,
+            Domain::PROBABILITY,
             0.0,
         );
 
@@ -530,25 +606,33 @@ impl Scenario {
             installed_share: c.value(
                 &a.key("installed_share"),
                 &ra.installed_share,
-                Domain::Probability,
+                Domain::PROBABILITY,
             ),
-            potential: c.value(&a.key("potential"), &ra.potential, Domain::Probability),
-            innovation: c.value(&a.key("innovation"), &ra.innovation, Domain::Positive),
-            imitation: c.value(&a.key("imitation"), &ra.imitation, Domain::NonNegative),
+            potential: c.value(&a.key("potential"), &ra.potential, Domain::PROBABILITY),
+            innovation: c.value(
+                &a.key("innovation"),
+                &ra.innovation,
+                Domain::positive(cap::MULTIPLIER),
+            ),
+            imitation: c.value(
+                &a.key("imitation"),
+                &ra.imitation,
+                Domain::non_negative(cap::MULTIPLIER),
+            ),
             devices_at_adoption: c.value(
                 &a.key("devices_at_adoption"),
                 &ra.devices_at_adoption,
-                Domain::AtLeastOne,
+                Domain::at_least_one(cap::COUNT),
             ),
             extra_devices_per_year: c.value(
                 &a.key("extra_devices_per_year"),
                 &ra.extra_devices_per_year,
-                Domain::NonNegative,
+                Domain::non_negative(cap::COUNT),
             ),
             abandon_per_year: c.value(
                 &a.key("abandon_per_year"),
                 &ra.abandon_per_year,
-                Domain::Probability,
+                Domain::PROBABILITY,
             ),
         };
 
@@ -558,29 +642,40 @@ impl Scenario {
             c.issue(
                 dp.clone(),
                 None,
-                "missing: at least one [[device]] is required",
+                "missing required section: at least one [[device]] is needed",
             );
         }
         if raw.device.len() > MAX_DEVICES {
             c.issue(
                 dp.clone(),
-                Some(raw.device.len().to_string()),
-                format!("expected at most {MAX_DEVICES} devices"),
+                None,
+                format!(
+                    "expected at most {MAX_DEVICES} devices, found {}",
+                    raw.device.len()
+                ),
             );
         }
         c.unique_names(&dp, raw.device.iter().map(|d| d.name.as_str()));
         let mut devices = Vec::new();
         for (i, d) in raw.device.iter().enumerate() {
             let p = dp.index(i, Some(&d.name));
-            c.plain(&p.key("mix"), d.mix, Domain::Probability);
+            c.plain(&p.key("mix"), d.mix, Domain::PROBABILITY);
             devices.push(Device {
                 name: d.name.clone(),
                 mix: d.mix,
-                price: c.yearly(&p.key("price"), &d.price, Domain::NonNegative),
-                unit_cost: c.yearly(&p.key("unit_cost"), &d.unit_cost, Domain::NonNegative),
+                price: c.yearly(&p.key("price"), &d.price, Domain::non_negative(cap::PRICE)),
+                unit_cost: c.yearly(
+                    &p.key("unit_cost"),
+                    &d.unit_cost,
+                    Domain::non_negative(cap::PRICE),
+                ),
             });
         }
-        c.sums_to_one(&dp, "device mixes", raw.device.iter().map(|d| d.mix));
+        c.sums_to_one(
+            &dp,
+            "the device mixes",
+            raw.device.iter().map(|d| (d.name.as_str(), d.mix)),
+        );
 
         // [usage]
         let u = root.key("usage");
@@ -589,28 +684,28 @@ impl Scenario {
             interactions_per_day: c.value(
                 &u.key("interactions_per_day"),
                 &ru.interactions_per_day,
-                Domain::Positive,
+                Domain::positive(cap::RATE),
             ),
             activity_shape: ru
                 .activity_shape
                 .as_ref()
-                .map(|v| c.value(&u.key("activity_shape"), v, Domain::Positive)),
+                .map(|v| c.value(&u.key("activity_shape"), v, Domain::positive(cap::SHAPE))),
             novelty_boost: c.opt_value(
                 &u.key("novelty_boost"),
                 ru.novelty_boost.as_ref(),
-                Domain::NonNegative,
+                Domain::non_negative(cap::MULTIPLIER),
                 0.0,
             ),
             novelty_decay_months: c.opt_value(
                 &u.key("novelty_decay_months"),
                 ru.novelty_decay_months.as_ref(),
-                Domain::Positive,
+                Domain::positive(cap::MONTHS),
                 1.0,
             ),
             mix_concentration: ru
                 .mix_concentration
                 .as_ref()
-                .map(|v| c.value(&u.key("mix_concentration"), v, Domain::Positive)),
+                .map(|v| c.value(&u.key("mix_concentration"), v, Domain::positive(cap::SHAPE))),
         };
 
         // [intents]
@@ -625,8 +720,11 @@ impl Scenario {
         if raw.intents.0.len() > MAX_INTENTS {
             c.issue(
                 ip.clone(),
-                Some(raw.intents.0.len().to_string()),
-                format!("expected at most {MAX_INTENTS} intents"),
+                None,
+                format!(
+                    "expected at most {MAX_INTENTS} intents, found {}",
+                    raw.intents.0.len()
+                ),
             );
         }
         let mut intents = Vec::new();
@@ -645,7 +743,11 @@ impl Scenario {
                 share: *share,
             });
         }
-        c.sums_to_one(&ip, "intent shares", raw.intents.0.iter().map(|(_, s)| *s));
+        c.sums_to_one(
+            &ip,
+            "the intent shares",
+            raw.intents.0.iter().map(|(n, s)| (n.as_str(), *s)),
+        );
 
         // [[purchase]]
         let pp = root.key("purchase");
@@ -656,16 +758,17 @@ impl Scenario {
             let p = pp.index(i, Some(&r.name));
             let intent = intents.iter().position(|x| x.name == r.intent);
             match intent {
+                None if intents.is_empty() => {}
                 None => {
                     let known: Vec<&str> = intents.iter().map(|x| x.name.as_str()).collect();
-                    c.issue(
-                        p.key("intent"),
-                        Some(format!("{:?}", r.intent)),
-                        format!(
-                            "expected one of the intents in [intents]: {}",
-                            known.join(", ")
-                        ),
+                    let mut message = format!(
+                        "expected one of the intents in [intents]: {}",
+                        known.join(", ")
                     );
+                    if let Some(best) = error::nearest(&r.intent, &known) {
+                        message.push_str(&format!(" (did you mean `{best}`?)"));
+                    }
+                    c.issue(p.key("intent"), Some(format!("{:?}", r.intent)), message);
                 }
                 Some(k) => {
                     per_intent[k] += 1;
@@ -677,18 +780,22 @@ impl Scenario {
             purchases.push(Purchase {
                 name: r.name.clone(),
                 intent: intent.unwrap_or(0),
-                conversion: c.value(&p.key("conversion"), &r.conversion, Domain::Probability),
-                order_value: c.value(&p.key("order_value"), &r.order_value, Domain::Positive),
+                conversion: c.value(&p.key("conversion"), &r.conversion, Domain::PROBABILITY),
+                order_value: c.value(
+                    &p.key("order_value"),
+                    &r.order_value,
+                    Domain::positive(cap::PRICE),
+                ),
                 order_value_sigma: c.value(
                     &p.key("order_value_sigma"),
                     &r.order_value_sigma,
-                    Domain::NonNegative,
+                    Domain::non_negative(cap::SIGMA),
                 ),
-                margin: c.value(&p.key("margin"), &r.margin, Domain::Probability),
+                margin: c.value(&p.key("margin"), &r.margin, Domain::PROBABILITY),
                 incremental_share: c.value(
                     &p.key("incremental_share"),
                     &r.incremental_share,
-                    Domain::Probability,
+                    Domain::PROBABILITY,
                 ),
             });
         }
@@ -701,18 +808,22 @@ impl Scenario {
             let p = sp.index(i, Some(&r.name));
             subscriptions.push(Subscription {
                 name: r.name.clone(),
-                attach: c.value(&p.key("attach"), &r.attach, Domain::Probability),
-                price_month: c.yearly(&p.key("price_month"), &r.price_month, Domain::NonNegative),
+                attach: c.value(&p.key("attach"), &r.attach, Domain::PROBABILITY),
+                price_month: c.yearly(
+                    &p.key("price_month"),
+                    &r.price_month,
+                    Domain::non_negative(cap::PRICE),
+                ),
                 churn_per_year: c.value(
                     &p.key("churn_per_year"),
                     &r.churn_per_year,
-                    Domain::Probability,
+                    Domain::PROBABILITY,
                 ),
-                margin: c.value(&p.key("margin"), &r.margin, Domain::Probability),
+                margin: c.value(&p.key("margin"), &r.margin, Domain::PROBABILITY),
                 incremental_share: c.value(
                     &p.key("incremental_share"),
                     &r.incremental_share,
-                    Domain::Probability,
+                    Domain::PROBABILITY,
                 ),
                 in_device_pnl: r.in_device_pnl.unwrap_or(false),
             });
@@ -725,15 +836,23 @@ impl Scenario {
                 spend_per_year: c.value(
                     &p.key("spend_per_year"),
                     &e.spend_per_year,
-                    Domain::Positive,
+                    Domain::positive(cap::SPEND),
                 ),
-                spend_sigma: c.value(&p.key("spend_sigma"), &e.spend_sigma, Domain::NonNegative),
-                margin: c.value(&p.key("margin"), &e.margin, Domain::Probability),
-                uplift: c.value(&p.key("uplift"), &e.uplift, Domain::NonNegative),
+                spend_sigma: c.value(
+                    &p.key("spend_sigma"),
+                    &e.spend_sigma,
+                    Domain::non_negative(cap::SIGMA),
+                ),
+                margin: c.value(&p.key("margin"), &e.margin, Domain::PROBABILITY),
+                uplift: c.value(
+                    &p.key("uplift"),
+                    &e.uplift,
+                    Domain::non_negative(cap::MULTIPLIER),
+                ),
                 attributed_share: c.value(
                     &p.key("attributed_share"),
                     &e.attributed_share,
-                    Domain::Probability,
+                    Domain::PROBABILITY,
                 ),
             }
         });
@@ -752,7 +871,7 @@ impl Scenario {
                 }
                 Some(l) => {
                     let idx = start.months_until(l);
-                    if idx < 0 || idx >= months as i64 {
+                    if c.horizon_known && (idx < 0 || idx >= months as i64) {
                         c.issue(
                             p.key("launch"),
                             Some(format!("{:?}", r.launch)),
@@ -764,48 +883,60 @@ impl Scenario {
                         );
                         0
                     } else {
-                        idx as u32
+                        idx.clamp(0, months as i64 - 1) as u32
                     }
                 }
             };
             Premium {
                 launch,
-                price_month: c.value(&p.key("price_month"), &r.price_month, Domain::NonNegative),
+                price_month: c.value(
+                    &p.key("price_month"),
+                    &r.price_month,
+                    Domain::non_negative(cap::PRICE),
+                ),
                 included_with_prime: r.included_with_prime.unwrap_or(false),
-                wtp_median: c.value(&p.key("wtp_median"), &r.wtp_median, Domain::Positive),
-                wtp_sigma: c.value(&p.key("wtp_sigma"), &r.wtp_sigma, Domain::NonNegative),
+                wtp_median: c.value(
+                    &p.key("wtp_median"),
+                    &r.wtp_median,
+                    Domain::positive(cap::PRICE),
+                ),
+                wtp_sigma: c.value(
+                    &p.key("wtp_sigma"),
+                    &r.wtp_sigma,
+                    Domain::non_negative(cap::SIGMA),
+                ),
                 wtp_activity_elasticity: c.opt_value(
                     &p.key("wtp_activity_elasticity"),
                     r.wtp_activity_elasticity.as_ref(),
-                    Domain::NonNegative,
+                    Domain::non_negative(cap::SIGMA),
                     0.0,
                 ),
                 consider_per_month: c.value(
                     &p.key("consider_per_month"),
                     &r.consider_per_month,
-                    Domain::Probability,
+                    Domain::PROBABILITY,
                 ),
                 churn_per_year: c.value(
                     &p.key("churn_per_year"),
                     &r.churn_per_year,
-                    Domain::Probability,
+                    Domain::PROBABILITY,
                 ),
                 usage_uplift: c.opt_value(
                     &p.key("usage_uplift"),
                     r.usage_uplift.as_ref(),
-                    Domain::Positive,
+                    Domain::positive(cap::MULTIPLIER),
                     1.0,
                 ),
                 conversion_uplift: c.opt_value(
                     &p.key("conversion_uplift"),
                     r.conversion_uplift.as_ref(),
-                    Domain::Positive,
+                    Domain::positive(cap::MULTIPLIER),
                     1.0,
                 ),
                 serving_cost_per_interaction: c.yearly(
                     &p.key("serving_cost_per_interaction"),
                     &r.serving_cost_per_interaction,
-                    Domain::NonNegative,
+                    Domain::non_negative(cap::SERVING),
                 ),
             }
         });
@@ -816,18 +947,18 @@ impl Scenario {
             serving_cost_per_interaction: c.yearly(
                 &cp.key("serving_cost_per_interaction"),
                 &raw.costs.serving_cost_per_interaction,
-                Domain::NonNegative,
+                Domain::non_negative(cap::SERVING),
             ),
             fixed_per_year: c.yearly(
                 &cp.key("fixed_per_year"),
                 &raw.costs.fixed_per_year,
-                Domain::NonNegative,
+                Domain::non_negative(cap::FIXED),
             ),
         };
         let discount_rate = c.opt_value(
             &root.key("finance").key("discount_rate"),
             raw.finance.as_ref().map(|f| &f.discount_rate),
-            Domain::NonNegative,
+            Domain::non_negative(cap::DISCOUNT),
             0.0,
         );
 
@@ -1005,6 +1136,8 @@ struct Checker {
     params: ParamSet,
     first_year: i32,
     last_year: i32,
+    /// `[scenario] start` and `months` are valid, so horizon checks are meaningful.
+    horizon_known: bool,
 }
 
 impl Checker {
@@ -1063,6 +1196,16 @@ impl Checker {
                             domain.suggestion()
                         ),
                     );
+                } else if !domain.plausible(&dist) {
+                    self.issue(
+                        path.clone(),
+                        Some(fmt_dist(d)),
+                        format!(
+                            "this distribution reaches implausibly large values (its 99.9999th percentile is {}); expected values of at most {}",
+                            fmt_num(dist.quantile(CAP_QUANTILE)),
+                            fmt_num(domain.max)
+                        ),
+                    );
                 }
                 dist
             }
@@ -1090,7 +1233,7 @@ impl Checker {
             },
             RawYearly::ByYear(years) => {
                 let first = years[0].0;
-                if first > self.first_year {
+                if self.horizon_known && first > self.first_year {
                     self.issue(
                         path.key(&first.to_string()),
                         Some(fmt_value(&years[0].1)),
@@ -1138,17 +1281,31 @@ impl Checker {
         }
     }
 
-    fn sums_to_one(&mut self, path: &KeyPath, what: &str, values: impl Iterator<Item = f64>) {
-        let values: Vec<f64> = values.collect();
-        if values.is_empty() || values.iter().any(|x| !x.is_finite()) {
+    /// Checks that shares sum to 1; the message lists each term so the fix is obvious.
+    fn sums_to_one<'a>(
+        &mut self,
+        path: &KeyPath,
+        what: &str,
+        terms: impl Iterator<Item = (&'a str, f64)>,
+    ) {
+        let terms: Vec<(&str, f64)> = terms.collect();
+        if terms.is_empty() || terms.iter().any(|(_, x)| !x.is_finite()) {
             return;
         }
-        let sum: f64 = values.iter().sum();
+        let sum: f64 = terms.iter().map(|(_, x)| x).sum();
         if (sum - 1.0).abs() > 1e-9 {
+            let listed: Vec<String> = terms
+                .iter()
+                .map(|(n, x)| format!("{n} {}", fmt_num(*x)))
+                .collect();
             self.issue(
                 path.clone(),
-                Some(fmt_num(sum)),
-                format!("expected {what} to sum to 1 (within 1e-9)"),
+                None,
+                format!(
+                    "expected {what} to sum to 1 (within 1e-9), but they sum to {} ({})",
+                    fmt_num((sum * 1e12).round() / 1e12),
+                    listed.join(" + ")
+                ),
             );
         }
     }
@@ -1189,24 +1346,24 @@ mod tests {
             min: None,
             max: None,
         };
-        assert!(!Domain::Probability.admits(&normal));
+        assert!(!Domain::PROBABILITY.admits(&normal));
         let trunc = Dist::Normal {
             mean: 0.5,
             sd: 0.1,
             min: Some(0.0),
             max: Some(1.0),
         };
-        assert!(Domain::Probability.admits(&trunc));
-        assert!(Domain::Positive.admits(&Dist::LogNormal {
+        assert!(Domain::PROBABILITY.admits(&trunc));
+        assert!(Domain::positive(1e6).admits(&Dist::LogNormal {
             median: 1.0,
             sigma: 1.0
         }));
-        assert!(!Domain::Positive.admits(&Dist::Uniform { min: 0.0, max: 1.0 }));
-        assert!(!Domain::Probability.admits(&Dist::Gamma {
+        assert!(!Domain::positive(1e6).admits(&Dist::Uniform { min: 0.0, max: 1.0 }));
+        assert!(!Domain::PROBABILITY.admits(&Dist::Gamma {
             shape: 2.0,
             scale: 0.1
         }));
-        assert!(Domain::Probability.admits(&Dist::Beta {
+        assert!(Domain::PROBABILITY.admits(&Dist::Beta {
             alpha: 2.0,
             beta: 3.0
         }));

@@ -48,8 +48,19 @@ pub struct RawScenario {
     pub finance: Option<RawFinance>,
     /// Written by `run` into `scenario.resolved.toml`; ignored when loading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
-    pub run: Option<toml::Table>,
+    pub run: Option<RawRun>,
+}
+
+/// Facts about the run that wrote a `scenario.resolved.toml`; ignored when loading.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    pub tool_version: Option<String>,
+    pub seed: Option<i64>,
+    pub households: Option<i64>,
+    pub trials: Option<i64>,
+    pub threads: Option<i64>,
+    pub wall_seconds: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -276,7 +287,11 @@ impl RawValue {
                 }
                 RawDist::deserialize(toml::Value::Table(t))
                     .map(RawValue::Dist)
-                    .map_err(|e| E::custom(format!("bad uncertain value: {}", e.message().trim())))
+                    .map_err(|e| {
+                        E::custom(
+                            super::error::rewrite(e.message(), super::error::Context::Dist).text,
+                        )
+                    })
             }
             other => Err(E::custom(format!(
                 "expected {VALUE_EXPECTED}, found {}",
@@ -301,8 +316,9 @@ impl Serialize for RawValue {
     }
 }
 
+/// A per-year table key: a year from 1900 to 2200, as dates allow.
 fn is_year_key(key: &str) -> bool {
-    key.len() == 4 && key.bytes().all(|b| b.is_ascii_digit())
+    key.len() == 4 && key.bytes().all(|b| b.is_ascii_digit()) && ("1900"..="2200").contains(&key)
 }
 
 impl<'de> Deserialize<'de> for RawYearly {
@@ -314,7 +330,7 @@ impl<'de> Deserialize<'de> for RawYearly {
                 for (key, v) in t {
                     if !is_year_key(&key) {
                         return Err(de::Error::custom(format!(
-                            "expected a per-year table with four-digit year keys such as {{ 2019 = 5.0e9 }}, found key `{key}`"
+                            "expected a per-year table with years 1900-2200 as keys, such as {{ 2019 = 5.0e9 }}, found key `{key}`"
                         )));
                     }
                     let year: i32 = key.parse().map_err(de::Error::custom)?;
