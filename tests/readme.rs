@@ -51,13 +51,21 @@ fn readme_commands_run_and_print_what_the_readme_shows() {
                 .args(args.split_whitespace())
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "README command failed: {cmd}\n{}",
+            // `validate` examples show rejected files: exit status 2, messages on stderr.
+            let expected_status = if args.starts_with("validate tests/bad_scenarios/") {
+                2
+            } else {
+                0
+            };
+            assert_eq!(
+                out.status.code(),
+                Some(expected_status),
+                "README command: {cmd}\n{}",
                 String::from_utf8_lossy(&out.stderr)
             );
             ran += 1;
-            let stdout = String::from_utf8(out.stdout).unwrap();
+            let stdout =
+                String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
             // The next `text` block shows its output.
             let Some((_, shown)) = blocks[i + 1..].iter().find(|(info, _)| info == "text") else {
                 continue;

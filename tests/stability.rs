@@ -1,0 +1,101 @@
+//! Value stability: a few figures of fixed-seed runs of the shipped scenarios, pinned.
+//!
+//! Any change to the model, the sampling or the random streams moves these numbers; such a
+//! change must be deliberate, and the pins updated in the same commit (run with
+//! `--nocapture` to print the current values). The pins allow a relative difference of
+//! 1e-12 only, for last-digit differences of libm functions across platforms.
+
+use std::path::PathBuf;
+
+use downstream::engine::Engine;
+use downstream::scenario::Scenario;
+use downstream::stats::summarize;
+
+fn scalars(
+    path: &str,
+    households: u64,
+    trials: u64,
+    seed: u64,
+    names: &[&str],
+) -> Vec<(String, f64)> {
+    let mut s = Scenario::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path), &[]).unwrap();
+    let mut sim = s.simulation();
+    sim.households = households;
+    sim.trials = trials;
+    sim.seed = seed;
+    s.set_simulation(sim).unwrap();
+    let run = Engine::new(&s).run(0..trials, &mut |_| {});
+    names
+        .iter()
+        .map(|name| {
+            let j = run
+                .layout
+                .scalar_index(name)
+                .unwrap_or_else(|| panic!("no scalar {name}"));
+            let values: Vec<f64> = run.trials.iter().map(|t| t.scalars[j]).collect();
+            (name.to_string(), summarize(&values).mean)
+        })
+        .collect()
+}
+
+fn check(actual: &[(String, f64)], pinned: &[(&str, f64)]) {
+    for (name, value) in actual {
+        println!("(\"{name}\", {value:?}),");
+    }
+    for ((name, value), (pname, pvalue)) in actual.iter().zip(pinned) {
+        assert_eq!(name, pname);
+        let tolerance = 1e-12 * pvalue.abs().max(1.0);
+        assert!(
+            (value - pvalue).abs() <= tolerance,
+            "{name}: {value:?} != pinned {pvalue:?}"
+        );
+    }
+    assert_eq!(actual.len(), pinned.len());
+}
+
+const NAMES: [&str; 8] = [
+    "units_sold",
+    "active_households",
+    "interactions_shopping",
+    "orders_voice_shopping",
+    "gmv_voice_shopping",
+    "device_pnl",
+    "downstream_incremental",
+    "npv_net_incremental",
+];
+
+#[test]
+fn baseline_figures_are_stable() {
+    let actual = scalars("scenarios/echo_2017_2021.toml", 20_000, 4, 2024, &NAMES);
+    check(&actual, &PINNED_BASELINE);
+}
+
+#[test]
+fn premium_figures_are_stable() {
+    let names = [
+        "premium_subscribers",
+        "premium_revenue",
+        "premium_serving_cost",
+        "net_incremental",
+    ];
+    let actual = scalars("scenarios/premium_5usd_2024.toml", 20_000, 4, 2024, &names);
+    check(&actual, &PINNED_PREMIUM);
+}
+
+const PINNED_BASELINE: [(&str, f64); 8] = [
+    ("units_sold", 163792500.0),
+    ("active_households", 55773750.0),
+    ("interactions_shopping", 4087035000.0),
+    ("orders_voice_shopping", 3990000.0),
+    ("gmv_voice_shopping", 126956573.93337923),
+    ("device_pnl", -25930575095.963264),
+    ("downstream_incremental", 544596870.4866333),
+    ("npv_net_incremental", -20871056980.31813),
+];
+
+const PINNED_PREMIUM: [(&str, f64); 4] = [
+    ("premium_subscribers", 7290000.0),
+    ("premium_revenue", 1904606250.0),
+    ("premium_serving_cost", 310265113.6145377),
+    ("net_incremental", -25846484824.401466),
+];
