@@ -2,9 +2,16 @@
 //!
 //! Each household draws its life once from streams keyed by (seed, trial, household,
 //! component): adoption month, lifetime, activity, intent mix, spend, plans, premium
-//! history, device purchases. Then one loop over its active months accumulates usage.
-//! The loop does no allocation, hashing or dynamic dispatch; scratch space lives in
-//! [`Scratch`], allocated once per block.
+//! history, device purchases ([`prepare`]). Then one loop over its active months
+//! accumulates usage, given its premium subscription spells ([`usage`]). The loop does no
+//! allocation, hashing or dynamic dispatch.
+//!
+//! The split lets a sweep of `premium.price_month` share everything upstream of the premium
+//! decision: a household has only two possible histories (never subscribes, or subscribes
+//! in the spells its premium stream dictates), whichever the price, so a block is simulated
+//! once with each household's contribution going to the grid points whose price it accepts
+//! ([`simulate_block_price_sweep`]). All accumulators are integers, so each point's block
+//! is exactly the block a plain run at that price produces.
 //!
 //! Exact sampling shortcuts (each reported figure keeps the distribution of SPEC §3):
 //! * **Lifetimes by geometric draws.** Abandonment, plan churn: one geometric draw instead
@@ -13,8 +20,9 @@
 //!   `extra_devices_per_year / 12` per month, so each month's count is Poisson.
 //! * **Poisson superposition of interactions.** Interactions that no per-household rule
 //!   reads are not drawn per household: the block accumulates each intent's rate per month
-//!   and draws one Poisson count per (block, month, intent), split into premium and
-//!   non-premium with a binomial on the subscribed share of the rate.
+//!   (in fixed point, 2^-20 interaction per addend) and draws one Poisson count per (block,
+//!   month, intent), split into premium and non-premium with a binomial on the subscribed
+//!   share of the rate.
 //! * **Purchase clocks.** Interactions of an intent that order in a given set of channels
 //!   are an independent Poisson process (thinning), simulated per household by an
 //!   exponential clock against the cumulative rate, so orders, order values and buyers are
@@ -22,7 +30,7 @@
 //!   counted as interactions too, so orders never exceed their intent's interactions.
 
 use super::model::{DAYS_PER_MONTH, TrialModel, component};
-use super::partial::{Offsets, Partial, Shape, to_fixed};
+use super::partial::{Offsets, Partial, Shape, rate_to_fixed, to_fixed};
 use crate::sampling::{self, Rng, name_key};
 use crate::scenario::{MAX_INTENTS, Scenario};
 
@@ -34,26 +42,7 @@ pub const MAX_CLOCKS: usize = 64;
 /// Most purchase channels.
 pub const MAX_PURCHASES: usize = 64;
 
-/// Per-block scratch space, reused for every household of the block.
-pub(crate) struct Scratch {
-    /// Aggregated interaction rate per (month, intent), all households / subscribed ones.
-    rate: Vec<f64>,
-    rate_sub: Vec<f64>,
-    /// Premium subscription spells of the current household, [from, to).
-    spells: Vec<(u32, u32)>,
-}
-
-impl Scratch {
-    pub(crate) fn new(shape: &Shape) -> Scratch {
-        Scratch {
-            rate: vec![0.0; shape.months * shape.intents],
-            rate_sub: vec![0.0; shape.months * shape.intents],
-            spells: Vec::with_capacity(16),
-        }
-    }
-}
-
-/// Stream components of the block-level interaction draws, one per intent.
+/// Stream components of the block-level interaction draws, one pair per intent.
 pub(crate) fn interaction_keys(s: &Scenario) -> Vec<(u64, u64)> {
     s.intent_names()
         .map(|k| {
@@ -63,6 +52,19 @@ pub(crate) fn interaction_keys(s: &Scenario) -> Vec<(u64, u64)> {
             )
         })
         .collect()
+}
+
+fn close(tm: &TrialModel, keys: &[(u64, u64)], block: u64, partial: &mut Partial) {
+    let mut streams: Vec<(Rng, Rng)> = keys
+        .iter()
+        .map(|&(k, ks)| {
+            (
+                sampling::stream(tm.seed, tm.trial, block, k),
+                sampling::stream(tm.seed, tm.trial, block, ks),
+            )
+        })
+        .collect();
+    partial.close(&mut streams);
 }
 
 /// Simulates households `first..last` (block number `block`) of one trial.
@@ -76,48 +78,111 @@ pub(crate) fn simulate_block(
 ) -> Partial {
     let mut out = Partial::new(shape);
     let o = shape.offsets();
-    let mut scratch = Scratch::new(&shape);
+    let mut spells = Vec::with_capacity(16);
     for h in first..last {
-        simulate_household(tm, &shape, &o, h, &mut out, &mut scratch);
-    }
-    // Aggregated interactions: one Poisson draw per (month, intent), split by binomial.
-    let k_n = shape.intents;
-    for (k, &(key, key_sub)) in keys.iter().enumerate() {
-        let mut rng = sampling::stream(tm.seed, tm.trial, block, key);
-        let mut rng_sub = sampling::stream(tm.seed, tm.trial, block, key_sub);
-        for m in 0..shape.months {
-            let r = scratch.rate[m * k_n + k];
-            if r <= 0.0 {
-                continue;
-            }
-            let n = sampling::poisson(&mut rng, r);
-            out.counts[o.interactions + m * k_n + k] += n as i64;
-            let rs = scratch.rate_sub[m * k_n + k];
-            if rs > 0.0 {
-                let share = (rs / r).min(1.0);
-                out.counts[o.premium_interactions + m] +=
-                    sampling::binomial(&mut rng_sub, n, share) as i64;
-            }
+        let Some(mut hh) = prepare(tm, &shape, &o, h, &mut out) else {
+            continue;
+        };
+        spells.clear();
+        if let Some(pm) = &tm.premium
+            && (hh.free || hh.wtp >= pm.price)
+        {
+            premium_history(tm, &mut hh, &mut spells);
         }
+        usage::<1>(tm, &shape, &o, &hh, &spells, &mut out);
     }
+    close(tm, keys, block, &mut out);
     out
 }
 
+/// Simulates one block for several premium prices at once. `tm` is the model of any of
+/// the points (they differ only in the premium price); returns one closed partial per
+/// price, each equal to what [`simulate_block`] gives at that price.
+pub(crate) fn simulate_block_price_sweep(
+    tm: &TrialModel,
+    prices: &[f64],
+    shape: Shape,
+    keys: &[(u64, u64)],
+    block: u64,
+    first: u64,
+    last: u64,
+) -> Vec<Partial> {
+    let o = shape.offsets();
+    // Points sorted by price: a household accepts a prefix of them (price <= its WTP).
+    let mut order: Vec<usize> = (0..prices.len()).collect();
+    order.sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
+    let sorted: Vec<f64> = order.iter().map(|&i| prices[i]).collect();
+    let mut base = Partial::new(shape);
+    // delta[j]: contributions of households that accept exactly the j cheapest prices.
+    let mut delta: Vec<Partial> = (0..=prices.len()).map(|_| Partial::new(shape)).collect();
+    let mut spells = Vec::with_capacity(16);
+    for h in first..last {
+        let Some(mut hh) = prepare(tm, &shape, &o, h, &mut base) else {
+            continue;
+        };
+        spells.clear();
+        let accepted = match &tm.premium {
+            None => 0,
+            Some(_) if hh.free => prices.len(),
+            Some(_) => sorted.partition_point(|&p| p <= hh.wtp),
+        };
+        if accepted == prices.len() && accepted > 0 {
+            premium_history(tm, &mut hh, &mut spells);
+            usage::<1>(tm, &shape, &o, &hh, &spells, &mut base);
+            continue;
+        }
+        usage::<1>(tm, &shape, &o, &hh, &[], &mut base);
+        if accepted > 0 {
+            premium_history(tm, &mut hh, &mut spells);
+            if !spells.is_empty() {
+                usage::<1>(tm, &shape, &o, &hh, &spells, &mut delta[accepted]);
+                usage::<-1>(tm, &shape, &o, &hh, &[], &mut delta[accepted]);
+            }
+        }
+    }
+    // Point at sorted position k gets base + every delta[j] with j > k.
+    let mut out: Vec<Option<Partial>> = vec![None; prices.len()];
+    let mut acc = base;
+    for k in (0..prices.len()).rev() {
+        acc.merge(&delta[k + 1]);
+        let mut point = acc.clone();
+        close(tm, keys, block, &mut point);
+        out[order[k]] = Some(point);
+    }
+    out.into_iter()
+        .map(|p| p.expect("every point filled"))
+        .collect()
+}
+
+/// A household's life upstream of the premium decision.
+pub(crate) struct Household {
+    h: u64,
+    start: u32,
+    end: u32,
+    tenure0: u32,
+    lambda: f64,
+    mix: [f64; MAX_INTENTS],
+    /// Willingness to pay for the premium tier, and whether it gets the tier free.
+    wtp: f64,
+    free: bool,
+    /// The premium stream, positioned after the draws of `wtp` and Prime.
+    premium_rng: Option<Rng>,
+}
+
+/// Draws a household's life and records everything that does not depend on the premium:
+/// activity, adoptions, device units, plans, spend. `None` if it never adopts.
 #[inline]
-fn simulate_household(
+fn prepare(
     tm: &TrialModel,
     shape: &Shape,
     o: &Offsets,
     h: u64,
     out: &mut Partial,
-    sc: &mut Scratch,
-) {
+) -> Option<Household> {
     let (seed, trial) = (tm.seed, tm.trial);
     let mut rng = sampling::stream(seed, trial, h, component::ADOPTION);
     let u = sampling::uniform(&mut rng);
-    let Some((start, installed)) = tm.adoption_month(u) else {
-        return;
-    };
+    let (start, installed) = tm.adoption_month(u)?;
     let months = tm.months;
     let c = &mut out.counts;
 
@@ -132,7 +197,6 @@ fn simulate_household(
     if !installed {
         c[o.new_adopters + start as usize] += 1;
     }
-    let tenure0: u32 = if installed { 12 } else { 0 };
 
     // Activity and intent mix.
     let lambda = match tm.activity_shape {
@@ -209,49 +273,87 @@ fn simulate_household(
         }
     }
 
-    // Premium history: spells of subscription.
-    sc.spells.clear();
+    // Premium: willingness to pay and Prime; the history is drawn only if needed.
+    let (mut wtp, mut free, mut premium_rng) = (0.0, false, None);
     if let Some(pm) = &tm.premium {
         let mut r = sampling::stream(seed, trial, h, component::PREMIUM);
         let prime = tm.prime.sample(&mut r);
         let z = sampling::standard_normal(&mut r);
-        let free = pm.included_with_prime && prime;
-        let wtp = pm.wtp_median
+        free = pm.included_with_prime && prime;
+        wtp = pm.wtp_median
             * (lambda / tm.lambda_mean).powf(pm.elasticity)
             * (pm.wtp_sigma * z).exp();
-        if (free || wtp >= pm.price) && pm.launch < end {
-            let mut from = None;
-            for m in pm.launch.max(start)..end {
-                if from.is_none() && pm.consider.sample(&mut r) {
-                    from = Some(m);
-                }
-                if let Some(f) = from
-                    && pm.churn.sample(&mut r)
-                {
-                    sc.spells.push((f, m + 1));
-                    from = None;
-                }
-            }
-            if let Some(f) = from {
-                sc.spells.push((f, end));
-            }
-            for &(a, b) in &sc.spells {
-                c[o.premium_diff + a as usize] += 1;
-                c[o.premium_diff + b as usize] -= 1;
-                if !free {
-                    c[o.paying_diff + a as usize] += 1;
-                    c[o.paying_diff + b as usize] -= 1;
-                }
-            }
+        premium_rng = Some(r);
+    }
+    Some(Household {
+        h,
+        start,
+        end,
+        tenure0: if installed { 12 } else { 0 },
+        lambda,
+        mix,
+        wtp,
+        free,
+        premium_rng,
+    })
+}
+
+/// The subscription spells [from, to) of a household that accepts the premium price:
+/// from the launch, each month a non-subscriber considers it with its monthly probability;
+/// a subscriber churns at the end of a month with its monthly probability.
+fn premium_history(tm: &TrialModel, hh: &mut Household, spells: &mut Vec<(u32, u32)>) {
+    let (Some(pm), Some(r)) = (&tm.premium, hh.premium_rng.as_mut()) else {
+        return;
+    };
+    if pm.launch >= hh.end {
+        return;
+    }
+    let mut from = None;
+    for m in pm.launch.max(hh.start)..hh.end {
+        if from.is_none() && pm.consider.sample(r) {
+            from = Some(m);
+        }
+        if let Some(f) = from
+            && pm.churn.sample(r)
+        {
+            spells.push((f, m + 1));
+            from = None;
+        }
+    }
+    if let Some(f) = from {
+        spells.push((f, hh.end));
+    }
+}
+
+/// Records a household's usage over its active months, given its premium spells, with
+/// weight `SIGN` (+1 to add it, -1 to take it back out in a sweep).
+#[inline]
+fn usage<const SIGN: i64>(
+    tm: &TrialModel,
+    shape: &Shape,
+    o: &Offsets,
+    hh: &Household,
+    spells: &[(u32, u32)],
+    out: &mut Partial,
+) {
+    let sign = SIGN;
+    let c = &mut out.counts;
+    for &(a, b) in spells {
+        c[o.premium_diff + a as usize] += sign;
+        c[o.premium_diff + b as usize] -= sign;
+        if !hh.free {
+            c[o.paying_diff + a as usize] += sign;
+            c[o.paying_diff + b as usize] -= sign;
         }
     }
 
     // Per-household weights: rate per unit of (lambda * novelty) of each aggregated intent
     // and of each purchase clock, in each premium state.
+    let n_int = shape.intents;
     let mut agg = [[0.0f64; MAX_INTENTS]; 2];
     for (state, weights) in agg.iter_mut().enumerate() {
         for (k, w) in weights[..n_int].iter_mut().enumerate() {
-            *w = DAYS_PER_MONTH * mix[k] * tm.no_order[k][state] * tm.usage_mult[state];
+            *w = DAYS_PER_MONTH * hh.mix[k] * tm.no_order[k][state] * tm.usage_mult[state];
         }
     }
     let n_clocks = tm.clocks.len();
@@ -259,11 +361,11 @@ fn simulate_household(
     let mut clock = [0.0f64; MAX_CLOCKS];
     let mut orders_rng: Option<Rng> = None;
     if n_clocks > 0 {
-        let r = orders_rng.insert(sampling::stream(seed, trial, h, component::ORDERS));
+        let r = orders_rng.insert(sampling::stream(tm.seed, tm.trial, hh.h, component::ORDERS));
         for (j, cl) in tm.clocks.iter().enumerate() {
             for (state, weights) in clock_w.iter_mut().enumerate() {
                 weights[j] =
-                    DAYS_PER_MONTH * mix[cl.intent] * cl.prob[state] * tm.usage_mult[state];
+                    DAYS_PER_MONTH * hh.mix[cl.intent] * cl.prob[state] * tm.usage_mult[state];
             }
             clock[j] = sampling::exp1(r);
         }
@@ -275,22 +377,22 @@ fn simulate_household(
 
     // The household-month loop.
     let mut spell = 0;
-    for m in start..end {
-        let t = (tenure0 + (m - start)) as usize;
-        while spell < sc.spells.len() && sc.spells[spell].1 <= m {
+    for m in hh.start..hh.end {
+        let t = (hh.tenure0 + (m - hh.start)) as usize;
+        while spell < spells.len() && spells[spell].1 <= m {
             spell += 1;
         }
-        let sub = usize::from(spell < sc.spells.len() && sc.spells[spell].0 <= m);
-        let f = lambda * tm.novelty[t];
+        let sub = usize::from(spell < spells.len() && spells[spell].0 <= m);
+        let f = hh.lambda * tm.novelty[t];
         let row = m as usize * n_int;
-        let rate = &mut sc.rate[row..row + n_int];
+        let rate = &mut out.rates[o.rate + row..o.rate + row + n_int];
         for (r, w) in rate.iter_mut().zip(&agg[sub][..n_int]) {
-            *r += f * w;
+            *r += sign * rate_to_fixed(f * w);
         }
         if sub == 1 {
-            let rate_sub = &mut sc.rate_sub[row..row + n_int];
+            let rate_sub = &mut out.rates[o.rate_sub + row..o.rate_sub + row + n_int];
             for (r, w) in rate_sub.iter_mut().zip(&agg[1][..n_int]) {
-                *r += f * w;
+                *r += sign * rate_to_fixed(f * w);
             }
         }
         for j in 0..n_clocks {
@@ -300,27 +402,27 @@ fn simulate_household(
                 let cl = &tm.clocks[j];
                 let y = tm.year_of[m as usize];
                 while clock[j] < 0.0 {
-                    c[o.interactions + row + cl.intent] += 1;
-                    c[o.premium_interactions + m as usize] += sub as i64;
+                    c[o.interactions + row + cl.intent] += sign;
+                    c[o.premium_interactions + m as usize] += sign * sub as i64;
                     let mut mask = cl.mask;
                     while mask != 0 {
                         let p = mask.trailing_zeros() as usize;
                         mask &= mask - 1;
-                        c[o.orders + m as usize * n_pur + p] += 1;
+                        c[o.orders + m as usize * n_pur + p] += sign;
                         let (mu, sigma) = tm.order_value[p];
                         let value = (mu + sigma * sampling::standard_normal(r)).exp();
-                        out.money[o.gmv + m as usize * n_pur + p] += to_fixed(value);
+                        out.money[o.gmv + m as usize * n_pur + p] += sign as i128 * to_fixed(value);
                         if last_month[p] != m {
                             last_month[p] = m;
-                            c[o.buyers_month + m as usize * n_pur + p] += 1;
+                            c[o.buyers_month + m as usize * n_pur + p] += sign;
                         }
                         if last_year[p] != y {
                             last_year[p] = y;
-                            c[o.buyers_year + y as usize * n_pur + p] += 1;
+                            c[o.buyers_year + y as usize * n_pur + p] += sign;
                         }
                         if !ever[p] {
                             ever[p] = true;
-                            c[o.buyers_total + p] += 1;
+                            c[o.buyers_total + p] += sign;
                         }
                     }
                     clock[j] += sampling::exp1(r);

@@ -156,3 +156,135 @@ impl<'a> Engine<'a> {
         }
     }
 }
+
+/// Runs several variants of one scenario (the points of a sweep) on common random numbers:
+/// one [`RunResult`] per point, each identical to a plain run of that point.
+///
+/// When the points differ only in `premium.price_month`, every block is simulated once for
+/// all points ([`household::simulate_block_price_sweep`]): the cost is about that of one
+/// run, not one per point. Otherwise each point runs in full.
+pub fn run_points(
+    points: &[Scenario],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+) -> Vec<RunResult> {
+    let Some(first) = points.first() else {
+        return Vec::new();
+    };
+    let prices = price_only_points(points);
+    let Some(prices) = prices else {
+        let mut done = 0;
+        return points
+            .iter()
+            .map(|p| {
+                let r = Engine::new(p).run(trials.clone(), &mut |d| progress(done + d));
+                done += p.simulation().households * p.months() as u64 * (trials.end - trials.start);
+                r
+            })
+            .collect();
+    };
+    let engine = Engine::new(first);
+    let sim = first.simulation();
+    let blocks = engine.blocks();
+    let months = first.months() as u64;
+    let price_id = first
+        .premium
+        .as_ref()
+        .expect("a price sweep has a premium")
+        .price_month;
+    let items: Vec<(u64, u64)> = trials
+        .clone()
+        .flat_map(|t| (0..blocks).map(move |b| (t, b)))
+        .collect();
+    let mut results: Vec<Vec<TrialResult>> = vec![Vec::new(); points.len()];
+    let mut current: Option<(u64, Vec<TrialModel>, Vec<Partial>)> = None;
+    let mut done = 0u64;
+    for window in items.chunks(WINDOW) {
+        let mut models: Vec<(u64, Vec<TrialModel>)> = Vec::new();
+        for &(t, _) in window {
+            if models.last().map(|(m, _)| *m) != Some(t) {
+                let model = match &current {
+                    Some((ct, m, _)) if *ct == t => m.clone(),
+                    _ => {
+                        let base = engine.trial_model(t);
+                        prices
+                            .iter()
+                            .map(|&p| base.with_premium_price(price_id, p))
+                            .collect()
+                    }
+                };
+                models.push((t, model));
+            }
+        }
+        let partials: Vec<Vec<Partial>> = window
+            .par_iter()
+            .map(|&(t, b)| {
+                let model = &models.iter().find(|(m, _)| *m == t).expect("model built").1[0];
+                let first_h = b * BLOCK_SIZE;
+                let last_h = (first_h + BLOCK_SIZE).min(sim.households);
+                household::simulate_block_price_sweep(
+                    model,
+                    &prices,
+                    engine.shape,
+                    &engine.keys,
+                    b,
+                    first_h,
+                    last_h,
+                )
+            })
+            .collect();
+        for (&(t, b), block) in window.iter().zip(partials) {
+            match &mut current {
+                Some((ct, _, accs)) if *ct == t => {
+                    for (acc, p) in accs.iter_mut().zip(&block) {
+                        acc.merge(p);
+                    }
+                }
+                _ => {
+                    let model = models
+                        .iter()
+                        .find(|(m, _)| *m == t)
+                        .expect("model built")
+                        .1
+                        .clone();
+                    current = Some((t, model, block));
+                }
+            }
+            done += (sim.households - b * BLOCK_SIZE).min(BLOCK_SIZE) * months;
+            if b + 1 == blocks {
+                let (_, models, accs) = current.take().expect("a trial in progress");
+                for (k, (model, acc)) in models.iter().zip(&accs).enumerate() {
+                    results[k].push(finalize::finalize(&points[k], &engine.layout, model, acc));
+                }
+            }
+        }
+        progress(done);
+    }
+    results
+        .into_iter()
+        .map(|trials_k| RunResult {
+            layout: engine.layout.clone(),
+            first_trial: trials.start,
+            trials: trials_k,
+        })
+        .collect()
+}
+
+/// The premium prices of the points, if the points differ in nothing else.
+fn price_only_points(points: &[Scenario]) -> Option<Vec<f64>> {
+    let first = &points[0];
+    let premium = first.premium.as_ref()?;
+    let key = first.params.get(premium.price_month).key();
+    let mut prices = Vec::with_capacity(points.len());
+    for p in points {
+        if !p.same_except(first, key) {
+            return None;
+        }
+        let id = p.premium.as_ref()?.price_month;
+        match p.params.get(id).dist() {
+            crate::sampling::Dist::Fixed(x) => prices.push(*x),
+            _ => return None,
+        }
+    }
+    Some(prices)
+}

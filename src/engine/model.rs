@@ -242,6 +242,16 @@ impl TrialModel {
         }
     }
 
+    /// The same trial at another premium price (for sweeps of `premium.price_month`).
+    pub(crate) fn with_premium_price(&self, id: ParamId, price: f64) -> TrialModel {
+        let mut m = self.clone();
+        m.values[id.0 as usize] = price;
+        if let Some(p) = &mut m.premium {
+            p.price = price;
+        }
+        m
+    }
+
     /// The drawn value of a parameter.
     pub fn value(&self, id: ParamId) -> f64 {
         self.values[id.0 as usize]

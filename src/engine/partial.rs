@@ -13,7 +13,18 @@ pub const MONEY_SCALE: f64 = 4_294_967_296.0;
 /// A dollar amount in fixed point (rounded to the nearest 2^-32 dollar).
 #[inline]
 pub fn to_fixed(x: f64) -> i128 {
-    (x * MONEY_SCALE).round() as i128
+    // Amounts recorded in the hot loop are never negative: add a half and truncate.
+    (x * MONEY_SCALE + 0.5) as i128
+}
+
+/// Fixed-point scale of interaction rates: 2^20 units per expected interaction.
+pub const RATE_SCALE: f64 = 1_048_576.0;
+
+/// An expected-interaction rate in fixed point (rounded to the nearest 2^-20 interaction).
+/// Rates are never negative.
+#[inline]
+pub fn rate_to_fixed(x: f64) -> i64 {
+    (x * RATE_SCALE + 0.5) as i64
 }
 
 /// A fixed-point amount back in dollars.
@@ -52,6 +63,11 @@ pub(crate) struct Offsets {
     pub gmv: usize,
     pub spend_diff: usize,
     pub money_len: usize,
+    /// Expected interactions per (month, intent), all households and subscribed ones,
+    /// in fixed point; turned into counts by [`Partial::close`].
+    pub rate: usize,
+    pub rate_sub: usize,
+    pub rates_len: usize,
 }
 
 impl Shape {
@@ -79,6 +95,9 @@ impl Shape {
         let gmv = 0;
         let spend_diff = m * self.purchases;
         let money_len = spend_diff + m + 1;
+        let rate = 0;
+        let rate_sub = m * self.intents;
+        let rates_len = 2 * m * self.intents;
         Offsets {
             active_diff,
             new_adopters,
@@ -96,6 +115,9 @@ impl Shape {
             gmv,
             spend_diff,
             money_len,
+            rate,
+            rate_sub,
+            rates_len,
         }
     }
 }
@@ -106,6 +128,7 @@ pub struct Partial {
     shape: Shape,
     pub(crate) counts: Vec<i64>,
     pub(crate) money: Vec<i128>,
+    pub(crate) rates: Vec<i64>,
 }
 
 impl Partial {
@@ -116,6 +139,7 @@ impl Partial {
             shape,
             counts: vec![0; o.counts_len],
             money: vec![0; o.money_len],
+            rates: vec![0; o.rates_len],
         }
     }
 
@@ -136,6 +160,35 @@ impl Partial {
         for (a, b) in self.money.iter_mut().zip(&other.money) {
             *a += b;
         }
+        for (a, b) in self.rates.iter_mut().zip(&other.rates) {
+            *a += b;
+        }
+    }
+
+    /// Ends a block: draws the aggregated interactions of each (month, intent) as one
+    /// Poisson count from the block's summed rate (Poisson superposition), splits off the
+    /// premium-subscribed ones with a binomial on their share of the rate, and clears the
+    /// rates. `streams` gives each intent's two streams for this block.
+    pub(crate) fn close(&mut self, streams: &mut [(crate::sampling::Rng, crate::sampling::Rng)]) {
+        let o = self.shape.offsets();
+        let k_n = self.shape.intents;
+        for (k, (rng, rng_sub)) in streams.iter_mut().enumerate() {
+            for m in 0..self.shape.months {
+                let r = self.rates[o.rate + m * k_n + k];
+                if r <= 0 {
+                    continue;
+                }
+                let n = crate::sampling::poisson(rng, r as f64 / RATE_SCALE);
+                self.counts[o.interactions + m * k_n + k] += n as i64;
+                let rs = self.rates[o.rate_sub + m * k_n + k];
+                if rs > 0 {
+                    let share = (rs as f64 / r as f64).min(1.0);
+                    self.counts[o.premium_interactions + m] +=
+                        crate::sampling::binomial(rng_sub, n, share) as i64;
+                }
+            }
+        }
+        self.rates.iter_mut().for_each(|r| *r = 0);
     }
 
     /// Levels from a difference array region of `len` months.
@@ -173,6 +226,9 @@ mod tests {
         }
         for (i, c) in p.money.iter_mut().enumerate() {
             *c = to_fixed(seed[i % seed.len()] as f64 * 1.37e3 + 0.1 * i as f64);
+        }
+        for (i, c) in p.rates.iter_mut().enumerate() {
+            *c = seed[i % seed.len()] * 3 + i as i64;
         }
         p
     }

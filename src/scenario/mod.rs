@@ -470,6 +470,34 @@ impl Scenario {
     pub fn has_ecosystem(&self) -> bool {
         self.ecosystem.is_some()
     }
+    /// True if two scenarios have the same structure, settings and parameters, but for the
+    /// value of the parameter `key`.
+    pub fn same_except(&self, other: &Scenario, key: &str) -> bool {
+        let params_match = self.params.len() == other.params.len()
+            && self
+                .params
+                .params
+                .iter()
+                .zip(&other.params.params)
+                .all(|(a, b)| a.key == b.key && (a.key == key || a.dist == b.dist));
+        params_match
+            && self.start == other.start
+            && self.months == other.months
+            && self.simulation == other.simulation
+            && self.market_households == other.market_households
+            && self.prime_share == other.prime_share
+            && self.adoption == other.adoption
+            && self.devices == other.devices
+            && self.usage == other.usage
+            && self.intents == other.intents
+            && self.purchases == other.purchases
+            && self.subscriptions == other.subscriptions
+            && self.ecosystem == other.ecosystem
+            && self.premium == other.premium
+            && self.costs == other.costs
+            && self.discount_rate == other.discount_rate
+    }
+
     /// The scenario as TOML with defaults filled in, overrides applied and an optional
     /// `[run]` table appended.
     pub fn resolved_toml(&self, run: Option<raw::RawRun>) -> String {
