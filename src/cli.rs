@@ -35,8 +35,40 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compare scenarios with the base on common random numbers (paired differences).
+    Compare(CompareArgs),
+    /// Sweep one or more parameters over a grid and find the best point.
+    Sweep(SweepArgs),
     /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
     Schema,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    /// The base scenario.
+    pub base: PathBuf,
+    /// Scenarios to compare with the base.
+    #[arg(required = true)]
+    pub others: Vec<PathBuf>,
+    /// Output folder (default: output/compare-<base file stem>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// KEY=START:STOP:STEP or KEY=V1,V2,... (repeat for a full grid).
+    #[arg(long, required = true, value_name = "SPEC")]
+    pub vary: Vec<String>,
+    /// Output folder (default: output/<scenario file stem>-sweep/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
 }
 
 /// Options shared by the commands that run simulations.
@@ -111,6 +143,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate { files } => validate(&files),
+        Command::Compare(args) => compare(&args),
+        Command::Sweep(args) => sweep(&args),
         Command::Schema => {
             println!("{}", crate::schema::json_schema());
             Ok(())
@@ -182,26 +216,191 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-fn run(args: &RunArgs) -> Result<(), CliError> {
-    let scenario = load_scenario(&args.scenario, &args.options)?;
-    let out_dir = match &args.out {
+/// `--out`, or `output/<scenario file stem><suffix>/`; an existing file is refused.
+fn out_dir(
+    out: &Option<PathBuf>,
+    scenario: &Path,
+    prefix: &str,
+    suffix: &str,
+) -> Result<PathBuf, CliError> {
+    let dir = match out {
         Some(d) => d.clone(),
         None => {
-            let stem = args
-                .scenario
+            let stem = scenario
                 .file_stem()
                 .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-            PathBuf::from("output").join(stem)
+            PathBuf::from("output").join(format!("{prefix}{stem}{suffix}"))
         }
     };
-    if out_dir.exists() && !out_dir.is_dir() {
+    if dir.exists() && !dir.is_dir() {
         return Err(CliError::Other(anyhow::anyhow!(
             "cannot write results to {}: it exists and is not a folder",
-            out_dir.display()
+            dir.display()
         )));
     }
+    Ok(dir)
+}
+
+fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), CliError> {
+    output::write_files(dir, files).map_err(|e| {
+        CliError::Other(anyhow::anyhow!(
+            "cannot write results to {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
+fn csv_err(e: csv::Error) -> CliError {
+    CliError::Other(anyhow::anyhow!("formatting CSV: {e}"))
+}
+
+fn run_facts(sim: crate::scenario::Simulation, threads: usize, wall: f64) -> RawRun {
+    RawRun {
+        tool_version: Some(env!("CARGO_PKG_VERSION").into()),
+        seed: Some(sim.seed as i64),
+        households: Some(sim.households as i64),
+        trials: Some(sim.trials as i64),
+        threads: Some(threads as i64),
+        wall_seconds: Some((wall * 1000.0).round() / 1000.0),
+    }
+}
+
+fn compare(args: &CompareArgs) -> Result<(), CliError> {
+    let base = load_scenario(&args.base, &args.options)?;
+    let mut scenarios = vec![base];
+    for path in &args.others {
+        let mut s = load_scenario(path, &args.options)?;
+        let b = &scenarios[0];
+        if s.start() != b.start() || s.months() != b.months() {
+            return Err(CliError::Input(format!(
+                "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
+                path.display(),
+                s.start(),
+                s.months(),
+                args.base.display(),
+                b.start(),
+                b.months()
+            )));
+        }
+        // The base's run settings, unless given on the command line (they were applied).
+        s.set_simulation(b.simulation()).map_err(CliError::Input)?;
+        scenarios.push(s);
+    }
+    let dir = out_dir(&args.out, &args.base, "compare-", "")?;
+    let names: Vec<String> = std::iter::once(&args.base)
+        .chain(&args.others)
+        .map(|p| p.display().to_string())
+        .collect();
     let pool = thread_pool(args.options.threads)?;
-    let threads = pool.current_num_threads();
+    let sim = scenarios[0].simulation();
+    let per_run = sim.households * sim.trials * scenarios[0].months() as u64;
+    let bar = progress_bar(per_run * scenarios.len() as u64, args.options.quiet);
+    let started = Instant::now();
+    let mut done = 0;
+    let runs: Vec<_> = scenarios
+        .iter()
+        .map(|s| {
+            let r = pool
+                .install(|| Engine::new(s).run(0..sim.trials, &mut |d| bar.set_position(done + d)));
+            done += per_run;
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    let rows = crate::compare::rows(&names, &runs);
+    let mut files = vec![(
+        "compare.csv".to_string(),
+        crate::compare::compare_csv(&rows).map_err(csv_err)?,
+    )];
+    for (i, (path, s)) in std::iter::once(&args.base)
+        .chain(&args.others)
+        .zip(&scenarios)
+        .enumerate()
+    {
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+        files.push((
+            // Numbered: 0 is the base, and one file may be compared with itself.
+            format!("{i}-{stem}.resolved.toml"),
+            s.resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
+                .into_bytes(),
+        ));
+    }
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    write(&dir, &files)?;
+    print!(
+        "{}",
+        crate::compare::table(&names, &rows, sim.trials as usize)
+    );
+    println!("wrote {} ({:.1} s)", dir.display(), wall);
+    Ok(())
+}
+
+fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    let axes = args
+        .vary
+        .iter()
+        .map(|v| crate::sweep::Axis::parse(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Input)?;
+    let points = crate::sweep::grid(&axes).map_err(CliError::Input)?;
+    let base = load_scenario(&args.scenario, &args.options)?;
+    let mut scenarios = Vec::with_capacity(points.len());
+    for point in &points {
+        let mut options = args.options.clone();
+        options.set.extend(
+            axes.iter()
+                .zip(point)
+                .map(|(a, &i)| format!("{}={}", a.key, a.values[i])),
+        );
+        scenarios.push(load_scenario(&args.scenario, &options)?);
+    }
+    let dir = out_dir(&args.out, &args.scenario, "", "-sweep")?;
+    let pool = thread_pool(args.options.threads)?;
+    let sim = base.simulation();
+    let per_run = sim.households * sim.trials * base.months() as u64;
+    let bar = progress_bar(per_run * points.len() as u64, args.options.quiet);
+    let started = Instant::now();
+    let runs = pool.install(|| {
+        crate::engine::run_points(&scenarios, 0..sim.trials, &mut |d| bar.set_position(d))
+    });
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    let best = crate::sweep::best_points(&runs);
+    let files = [
+        (
+            "sweep.csv",
+            crate::sweep::sweep_csv(&axes, &points, &runs).map_err(csv_err)?,
+        ),
+        (
+            "sweep_trials.csv",
+            crate::sweep::sweep_trials_csv(&axes, &points, &runs).map_err(csv_err)?,
+        ),
+        (
+            "sweep_best.csv",
+            crate::sweep::best_csv(&axes, &points, &best).map_err(csv_err)?,
+        ),
+        (
+            "scenario.resolved.toml",
+            base.resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
+                .into_bytes(),
+        ),
+    ];
+    write(&dir, &files)?;
+    print!(
+        "{}",
+        crate::sweep::table(&axes, &points, &best, sim.trials as usize)
+    );
+    println!("wrote {} ({:.1} s)", dir.display(), wall);
+    Ok(())
+}
+
+fn run(args: &RunArgs) -> Result<(), CliError> {
+    let scenario = load_scenario(&args.scenario, &args.options)?;
+    let out_dir = out_dir(&args.out, &args.scenario, "", "")?;
+    let pool = thread_pool(args.options.threads)?;
     let sim = scenario.simulation();
     let engine = Engine::new(&scenario);
     let bar = progress_bar(
@@ -214,15 +413,7 @@ fn run(args: &RunArgs) -> Result<(), CliError> {
     let wall = started.elapsed().as_secs_f64();
 
     let report = Report::new(&scenario, &result);
-    let run_table = RawRun {
-        tool_version: Some(env!("CARGO_PKG_VERSION").into()),
-        seed: Some(sim.seed as i64),
-        households: Some(sim.households as i64),
-        trials: Some(sim.trials as i64),
-        threads: Some(threads as i64),
-        wall_seconds: Some((wall * 1000.0).round() / 1000.0),
-    };
-    let csv_err = |e: csv::Error| CliError::Other(anyhow::anyhow!("formatting CSV: {e}"));
+    let facts = run_facts(sim, pool.current_num_threads(), wall);
     let files = [
         ("summary.csv", report.summary_csv().map_err(csv_err)?),
         ("monthly.csv", report.monthly_csv().map_err(csv_err)?),
@@ -233,15 +424,10 @@ fn run(args: &RunArgs) -> Result<(), CliError> {
         ),
         (
             "scenario.resolved.toml",
-            scenario.resolved_toml(Some(run_table)).into_bytes(),
+            scenario.resolved_toml(Some(facts)).into_bytes(),
         ),
     ];
-    output::write_files(&out_dir, &files).map_err(|e| {
-        CliError::Other(anyhow::anyhow!(
-            "cannot write results to {}: {e}",
-            out_dir.display()
-        ))
-    })?;
+    write(&out_dir, &files)?;
 
     let trials = result.trials.len();
     match args.format {

@@ -4,13 +4,16 @@
 //!
 //! The library is organised as in `ARCHITECTURE.md`: [`scenario`] loads and validates
 //! scenario files, [`sampling`] holds keyed random streams and samplers, [`engine`] runs the
-//! model and does no I/O, [`stats`] summarises trials, [`output`] formats results and
-//! writes them atomically, [`cli`] is the command line.
+//! model and does no I/O, [`stats`] summarises trials, [`compare`] and [`sweep`] analyse
+//! several runs on common random numbers, [`output`] formats results and writes them
+//! atomically, [`cli`] is the command line.
 
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod output;
 pub mod sampling;
 pub mod scenario;
 pub mod schema;
 pub mod stats;
+pub mod sweep;

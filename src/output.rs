@@ -213,7 +213,7 @@ fn millions(x: f64) -> String {
 }
 
 /// The key figures shown on stdout, as (label, unit, scalar name).
-pub const KEY_FIGURES: [(&str, &str, &str); 15] = [
+pub const KEY_FIGURES: [(&str, &str, &str); 16] = [
     ("Units sold", "M", "units_sold"),
     ("Active households (last month)", "M", "active_households"),
     ("Device revenue", "$B", "device_revenue"),
@@ -226,6 +226,7 @@ pub const KEY_FIGURES: [(&str, &str, &str); 15] = [
         "premium_subscribers",
     ),
     ("Premium revenue", "$B", "premium_revenue"),
+    ("Premium serving cost (LLM)", "$B", "premium_serving_cost"),
     ("Device P&L", "$B", "device_pnl"),
     ("Downstream claimed", "$B", "downstream_claimed"),
     ("Downstream incremental", "$B", "downstream_incremental"),

@@ -167,3 +167,18 @@ impl Layout {
         self.scalars.iter().position(|d| d == name)
     }
 }
+
+/// Whether a larger value of a scalar is better (for "beats the base" and "best point"):
+/// false for costs and for the breakeven month, true for everything else.
+pub fn higher_is_better(scalar: &str) -> bool {
+    let metric = scalar.strip_prefix("npv_").unwrap_or(scalar);
+    !matches!(
+        metric,
+        "device_cost"
+            | "hardware_subsidy"
+            | "serving_cost"
+            | "premium_serving_cost"
+            | "fixed_cost"
+            | "breakeven_month"
+    )
+}

@@ -1,0 +1,354 @@
+//! Compare and sweep on common random numbers (SPEC §4): a scenario compared with itself
+//! differs by exactly 0; horizons must match; in a premium-price sweep subscriber-months
+//! never rise with the price, untouched metrics are identical at every point, and a sweep
+//! point is byte for byte a plain run with that value set — also through the one-pass
+//! price-sweep path of the engine.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use downstream::engine::{Engine, RunResult, run_points};
+use downstream::scenario::{Override, Scenario};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("downstream-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_downstream"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn load(path: &str, sets: &[String]) -> Scenario {
+    let overrides: Vec<Override> = sets.iter().map(|o| Override::parse(o).unwrap()).collect();
+    let mut s = Scenario::load(&root().join(path), &overrides).unwrap();
+    let mut sim = s.simulation();
+    sim.households = 6000;
+    sim.trials = 6;
+    sim.seed = 17;
+    s.set_simulation(sim).unwrap();
+    s
+}
+
+fn bits(r: &RunResult) -> Vec<u64> {
+    r.trials
+        .iter()
+        .flat_map(|t| {
+            t.draws
+                .iter()
+                .chain(&t.monthly)
+                .chain(&t.yearly)
+                .chain(&t.scalars)
+        })
+        .map(|x| x.to_bits())
+        .collect()
+}
+
+const PRICES: [f64; 6] = [1.0, 3.0, 4.5, 5.0, 9.0, 20.0];
+
+fn price_points(extra: &[&str]) -> Vec<Scenario> {
+    PRICES
+        .iter()
+        .map(|p| {
+            let mut sets: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+            sets.push(format!("premium.price_month={p}"));
+            load("scenarios/premium_5usd_2024.toml", &sets)
+        })
+        .collect()
+}
+
+#[test]
+fn one_pass_price_sweep_equals_separate_runs() {
+    // With and without premium uplifts (the uplifts make a subscriber's usage differ).
+    for extra in [
+        &[][..],
+        &["premium.usage_uplift=1", "premium.conversion_uplift=1"][..],
+    ] {
+        let points = price_points(extra);
+        let swept = run_points(&points, 0..6, &mut |_| {});
+        for (p, r) in points.iter().zip(&swept) {
+            let alone = Engine::new(p).run(0..6, &mut |_| {});
+            assert!(
+                bits(r) == bits(&alone),
+                "price sweep point differs from a plain run ({extra:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn premium_price_sweep_has_crn_properties() {
+    let points = price_points(&["premium.usage_uplift=1", "premium.conversion_uplift=1"]);
+    let runs = run_points(&points, 0..6, &mut |_| {});
+    let l = &runs[0].layout;
+    let n = l.len();
+    let subs = l.index_of("premium_subscribers").unwrap();
+    let premium_dependent = |name: &str| {
+        [
+            "premium_",
+            "device_pnl",
+            "net_claimed",
+            "net_incremental",
+            "breakeven",
+        ]
+        .iter()
+        .any(|p| name.contains(p))
+    };
+    let months = points[0].months() as usize;
+    let mut strictly_fewer = false;
+    for t in 0..6 {
+        let subscriber_months = |r: &RunResult| {
+            (0..months)
+                .map(|m| r.trials[t].monthly[m * n + subs])
+                .sum::<f64>()
+        };
+        for k in 1..runs.len() {
+            // Prices ascend: subscriber-months never rise.
+            assert!(
+                subscriber_months(&runs[k]) <= subscriber_months(&runs[k - 1]),
+                "trial {t} point {k}"
+            );
+            strictly_fewer |= subscriber_months(&runs[k]) < subscriber_months(&runs[k - 1]);
+            for (i, (a, b)) in runs[k].trials[t]
+                .monthly
+                .iter()
+                .zip(&runs[0].trials[t].monthly)
+                .enumerate()
+            {
+                if !premium_dependent(&l.defs[i % n].name) {
+                    assert_eq!(
+                        a.to_bits(),
+                        b.to_bits(),
+                        "{} moved with the price",
+                        l.defs[i % n].name
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        strictly_fewer,
+        "a higher price should lose some subscriber-months"
+    );
+}
+
+#[test]
+fn a_sweep_point_is_a_plain_run_byte_for_byte() {
+    let (sweep_dir, run_dir) = (temp_dir("sweep"), temp_dir("run"));
+    let common = [
+        "--households",
+        "5000",
+        "--trials",
+        "5",
+        "--seed",
+        "3",
+        "--quiet",
+    ];
+    let out = cli(&[
+        &[
+            "sweep",
+            "scenarios/premium_5usd_2024.toml",
+            "--vary",
+            "premium.price_month=3,7.5",
+            "--out",
+            sweep_dir.to_str().unwrap(),
+        ][..],
+        &common,
+    ]
+    .concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&[
+        &[
+            "run",
+            "scenarios/premium_5usd_2024.toml",
+            "--set",
+            "premium.price_month=7.5",
+            "--out",
+            run_dir.to_str().unwrap(),
+        ][..],
+        &common,
+    ]
+    .concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sweep = std::fs::read_to_string(sweep_dir.join("sweep_trials.csv")).unwrap();
+    let run = std::fs::read_to_string(run_dir.join("trials.csv")).unwrap();
+    // The run's trials.csv: trial, uncertain parameters, scalars. The sweep's: value, trial, scalars.
+    let run_header: Vec<&str> = run.lines().next().unwrap().split(',').collect();
+    let first_scalar = run_header
+        .iter()
+        .position(|h| *h == "active_households")
+        .unwrap();
+    let run_rows: Vec<String> = run
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            format!("{},{}", cells[0], cells[first_scalar..].join(","))
+        })
+        .collect();
+    let sweep_rows: Vec<String> = sweep
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.strip_prefix("7.5,").map(str::to_string))
+        .collect();
+    assert_eq!(sweep_rows.len(), 5);
+    assert_eq!(sweep_rows, run_rows);
+    let _ = std::fs::remove_dir_all(&sweep_dir);
+    let _ = std::fs::remove_dir_all(&run_dir);
+}
+
+#[test]
+fn comparing_a_scenario_with_itself_gives_zero_differences() {
+    let dir = temp_dir("self");
+    let out = cli(&[
+        "compare",
+        "scenarios/premium_5usd_2024.toml",
+        "scenarios/premium_5usd_2024.toml",
+        "--households",
+        "4000",
+        "--trials",
+        "4",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.join("compare.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header,
+        [
+            "metric",
+            "scenario",
+            "mean",
+            "sd",
+            "p05",
+            "p50",
+            "p95",
+            "diff_mean",
+            "diff_p05",
+            "diff_p95",
+            "share_better"
+        ]
+    );
+    let mut rows = 0;
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        for diff in &cells[7..10] {
+            assert!(
+                diff.is_empty() || *diff == "0",
+                "non-zero self-difference: {line}"
+            );
+        }
+        assert_eq!(cells[10], "0", "a scenario never beats itself: {line}");
+        rows += 1;
+    }
+    assert!(rows > 50);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn status_quo_versus_premium_shares_everything_but_the_tier() {
+    let base = load("scenarios/status_quo_2022_2028.toml", &[]);
+    let premium = load(
+        "scenarios/premium_5usd_2024.toml",
+        &[
+            "premium.usage_uplift=1".into(),
+            "premium.conversion_uplift=1".into(),
+        ],
+    );
+    let (a, b) = (
+        Engine::new(&base).run(0..6, &mut |_| {}),
+        Engine::new(&premium).run(0..6, &mut |_| {}),
+    );
+    for name in [
+        "units_sold",
+        "active_households",
+        "interactions",
+        "orders_voice_shopping",
+        "ecosystem_spend",
+        "fixed_cost",
+    ] {
+        let (i, j) = (
+            a.layout.scalar_index(name).unwrap(),
+            b.layout.scalar_index(name).unwrap(),
+        );
+        for (x, y) in a.trials.iter().zip(&b.trials) {
+            assert_eq!(
+                x.scalars[i].to_bits(),
+                y.scalars[j].to_bits(),
+                "{name} differs without uplifts"
+            );
+        }
+    }
+}
+
+#[test]
+fn compare_rejects_different_horizons() {
+    let out = cli(&[
+        "compare",
+        "scenarios/echo_2017_2021.toml",
+        "scenarios/premium_5usd_2024.toml",
+        "--trials",
+        "1",
+        "--households",
+        "10",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: scenarios/premium_5usd_2024.toml: the horizon (2022-01 for 84 months) differs from the base scenarios/echo_2017_2021.toml (2017-01 for 60 months); compare needs the same start and months\n"
+    );
+}
+
+#[test]
+fn sweep_rejects_bad_grids() {
+    for (vary, message) in [
+        (
+            "premium.price_month=1:5:0",
+            "error: --vary premium.price_month=1:5:0: the step must not be 0\n",
+        ),
+        (
+            "premium.price_month=5:1:1",
+            "error: --vary premium.price_month=5:1:1: the step 1 goes away from the stop: from 5 to 1 it must be negative\n",
+        ),
+        (
+            "premium.prise=1,2",
+            "error: --set premium.prise=1: premium.prise: unknown key; expected one of: launch, price_month, included_with_prime, wtp_median, wtp_sigma, wtp_activity_elasticity, consider_per_month, churn_per_year, usage_uplift, conversion_uplift, serving_cost_per_interaction (did you mean `price_month`?)\n",
+        ),
+    ] {
+        let out = cli(&[
+            "sweep",
+            "scenarios/premium_5usd_2024.toml",
+            "--vary",
+            vary,
+            "--trials",
+            "1",
+            "--households",
+            "10",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{vary}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+    }
+}
