@@ -39,8 +39,24 @@ pub enum Command {
     Compare(CompareArgs),
     /// Sweep one or more parameters over a grid and find the best point.
     Sweep(SweepArgs),
+    /// Check a scenario's simulated figures against known ones (exit 3 if any misses).
+    Backtest(BacktestArgs),
     /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
     Schema,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BacktestArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Targets file (TOML, [[target]] tables).
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Output folder (default: output/<scenario file stem>-backtest/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -127,6 +143,9 @@ pub enum CliError {
     /// Anything else (I/O, ...): exit status 1.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+    /// A backtest ran and some targets were missed: exit status 3.
+    #[error("{missed} of {total} backtest targets missed")]
+    Missed { missed: usize, total: usize },
 }
 
 impl CliError {
@@ -134,6 +153,7 @@ impl CliError {
         match self {
             CliError::Input(_) | CliError::Scenario(_) => 2,
             CliError::Other(_) => 1,
+            CliError::Missed { .. } => 3,
         }
     }
 }
@@ -145,6 +165,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(&args),
         Command::Sweep(args) => sweep(&args),
+        Command::Backtest(args) => backtest(&args),
         Command::Schema => {
             println!("{}", crate::schema::json_schema());
             Ok(())
@@ -394,6 +415,54 @@ fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         crate::sweep::table(&axes, &points, &best, sim.trials as usize)
     );
     println!("wrote {} ({:.1} s)", dir.display(), wall);
+    Ok(())
+}
+
+fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
+    let scenario = load_scenario(&args.scenario, &args.options)?;
+    let targets = crate::backtest::load(&args.targets, &scenario)?;
+    let dir = out_dir(&args.out, &args.scenario, "", "-backtest")?;
+    let pool = thread_pool(args.options.threads)?;
+    let sim = scenario.simulation();
+    let bar = progress_bar(
+        sim.households * sim.trials * scenario.months() as u64,
+        args.options.quiet,
+    );
+    let started = Instant::now();
+    let result =
+        pool.install(|| Engine::new(&scenario).run(0..sim.trials, &mut |d| bar.set_position(d)));
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    let outcomes = crate::backtest::evaluate(&scenario, &targets, &result);
+    let files = [
+        (
+            "backtest.csv",
+            crate::backtest::csv(&outcomes).map_err(csv_err)?,
+        ),
+        (
+            "scenario.resolved.toml",
+            scenario
+                .resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
+                .into_bytes(),
+        ),
+    ];
+    write(&dir, &files)?;
+    println!(
+        "{}: {} trials x {} households, seed {}",
+        scenario.name(),
+        sim.trials,
+        sim.households,
+        sim.seed
+    );
+    print!("{}", crate::backtest::table(&outcomes));
+    println!("wrote {} ({:.1} s)", dir.display(), wall);
+    let missed = outcomes.iter().filter(|o| !o.hit).count();
+    if missed > 0 {
+        return Err(CliError::Missed {
+            missed,
+            total: outcomes.len(),
+        });
+    }
     Ok(())
 }
 

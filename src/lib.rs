@@ -8,6 +8,7 @@
 //! several runs on common random numbers, [`output`] formats results and writes them
 //! atomically, [`cli`] is the command line.
 
+pub mod backtest;
 pub mod cli;
 pub mod compare;
 pub mod engine;

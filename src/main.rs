@@ -1,5 +1,6 @@
 //! The `downstream` command: parse arguments, call the library, print the error chain and
-//! map it to an exit status (0 success, 2 bad scenario or arguments, 1 anything else).
+//! map it to an exit status (0 success, 2 bad scenario or arguments, 3 backtest targets
+//! missed, 1 anything else).
 
 use clap::Parser;
 

@@ -122,9 +122,26 @@ pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
 
 /// Deserialises the raw scenario, turning the first serde/TOML error into a diagnostic.
 pub(super) fn deserialize(origin: &str, text: &str) -> Result<RawScenario, ScenarioError> {
+    deserialize_file(
+        origin,
+        text,
+        "a scenario with [scenario], [market], [adoption], [[device]], [usage], [intents] and [costs]",
+    )
+}
+
+/// Deserialises any of the tool's TOML files (scenarios, backtest targets) with the same
+/// located, rewritten messages. `expected` describes a whole file, for an empty one.
+pub(crate) fn deserialize_file<T: serde::de::DeserializeOwned>(
+    origin: &str,
+    text: &str,
+    expected: &str,
+) -> Result<T, ScenarioError> {
     let no_settings = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty());
     if text.trim().is_empty() || no_settings {
-        return Err(plain(origin, "the file has no settings; expected a scenario with [scenario], [market], [adoption], [[device]], [usage], [intents] and [costs]".into()));
+        return Err(plain(
+            origin,
+            format!("the file has no settings; expected {expected}"),
+        ));
     }
     let de = toml::Deserializer::parse(text).map_err(|e| {
         let position = e.span().map(|s| path::line_col(text, s.start));
@@ -394,6 +411,11 @@ pub(crate) fn nearest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, o)| *d <= 2.max(o.len() / 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
+}
+
+/// Places an issue of a file without overrides (e.g. a backtest targets file).
+pub(crate) fn place_in_file(origin: &str, text: &str, issue: Issue) -> Diagnostic {
+    place(origin, text, &[], issue)
 }
 
 /// Places a validation issue: an override's location if the key was set on the command

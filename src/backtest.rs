@@ -1,0 +1,536 @@
+//! Backtests: checking a scenario's simulated figures against known ones.
+//!
+//! A targets file lists figures to hit, each with a metric (or a sum of metrics, or a ratio
+//! of two such sums, or an input parameter), a period (a calendar year, a month, or the
+//! horizon; optionally cumulative from the start), the statistic across trials (p50 by
+//! default) and an accepted band, plus its source, an optional display `label` and `note`:
+//!
+//! ```toml
+//! [[target]]
+//! id = "T2"
+//! metric = "device_pnl"
+//! year = 2019
+//! low = -8.0e9
+//! high = -5.5e9
+//! source = "WSJ 2024-07-22"
+//! ```
+//!
+//! The file goes through the same two stages as a scenario: raw serde structs (unknown keys
+//! are errors), then validation against the scenario (unknown metrics, periods outside the
+//! horizon, inverted bands), every problem located by file, line and key.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use crate::engine::RunResult;
+use crate::output::{num, safe_text};
+use crate::scenario::error::{deserialize_file, nearest, place_in_file};
+use crate::scenario::{Issue, KeyPath, ParamId, Scenario, ScenarioError, YearMonth};
+use crate::stats::{Summary, summarize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargets {
+    target: Vec<RawTarget>,
+}
+
+/// One metric name or several to be summed.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Names {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Names {
+    fn list(&self) -> Vec<&str> {
+        match self {
+            Names::One(s) => vec![s.as_str()],
+            Names::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    id: String,
+    metric: Option<Names>,
+    per: Option<Names>,
+    param: Option<String>,
+    year: Option<i64>,
+    month: Option<String>,
+    cumulative: Option<bool>,
+    statistic: Option<String>,
+    low: f64,
+    high: f64,
+    source: String,
+    /// Short text shown instead of the metric names.
+    label: Option<String>,
+    note: Option<String>,
+}
+
+/// The statistic across trials a target is checked on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    Mean,
+    P05,
+    P50,
+    P95,
+}
+
+impl Statistic {
+    fn of(self, s: &Summary) -> f64 {
+        match self {
+            Statistic::Mean => s.mean,
+            Statistic::P05 => s.p05,
+            Statistic::P50 => s.p50,
+            Statistic::P95 => s.p95,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Statistic::Mean => "mean",
+            Statistic::P05 => "p05",
+            Statistic::P50 => "p50",
+            Statistic::P95 => "p95",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Period {
+    Horizon,
+    /// Calendar-year index from the first simulated year.
+    Year(usize),
+    Month(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Quantity {
+    /// Sum of metric columns (or of scalar indices, for the horizon), optionally divided by
+    /// another sum.
+    Metrics {
+        num: Vec<usize>,
+        den: Option<Vec<usize>>,
+    },
+    Param(ParamId),
+}
+
+/// One validated target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub id: String,
+    /// What is measured, as written (`device_pnl`, `a / b`, `param ecosystem.uplift`).
+    pub what: String,
+    /// The period, as written (`2019`, `2019-06`, `horizon`, `through 2018`).
+    pub period_label: String,
+    pub statistic: Statistic,
+    pub low: f64,
+    pub high: f64,
+    pub source: String,
+    quantity: Quantity,
+    period: Period,
+    cumulative: bool,
+}
+
+/// A target's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub target: Target,
+    pub summary: Summary,
+    pub value: f64,
+    pub hit: bool,
+}
+
+/// Reads and validates a targets file against a scenario.
+pub fn load(path: &std::path::Path, scenario: &Scenario) -> Result<Vec<Target>, ScenarioError> {
+    let origin = path.display().to_string();
+    let text = crate::scenario::error::read_source(path)?;
+    parse(&origin, &text, scenario)
+}
+
+/// Parses and validates targets text against a scenario, reporting every problem.
+pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target>, ScenarioError> {
+    let raw: RawTargets = deserialize_file(origin, text, "one or more [[target]] tables")?;
+    let layout = crate::engine::Layout::new(scenario);
+    let mut issues = Vec::new();
+    let mut targets = Vec::new();
+    let mut issue = |path: KeyPath, value: Option<String>, message: String| {
+        issues.push(Issue {
+            path,
+            value,
+            message,
+            at_key: false,
+        });
+    };
+    let first_year = scenario.start().year();
+    let last = scenario.start().plus(scenario.months() - 1);
+    for (i, t) in raw.target.iter().enumerate() {
+        let p = KeyPath::root().key("target").index(i, None);
+        let mut ok = true;
+        if !(t.low.is_finite() && t.high.is_finite()) || t.low > t.high {
+            issue(
+                p.key("high"),
+                Some(num(t.high)),
+                format!(
+                    "expected a band with low <= high, both finite; low is {}",
+                    num(t.low)
+                ),
+            );
+            ok = false;
+        }
+        let statistic = match t.statistic.as_deref().unwrap_or("p50") {
+            "mean" => Statistic::Mean,
+            "p05" => Statistic::P05,
+            "p50" => Statistic::P50,
+            "p95" => Statistic::P95,
+            other => {
+                issue(
+                    p.key("statistic"),
+                    Some(format!("{other:?}")),
+                    "expected one of mean, p05, p50, p95".into(),
+                );
+                ok = false;
+                Statistic::P50
+            }
+        };
+        let (period, period_label) = match (t.year, &t.month) {
+            (Some(_), Some(_)) => {
+                issue(
+                    p.key("month"),
+                    None,
+                    "give either `year` or `month`, not both".into(),
+                );
+                ok = false;
+                (Period::Horizon, String::new())
+            }
+            (Some(y), None) => {
+                if y < first_year as i64 || y > last.year() as i64 {
+                    issue(
+                        p.key("year"),
+                        Some(y.to_string()),
+                        format!(
+                            "expected a year within the horizon {first_year} to {}",
+                            last.year()
+                        ),
+                    );
+                    ok = false;
+                }
+                (
+                    Period::Year((y - first_year as i64).max(0) as usize),
+                    y.to_string(),
+                )
+            }
+            (None, Some(m)) => match YearMonth::parse(m) {
+                Some(ym)
+                    if (0..scenario.months() as i64)
+                        .contains(&scenario.start().months_until(ym)) =>
+                {
+                    (
+                        Period::Month(scenario.start().months_until(ym) as usize),
+                        m.clone(),
+                    )
+                }
+                _ => {
+                    issue(
+                        p.key("month"),
+                        Some(format!("{m:?}")),
+                        format!(
+                            "expected a month \"YYYY-MM\" within the horizon {} to {last}",
+                            scenario.start()
+                        ),
+                    );
+                    ok = false;
+                    (Period::Horizon, String::new())
+                }
+            },
+            (None, None) => (Period::Horizon, "horizon".into()),
+        };
+        let cumulative = t.cumulative.unwrap_or(false);
+        let period_label = if cumulative && period != Period::Horizon {
+            format!("start to {period_label}")
+        } else {
+            period_label
+        };
+        let (quantity, what) = match (&t.metric, &t.param) {
+            (Some(metric), None) => {
+                let horizon = period == Period::Horizon;
+                let mut resolve = |names: &Names, key: &str| -> Option<Vec<usize>> {
+                    let mut out = Vec::new();
+                    for name in names.list() {
+                        let found = if horizon {
+                            layout.scalar_index(name)
+                        } else {
+                            layout.index_of(name)
+                        };
+                        match found {
+                            Some(j) => out.push(j),
+                            None => {
+                                let known: Vec<&str> = if horizon {
+                                    layout.scalars.iter().map(String::as_str).collect()
+                                } else {
+                                    layout.defs.iter().map(|d| d.name.as_str()).collect()
+                                };
+                                let mut message = "unknown metric of this scenario".to_string();
+                                if let Some(best) = nearest(name, &known) {
+                                    message.push_str(&format!(" (did you mean `{best}`?)"));
+                                }
+                                message.push_str("; see the metric list in README.md");
+                                issue(p.key(key), Some(format!("{name:?}")), message);
+                                return None;
+                            }
+                        }
+                    }
+                    Some(out)
+                };
+                let num = resolve(metric, "metric");
+                let den = t.per.as_ref().map(|per| resolve(per, "per"));
+                match (num, den) {
+                    (Some(num), None) => (
+                        Quantity::Metrics { num, den: None },
+                        metric.list().join(" + "),
+                    ),
+                    (Some(num), Some(Some(den))) => (
+                        Quantity::Metrics {
+                            num,
+                            den: Some(den),
+                        },
+                        format!(
+                            "{} / {}",
+                            metric.list().join(" + "),
+                            t.per
+                                .as_ref()
+                                .map(|d| d.list().join(" + "))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    _ => {
+                        ok = false;
+                        (
+                            Quantity::Metrics {
+                                num: vec![],
+                                den: None,
+                            },
+                            String::new(),
+                        )
+                    }
+                }
+            }
+            (None, Some(param)) => match scenario.params().iter().find(|(_, q)| q.key() == param) {
+                Some((id, _)) => (Quantity::Param(id), format!("param {param}")),
+                None => {
+                    let keys: Vec<&str> = scenario.params().iter().map(|(_, q)| q.key()).collect();
+                    let mut message = "unknown parameter of this scenario".to_string();
+                    if let Some(best) = nearest(param, &keys) {
+                        message.push_str(&format!(" (did you mean `{best}`?)"));
+                    }
+                    issue(p.key("param"), Some(format!("{param:?}")), message);
+                    ok = false;
+                    (Quantity::Param(ParamId(0)), String::new())
+                }
+            },
+            _ => {
+                issue(
+                    p.clone(),
+                    None,
+                    "give exactly one of `metric` (optionally with `per`) or `param`".into(),
+                );
+                ok = false;
+                (Quantity::Param(ParamId(0)), String::new())
+            }
+        };
+        if ok {
+            targets.push(Target {
+                id: t.id.clone(),
+                what: t.label.clone().unwrap_or(what),
+                period_label,
+                statistic,
+                low: t.low,
+                high: t.high,
+                source: t.source.clone(),
+                quantity,
+                period,
+                cumulative,
+            });
+        }
+        let _ = &t.note;
+    }
+    if issues.is_empty() {
+        Ok(targets)
+    } else {
+        Err(ScenarioError::new(
+            issues
+                .into_iter()
+                .map(|i| place_in_file(origin, text, i))
+                .collect(),
+        ))
+    }
+}
+
+/// Evaluates targets on a run.
+pub fn evaluate(scenario: &Scenario, targets: &[Target], run: &RunResult) -> Vec<Outcome> {
+    let n = run.layout.len();
+    let first_month = scenario.start().month() as usize - 1;
+    targets
+        .iter()
+        .map(|t| {
+            let values: Vec<f64> = run
+                .trials
+                .iter()
+                .map(|trial| match &t.quantity {
+                    Quantity::Param(id) => trial.draws[id.0 as usize],
+                    Quantity::Metrics { num, den } => {
+                        let sum = |cols: &[usize]| -> f64 {
+                            cols.iter()
+                                .map(|&j| match (&t.period, t.cumulative) {
+                                    (Period::Horizon, _) => trial.scalars[j],
+                                    (Period::Year(y), false) => trial.yearly[y * n + j],
+                                    (Period::Month(m), false) => trial.monthly[m * n + j],
+                                    (Period::Year(y), true) => {
+                                        let end = ((y + 1) * 12 - first_month)
+                                            .min(scenario.months() as usize);
+                                        (0..end).map(|m| trial.monthly[m * n + j]).sum()
+                                    }
+                                    (Period::Month(m), true) => {
+                                        (0..=*m).map(|k| trial.monthly[k * n + j]).sum()
+                                    }
+                                })
+                                .sum()
+                        };
+                        let x = sum(num);
+                        match den {
+                            None => x,
+                            Some(d) => {
+                                let y = sum(d);
+                                if y != 0.0 { x / y } else { f64::NAN }
+                            }
+                        }
+                    }
+                })
+                .collect();
+            let summary = summarize(&values);
+            let value = t.statistic.of(&summary);
+            let hit = value.is_finite() && value >= t.low && value <= t.high;
+            Outcome {
+                target: t.clone(),
+                summary,
+                value,
+                hit,
+            }
+        })
+        .collect()
+}
+
+/// A number in readable units (k, M, B) with three significant digits.
+pub fn human(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    let (v, unit) = if a >= 1e9 {
+        (x / 1e9, "B")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e3 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else if v.abs() >= 1.0 || v == 0.0 {
+        2
+    } else {
+        4
+    };
+    format!("{v:.digits$}{unit}")
+}
+
+/// The printed table.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  result",
+        "id", "target", "period", "band", "p05", "p50", "p95"
+    );
+    for o in outcomes {
+        let t = &o.target;
+        let what = if t.statistic == Statistic::P50 {
+            t.what.clone()
+        } else {
+            format!("{} ({})", t.what, t.statistic.name())
+        };
+        let _ = writeln!(
+            out,
+            "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  {}",
+            t.id,
+            what,
+            t.period_label,
+            format!("[{}, {}]", human(t.low), human(t.high)),
+            human(o.summary.p05),
+            human(o.summary.p50),
+            human(o.summary.p95),
+            if o.hit { "hit" } else { "MISS" }
+        );
+    }
+    let hits = outcomes.iter().filter(|o| o.hit).count();
+    let _ = writeln!(out, "{hits} of {} targets hit", outcomes.len());
+    out
+}
+
+/// `backtest.csv`.
+pub fn csv(outcomes: &[Outcome]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "id",
+        "target",
+        "period",
+        "statistic",
+        "low",
+        "high",
+        "mean",
+        "p05",
+        "p50",
+        "p95",
+        "value",
+        "hit",
+        "source",
+    ])?;
+    for o in outcomes {
+        let t = &o.target;
+        w.write_record([
+            safe_text(&t.id),
+            safe_text(&t.what),
+            safe_text(&t.period_label),
+            t.statistic.name().to_string(),
+            num(t.low),
+            num(t.high),
+            num(o.summary.mean),
+            num(o.summary.p05),
+            num(o.summary.p50),
+            num(o.summary.p95),
+            num(o.value),
+            if o.hit { "1".into() } else { "0".into() },
+            safe_text(&t.source),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human(-6.12e9), "-6.12B");
+        assert_eq!(human(24.2e6), "24.2M");
+        assert_eq!(human(0.0234), "0.0234");
+        assert_eq!(human(f64::NAN), "-");
+    }
+}
