@@ -7,6 +7,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -109,6 +110,13 @@ pub struct RunOptions {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into an existing non-empty --out folder that the tool did not create.
+    #[arg(long)]
+    pub force: bool,
+    /// Run even if the work exceeds 1e12 household-months or the results need more than
+    /// 8 GB of memory.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -143,6 +151,9 @@ pub enum CliError {
     /// Anything else (I/O, ...): exit status 1.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+    /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: exit status 130.
+    #[error("interrupted; no results were written")]
+    Interrupted,
     /// A backtest ran and some targets were missed: exit status 3.
     #[error("{missed} of {total} backtest targets missed")]
     Missed { missed: usize, total: usize },
@@ -154,6 +165,7 @@ impl CliError {
             CliError::Input(_) | CliError::Scenario(_) => 2,
             CliError::Other(_) => 1,
             CliError::Missed { .. } => 3,
+            CliError::Interrupted => 130,
         }
     }
 }
@@ -263,12 +275,105 @@ fn out_dir(
 }
 
 fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), CliError> {
-    output::write_files(dir, files).map_err(|e| {
-        CliError::Other(anyhow::anyhow!(
-            "cannot write results to {}: {e}",
-            dir.display()
-        ))
+    output::write_files_unless(dir, files, &INTERRUPTED).map_err(|e| {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            CliError::Interrupted
+        } else {
+            CliError::Other(anyhow::anyhow!(
+                "cannot write results to {}: {e}",
+                dir.display()
+            ))
+        }
     })
+}
+
+/// Refuses to write into a non-empty folder the tool did not create, unless forced.
+fn check_out_dir(dir: &Path, force: bool) -> Result<(), CliError> {
+    if force || output::is_result_folder(dir) {
+        return Ok(());
+    }
+    Err(CliError::Input(format!(
+        "--out {}: the folder is not empty and was not written by downstream (no {} file); choose another folder or pass --force to write into it",
+        dir.display(),
+        output::MARKER
+    )))
+}
+
+/// Set by Ctrl-C (SIGINT) or SIGTERM; the engine stops between windows and no results are
+/// written. A second signal exits at once.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn handle_interrupts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// Household-months above which a run needs `--allow-large` (about half an hour here).
+const LARGE_WORK: f64 = 1e12;
+/// Result memory above which a run needs `--allow-large`.
+const LARGE_MEMORY: f64 = 8e9;
+/// Household-months per second per thread, measured on this machine kind (conservative).
+const THROUGHPUT_PER_THREAD: f64 = 2.5e8;
+
+/// Checks the work and result memory of `runs` runs of `scenario` before any work starts.
+fn check_budget(
+    scenario: &Scenario,
+    runs: u64,
+    threads: usize,
+    options: &RunOptions,
+) -> Result<(), CliError> {
+    let sim = scenario.simulation();
+    let work = sim.households as f64 * scenario.months() as f64 * sim.trials as f64 * runs as f64;
+    let metrics = crate::engine::Layout::new(scenario).len() as f64;
+    let years = (scenario.months() as f64 / 12.0).ceil() + 1.0;
+    let memory =
+        runs as f64 * sim.trials as f64 * (scenario.months() as f64 + years + 2.0) * metrics * 8.0;
+    if options.allow_large || (work <= LARGE_WORK && memory <= LARGE_MEMORY) {
+        return Ok(());
+    }
+    let seconds = work / (THROUGHPUT_PER_THREAD * threads as f64);
+    let time = if seconds > 3600.0 {
+        format!("{:.1} hours", seconds / 3600.0)
+    } else {
+        format!("{:.0} minutes", seconds / 60.0)
+    };
+    let size = if memory >= 1e9 {
+        format!("{:.1} GB", memory / 1e9)
+    } else {
+        format!("{:.0} MB", memory / 1e6)
+    };
+    Err(CliError::Input(format!(
+        "this request is {work:.2e} household-months ({} households x {} months x {} trials x {runs} run(s)): about {time} on {threads} thread(s) and {size} of memory for the per-trial results; the limits are {LARGE_WORK:.0e} household-months and {:.0} GB. Reduce --households or --trials, or pass --allow-large to run it anyway",
+        sim.households,
+        scenario.months(),
+        sim.trials,
+        LARGE_MEMORY / 1e9
+    )))
+}
+
+/// Everything a command checks before starting work: the output folder, the budget, the
+/// thread pool, the interrupt handler.
+fn prepare(
+    dir: &Path,
+    scenario: &Scenario,
+    runs: u64,
+    options: &RunOptions,
+) -> Result<rayon::ThreadPool, CliError> {
+    check_out_dir(dir, options.force)?;
+    let pool = thread_pool(options.threads)?;
+    check_budget(scenario, runs, pool.current_num_threads(), options)?;
+    handle_interrupts();
+    Ok(pool)
+}
+
+fn cancelled(_: crate::engine::Cancelled) -> CliError {
+    CliError::Interrupted
 }
 
 fn csv_err(e: csv::Error) -> CliError {
@@ -312,21 +417,27 @@ fn compare(args: &CompareArgs) -> Result<(), CliError> {
         .chain(&args.others)
         .map(|p| p.display().to_string())
         .collect();
-    let pool = thread_pool(args.options.threads)?;
+    let pool = prepare(&dir, &scenarios[0], scenarios.len() as u64, &args.options)?;
     let sim = scenarios[0].simulation();
     let per_run = sim.households * sim.trials * scenarios[0].months() as u64;
     let bar = progress_bar(per_run * scenarios.len() as u64, args.options.quiet);
     let started = Instant::now();
     let mut done = 0;
-    let runs: Vec<_> = scenarios
+    let runs = scenarios
         .iter()
         .map(|s| {
-            let r = pool
-                .install(|| Engine::new(s).run(0..sim.trials, &mut |d| bar.set_position(done + d)));
+            let r = pool.install(|| {
+                Engine::new(s).run_until(
+                    0..sim.trials,
+                    &mut |d| bar.set_position(done + d),
+                    &INTERRUPTED,
+                )
+            });
             done += per_run;
             r
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(cancelled)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let rows = crate::compare::rows(&names, &runs);
@@ -368,25 +479,45 @@ fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         .map_err(CliError::Input)?;
     let points = crate::sweep::grid(&axes).map_err(CliError::Input)?;
     let base = load_scenario(&args.scenario, &args.options)?;
-    let mut scenarios = Vec::with_capacity(points.len());
-    for point in &points {
+    let with = |sets: &mut dyn Iterator<Item = String>| {
         let mut options = args.options.clone();
-        options.set.extend(
-            axes.iter()
-                .zip(point)
-                .map(|(a, &i)| format!("{}={}", a.key, a.values[i])),
-        );
-        scenarios.push(load_scenario(&args.scenario, &options)?);
+        options.set.extend(sets);
+        load_scenario(&args.scenario, &options)
+    };
+    // Every value of every axis is checked on its own first, so a bad key or value is
+    // reported before the budget and before the whole grid is built.
+    for axis in &axes {
+        for value in &axis.values {
+            with(&mut std::iter::once(format!("{}={value}", axis.key)))?;
+        }
     }
     let dir = out_dir(&args.out, &args.scenario, "", "-sweep")?;
-    let pool = thread_pool(args.options.threads)?;
+    let pool = prepare(&dir, &base, points.len() as u64, &args.options)?;
+    let scenarios = points
+        .iter()
+        .map(|point| {
+            with(
+                &mut axes
+                    .iter()
+                    .zip(point)
+                    .map(|(a, &i)| format!("{}={}", a.key, a.values[i])),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let sim = base.simulation();
     let per_run = sim.households * sim.trials * base.months() as u64;
     let bar = progress_bar(per_run * points.len() as u64, args.options.quiet);
     let started = Instant::now();
-    let runs = pool.install(|| {
-        crate::engine::run_points(&scenarios, 0..sim.trials, &mut |d| bar.set_position(d))
-    });
+    let runs = pool
+        .install(|| {
+            crate::engine::run_points_until(
+                &scenarios,
+                0..sim.trials,
+                &mut |d| bar.set_position(d),
+                &INTERRUPTED,
+            )
+        })
+        .map_err(cancelled)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let best = crate::sweep::best_points(&runs);
@@ -422,15 +553,17 @@ fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.scenario, &args.options)?;
     let targets = crate::backtest::load(&args.targets, &scenario)?;
     let dir = out_dir(&args.out, &args.scenario, "", "-backtest")?;
-    let pool = thread_pool(args.options.threads)?;
+    let pool = prepare(&dir, &scenario, 1, &args.options)?;
     let sim = scenario.simulation();
     let bar = progress_bar(
         sim.households * sim.trials * scenario.months() as u64,
         args.options.quiet,
     );
     let started = Instant::now();
-    let result =
-        pool.install(|| Engine::new(&scenario).run(0..sim.trials, &mut |d| bar.set_position(d)));
+    let result = pool.install(|| {
+        Engine::new(&scenario).run_until(0..sim.trials, &mut |d| bar.set_position(d), &INTERRUPTED)
+    });
+    let result = result.map_err(cancelled)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let outcomes = crate::backtest::evaluate(&scenario, &targets, &result);
@@ -469,7 +602,7 @@ fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
 fn run(args: &RunArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.scenario, &args.options)?;
     let out_dir = out_dir(&args.out, &args.scenario, "", "")?;
-    let pool = thread_pool(args.options.threads)?;
+    let pool = prepare(&out_dir, &scenario, 1, &args.options)?;
     let sim = scenario.simulation();
     let engine = Engine::new(&scenario);
     let bar = progress_bar(
@@ -477,7 +610,15 @@ fn run(args: &RunArgs) -> Result<(), CliError> {
         args.options.quiet,
     );
     let started = Instant::now();
-    let result = pool.install(|| engine.run(0..sim.trials, &mut |done| bar.set_position(done)));
+    let result = pool
+        .install(|| {
+            engine.run_until(
+                0..sim.trials,
+                &mut |done| bar.set_position(done),
+                &INTERRUPTED,
+            )
+        })
+        .map_err(cancelled)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 

@@ -156,27 +156,77 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// Writes `files` (name, contents) into `dir` all-or-nothing. A folder that did not exist
-/// is created, and removed again if anything fails.
+/// The file that marks a folder as written by this tool; `--out` refuses to write into a
+/// non-empty folder without it unless forced.
+pub const MARKER: &str = ".downstream-output";
+
+/// Whether `dir` may receive results: it does not exist, is empty, or holds the marker.
+pub fn is_result_folder(dir: &Path) -> bool {
+    match fs::read_dir(dir) {
+        Err(_) => true,
+        Ok(mut entries) => entries.next().is_none() || dir.join(MARKER).exists(),
+    }
+}
+
+/// Writes `files` (name, contents) into `dir` all-or-nothing, with the [`MARKER`].
 pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> std::io::Result<()> {
-    let existed = dir.exists();
-    if existed && !dir.is_dir() {
+    write_files_unless(dir, files, &std::sync::atomic::AtomicBool::new(false))
+}
+
+/// Writes `files` into `dir` all-or-nothing: each is written to a temporary name in `dir`
+/// and renamed only when all are complete, so no final name ever holds a partial file.
+/// Folders that did not exist are created, and removed again if anything fails or if
+/// `cancel` is set before the renames (Ctrl-C). Temporaries left by a killed earlier run
+/// (`.<name>.tmp-<pid>`) are removed first.
+pub fn write_files_unless(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    cancel: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<()> {
+    if dir.exists() && !dir.is_dir() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
             format!("{} exists and is not a folder", dir.display()),
         ));
     }
-    if !existed {
-        fs::create_dir_all(dir)?;
+    // The outermost folder this call creates, to remove on failure.
+    let created = dir
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .last()
+        .map(Path::to_path_buf);
+    fs::create_dir_all(dir)?;
+    let marker = format!("written by downstream {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
+    let all: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (*n, b.as_slice()))
+        .chain(std::iter::once((MARKER, marker.as_slice())))
+        .collect();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if all
+                .iter()
+                .any(|(n, _)| name.starts_with(&format!(".{n}.tmp-")))
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
     }
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
     let result = (|| -> std::io::Result<()> {
-        for (name, bytes) in files {
+        for (name, bytes) in &all {
             let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
             temps.push((tmp.clone(), dir.join(name)));
             let mut f = fs::File::create(&tmp)?;
             std::io::Write::write_all(&mut f, bytes)?;
             f.sync_all()?;
+        }
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "interrupted",
+            ));
         }
         for (tmp, target) in &temps {
             fs::rename(tmp, target)?;
@@ -187,8 +237,8 @@ pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> std::io::Result<()>
         for (tmp, _) in &temps {
             let _ = fs::remove_file(tmp);
         }
-        if !existed {
-            let _ = fs::remove_dir_all(dir);
+        if let Some(created) = created {
+            let _ = fs::remove_dir_all(created);
         }
     }
     result
@@ -381,7 +431,25 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(leftovers.len(), 2);
+        assert_eq!(
+            leftovers.len(),
+            3,
+            "two files and the marker: {leftovers:?}"
+        );
+        assert!(is_result_folder(&dir));
+        // Nested folders that did not exist are all removed when writing is cancelled.
+        let deep = base.join("x/y/z");
+        let cancel = std::sync::atomic::AtomicBool::new(true);
+        assert!(write_files_unless(&deep, &[("c.csv", b"z\n".to_vec())], &cancel).is_err());
+        assert!(!base.join("x").exists());
+        // A stale temporary of a killed run is cleaned up.
+        fs::write(dir.join(".a.csv.tmp-999999"), b"partial").unwrap();
+        write_files(&dir, &[("a.csv", b"x2\n".to_vec())]).unwrap();
+        assert!(!dir.join(".a.csv.tmp-999999").exists());
+        let other = base.join("other");
+        fs::create_dir_all(&other).unwrap();
+        fs::write(other.join("notes.txt"), b"mine").unwrap();
+        assert!(!is_result_folder(&other));
         fs::remove_dir_all(&base).unwrap();
     }
 }

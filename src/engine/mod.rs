@@ -14,6 +14,7 @@ pub mod model;
 pub mod partial;
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -98,17 +99,29 @@ impl<'a> Engine<'a> {
     /// Runs `trials` on the current rayon pool. `progress` receives the number of nominal
     /// household-months completed so far (called from the coordinating thread only).
     pub fn run(&self, trials: Range<u64>, progress: &mut dyn FnMut(u64)) -> RunResult {
+        self.run_until(trials, progress, &AtomicBool::new(false))
+            .expect("never cancelled")
+    }
+
+    /// Like [`Engine::run`], but stops between windows of work (within milliseconds) once
+    /// `cancel` is set, returning [`Cancelled`].
+    pub fn run_until(
+        &self,
+        trials: Range<u64>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<RunResult, Cancelled> {
         let sim = self.scenario.simulation();
         let blocks = self.blocks();
         let months = self.scenario.months() as u64;
-        let items: Vec<(u64, u64)> = trials
-            .clone()
-            .flat_map(|t| (0..blocks).map(move |b| (t, b)))
-            .collect();
         let mut results = Vec::with_capacity((trials.end - trials.start) as usize);
         let mut current: Option<(u64, TrialModel, Partial)> = None;
         let mut done = 0u64;
-        for window in items.chunks(WINDOW) {
+        for window in windows(&trials, blocks) {
+            let window = &window[..];
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
             // Models of the trials this window touches (at most WINDOW + 1).
             let mut models: Vec<(u64, TrialModel)> = Vec::new();
             for &(t, _) in window {
@@ -149,13 +162,29 @@ impl<'a> Engine<'a> {
             }
             progress(done);
         }
-        RunResult {
+        Ok(RunResult {
             layout: self.layout.clone(),
             first_trial: trials.start,
             trials: results,
-        }
+        })
     }
 }
+
+/// The (trial, block) work items of `trials`, trial-major, in windows of [`WINDOW`],
+/// generated lazily so that memory does not grow with households or trials.
+fn windows(trials: &Range<u64>, blocks: u64) -> impl Iterator<Item = Vec<(u64, u64)>> {
+    let total = (trials.end - trials.start) * blocks;
+    let first = trials.start;
+    (0..total).step_by(WINDOW).map(move |at| {
+        (at..(at + WINDOW as u64).min(total))
+            .map(|i| (first + i / blocks, i % blocks))
+            .collect()
+    })
+}
+
+/// A run stopped because its cancel flag was set (e.g. by Ctrl-C).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cancelled;
 
 /// Runs several variants of one scenario (the points of a sweep) on common random numbers:
 /// one [`RunResult`] per point, each identical to a plain run of that point.
@@ -168,8 +197,18 @@ pub fn run_points(
     trials: Range<u64>,
     progress: &mut dyn FnMut(u64),
 ) -> Vec<RunResult> {
+    run_points_until(points, trials, progress, &AtomicBool::new(false)).expect("never cancelled")
+}
+
+/// Like [`run_points`], but stops once `cancel` is set.
+pub fn run_points_until(
+    points: &[Scenario],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<Vec<RunResult>, Cancelled> {
     let Some(first) = points.first() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let prices = price_only_points(points);
     let Some(prices) = prices else {
@@ -177,7 +216,8 @@ pub fn run_points(
         return points
             .iter()
             .map(|p| {
-                let r = Engine::new(p).run(trials.clone(), &mut |d| progress(done + d));
+                let r =
+                    Engine::new(p).run_until(trials.clone(), &mut |d| progress(done + d), cancel);
                 done += p.simulation().households * p.months() as u64 * (trials.end - trials.start);
                 r
             })
@@ -192,14 +232,14 @@ pub fn run_points(
         .as_ref()
         .expect("a price sweep has a premium")
         .price_month;
-    let items: Vec<(u64, u64)> = trials
-        .clone()
-        .flat_map(|t| (0..blocks).map(move |b| (t, b)))
-        .collect();
     let mut results: Vec<Vec<TrialResult>> = vec![Vec::new(); points.len()];
     let mut current: Option<(u64, Vec<TrialModel>, Vec<Partial>)> = None;
     let mut done = 0u64;
-    for window in items.chunks(WINDOW) {
+    for window in windows(&trials, blocks) {
+        let window = &window[..];
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
+        }
         let mut models: Vec<(u64, Vec<TrialModel>)> = Vec::new();
         for &(t, _) in window {
             if models.last().map(|(m, _)| *m) != Some(t) {
@@ -260,14 +300,14 @@ pub fn run_points(
         }
         progress(done);
     }
-    results
+    Ok(results
         .into_iter()
         .map(|trials_k| RunResult {
             layout: engine.layout.clone(),
             first_trial: trials.start,
             trials: trials_k,
         })
-        .collect()
+        .collect())
 }
 
 /// The premium prices of the points, if the points differ in nothing else.

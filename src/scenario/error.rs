@@ -84,6 +84,10 @@ fn plain(origin: &str, message: String) -> ScenarioError {
     }])
 }
 
+/// Largest scenario (or targets) file read: far above any real scenario, small enough that
+/// parsing stays quick and bounded in memory.
+pub const MAX_FILE_BYTES: u64 = 10_000_000;
+
 /// Reads a scenario file as UTF-8 text, with clear errors for directories, missing files
 /// and invalid bytes.
 pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
@@ -92,6 +96,18 @@ pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
         return Err(plain(
             &origin,
             "is a directory; expected a scenario TOML file".into(),
+        ));
+    }
+    if let Ok(meta) = std::fs::metadata(file)
+        && meta.len() > MAX_FILE_BYTES
+    {
+        return Err(plain(
+            &origin,
+            format!(
+                "the file is {:.1} MB; a scenario file is at most {} MB",
+                meta.len() as f64 / 1e6,
+                MAX_FILE_BYTES / 1_000_000
+            ),
         ));
     }
     let bytes = std::fs::read(file).map_err(|e| {
@@ -405,10 +421,11 @@ pub(crate) fn nearest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
         };
         whole.min(prefix)
     };
+    let n = word.chars().count();
     options
         .iter()
         .map(|o| (distance(o), *o))
-        .filter(|(d, o)| *d <= 2.max(o.len() / 3))
+        .filter(|(d, o)| *d <= (n.max(o.chars().count()) / 3).max(1) && *d < n)
         .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
 }
