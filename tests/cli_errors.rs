@@ -355,6 +355,20 @@ fn validate_an_empty_file() {
 }
 
 #[test]
+fn validate_a_file_that_is_too_large() {
+    let tmp = TempDir::new("large");
+    let file = tmp.join("large.toml");
+    // 12 MB of comments: refused before it is read, whatever it holds.
+    let line = format!("# {}\n", "x".repeat(98));
+    fs::write(&file, line.repeat(120_000)).unwrap();
+    let f = file.to_str().unwrap();
+    assert_validate_fails(
+        f,
+        &format!("error: {f}: the file is 12.1 MB; a scenario file is at most 10 MB\n{SUMMARY_ONE}\n"),
+    );
+}
+
+#[test]
 fn validate_a_file_that_is_not_utf8() {
     let tmp = TempDir::new("latin1");
     let file = tmp.join("latin1.toml");

@@ -35,13 +35,30 @@ impl fmt::Display for Diagnostic {
             write!(f, ":{line}:{col}")?;
         }
         f.write_str(": ")?;
-        match (&self.key, &self.value) {
+        // Keep a message on one screen whatever the input: long keys and values are cut.
+        let key = self.key.as_deref().map(shorten);
+        let value = self.value.as_deref().map(shorten);
+        match (key, value) {
             (Some(k), Some(v)) => write!(f, "{k} = {v}: ")?,
             (Some(k), None) => write!(f, "{k}: ")?,
             (None, Some(v)) => write!(f, "{v}: ")?,
             (None, None) => {}
         }
-        f.write_str(&self.message)
+        f.write_str(&shorten_to(&self.message, 600))
+    }
+}
+
+fn shorten(s: &str) -> String {
+    shorten_to(s, 120)
+}
+
+/// `s` cut to at most `max` characters, marking the cut.
+fn shorten_to(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(max).collect();
+        format!("{head}... ({} characters)", s.chars().count())
     }
 }
 
@@ -173,12 +190,16 @@ pub(crate) fn deserialize_file<T: serde::de::DeserializeOwned>(
         let key_path = convert_path(e.path(), |element| element_name(text, element));
         let inner = e.inner();
         let position = inner.span().map(|s| path::line_col(text, s.start));
-        ScenarioError::new(vec![serde_diagnostic(
-            origin,
-            position,
-            key_path,
-            inner.message(),
-        )])
+        let mut d = serde_diagnostic(origin, position, key_path, inner.message());
+        // Show a wrongly typed value as written in the file.
+        if d.value.is_some()
+            && let Some(snippet) = inner.span().and_then(|s| text.get(s))
+            && !snippet.contains('\n')
+            && !snippet.trim().is_empty()
+        {
+            d.value = Some(snippet.trim().to_string());
+        }
+        ScenarioError::new(vec![d])
     })
 }
 
