@@ -42,6 +42,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Check a scenario's simulated figures against known ones (exit 3 if any misses).
     Backtest(BacktestArgs),
+    /// Merge the part files of a sharded run, sweep or compare into its results.
+    Merge(MergeArgs),
     /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
     Schema,
 }
@@ -117,6 +119,28 @@ pub struct RunOptions {
     /// 8 GB of memory.
     #[arg(long)]
     pub allow_large: bool,
+    /// Run only shard I of N (a slice of the trials) and write part-I-of-N.bin for
+    /// `downstream merge`. Without it, Slurm, AWS Batch and Kubernetes array variables set one.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of shards, for engines whose environment gives only the index (Kubernetes).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u64>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// Folder holding part-I-of-N.bin files of one sharded job.
+    pub parts: PathBuf,
+    /// Output folder for the merged results.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads (recorded only; merging does no simulation).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Write into an existing non-empty folder that the tool did not create.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -178,6 +202,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Compare(args) => compare(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Backtest(args) => backtest(&args),
+        Command::Merge(args) => merge(&args),
         Command::Schema => {
             println!("{}", crate::schema::json_schema());
             Ok(())
@@ -187,13 +212,23 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
 
 /// Loads a scenario with `--set` overrides and the command-line run settings applied.
 pub fn load_scenario(path: &Path, options: &RunOptions) -> Result<Scenario, CliError> {
+    let text = crate::scenario::error::read_source(path)?;
+    load_scenario_text(&path.display().to_string(), &text, options)
+}
+
+/// Like [`load_scenario`], from the text of a file named `origin`.
+pub fn load_scenario_text(
+    origin: &str,
+    text: &str,
+    options: &RunOptions,
+) -> Result<Scenario, CliError> {
     let overrides = options
         .set
         .iter()
         .map(|s| Override::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::Input)?;
-    let mut scenario = Scenario::load(path, &overrides)?;
+    let mut scenario = Scenario::parse(origin, text, &overrides)?;
     let mut sim = scenario.simulation();
     let bounded = |flag: &str, value: Option<u64>, max: u64, current: u64| match value {
         Some(v) if v < 1 || v > max => Err(CliError::Input(format!(
@@ -391,19 +426,62 @@ fn run_facts(sim: crate::scenario::Simulation, threads: usize, wall: f64) -> Raw
     }
 }
 
-fn compare(args: &CompareArgs) -> Result<(), CliError> {
-    let base = load_scenario(&args.base, &args.options)?;
-    let mut scenarios = vec![base];
-    for path in &args.others {
-        let mut s = load_scenario(path, &args.options)?;
+/// What `run`, `compare` and `sweep` share, and what a sharded part records so that
+/// `merge` can redo everything but the simulation.
+struct Job {
+    command: &'static str,
+    /// The scenario files as given on the command line, with their content.
+    inputs: Vec<(String, String)>,
+    options: RunOptions,
+    vary: Vec<String>,
+}
+
+/// A job's scenarios, checked: one for `run`, the base and the others for `compare`, the
+/// base for `sweep` (whose points are built by [`points`]).
+struct Plan {
+    scenarios: Vec<Scenario>,
+    axes: Vec<crate::sweep::Axis>,
+    grid: Vec<Vec<usize>>,
+}
+
+impl Plan {
+    /// Number of runs (scenarios or grid points), for the budget.
+    fn runs(&self) -> u64 {
+        if self.axes.is_empty() {
+            self.scenarios.len() as u64
+        } else {
+            self.grid.len() as u64
+        }
+    }
+}
+
+fn read_inputs(paths: &[&PathBuf]) -> Result<Vec<(String, String)>, CliError> {
+    paths
+        .iter()
+        .map(|p| {
+            Ok((
+                p.display().to_string(),
+                crate::scenario::error::read_source(p)?,
+            ))
+        })
+        .collect()
+}
+
+fn plan(job: &Job) -> Result<Plan, CliError> {
+    let load = |(origin, text): &(String, String), options: &RunOptions| {
+        load_scenario_text(origin, text, options)
+    };
+    let mut scenarios = vec![load(&job.inputs[0], &job.options)?];
+    for input in &job.inputs[1..] {
+        let mut s = load(input, &job.options)?;
         let b = &scenarios[0];
         if s.start() != b.start() || s.months() != b.months() {
             return Err(CliError::Input(format!(
                 "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
-                path.display(),
+                input.0,
                 s.start(),
                 s.months(),
-                args.base.display(),
+                job.inputs[0].0,
                 b.start(),
                 b.months()
             )));
@@ -412,141 +490,365 @@ fn compare(args: &CompareArgs) -> Result<(), CliError> {
         s.set_simulation(b.simulation()).map_err(CliError::Input)?;
         scenarios.push(s);
     }
-    let dir = out_dir(&args.out, &args.base, "compare-", "")?;
-    let names: Vec<String> = std::iter::once(&args.base)
-        .chain(&args.others)
-        .map(|p| p.display().to_string())
-        .collect();
-    let pool = prepare(&dir, &scenarios[0], scenarios.len() as u64, &args.options)?;
-    let sim = scenarios[0].simulation();
-    let per_run = sim.households * sim.trials * scenarios[0].months() as u64;
-    let bar = progress_bar(per_run * scenarios.len() as u64, args.options.quiet);
-    let started = Instant::now();
-    let mut done = 0;
-    let runs = scenarios
-        .iter()
-        .map(|s| {
-            let r = pool.install(|| {
-                Engine::new(s).run_until(
-                    0..sim.trials,
-                    &mut |d| bar.set_position(done + d),
-                    &INTERRUPTED,
-                )
-            });
-            done += per_run;
-            r
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(cancelled)?;
-    bar.finish_and_clear();
-    let wall = started.elapsed().as_secs_f64();
-    let rows = crate::compare::rows(&names, &runs);
-    let mut files = vec![(
-        "compare.csv".to_string(),
-        crate::compare::compare_csv(&rows).map_err(csv_err)?,
-    )];
-    for (i, (path, s)) in std::iter::once(&args.base)
-        .chain(&args.others)
-        .zip(&scenarios)
-        .enumerate()
-    {
-        let stem = path
-            .file_stem()
-            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-        files.push((
-            // Numbered: 0 is the base, and one file may be compared with itself.
-            format!("{i}-{stem}.resolved.toml"),
-            s.resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
-                .into_bytes(),
-        ));
-    }
-    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-    write(&dir, &files)?;
-    print!(
-        "{}",
-        crate::compare::table(&names, &rows, sim.trials as usize)
-    );
-    println!("wrote {} ({:.1} s)", dir.display(), wall);
-    Ok(())
-}
-
-fn sweep(args: &SweepArgs) -> Result<(), CliError> {
-    let axes = args
+    let axes = job
         .vary
         .iter()
         .map(|v| crate::sweep::Axis::parse(v))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::Input)?;
-    let points = crate::sweep::grid(&axes).map_err(CliError::Input)?;
-    let base = load_scenario(&args.scenario, &args.options)?;
-    let with = |sets: &mut dyn Iterator<Item = String>| {
-        let mut options = args.options.clone();
-        options.set.extend(sets);
-        load_scenario(&args.scenario, &options)
+    let grid = if axes.is_empty() {
+        Vec::new()
+    } else {
+        crate::sweep::grid(&axes).map_err(CliError::Input)?
     };
-    // Every value of every axis is checked on its own first, so a bad key or value is
-    // reported before the budget and before the whole grid is built.
+    // Every value of every axis is checked on its own, so a bad key or value is reported
+    // before the budget is checked and before the whole grid is built.
     for axis in &axes {
         for value in &axis.values {
-            with(&mut std::iter::once(format!("{}={value}", axis.key)))?;
+            with_sets(job, std::iter::once(format!("{}={value}", axis.key)))?;
         }
     }
-    let dir = out_dir(&args.out, &args.scenario, "", "-sweep")?;
-    let pool = prepare(&dir, &base, points.len() as u64, &args.options)?;
-    let scenarios = points
+    Ok(Plan {
+        scenarios,
+        axes,
+        grid,
+    })
+}
+
+fn with_sets(job: &Job, sets: impl Iterator<Item = String>) -> Result<Scenario, CliError> {
+    let mut options = job.options.clone();
+    options.set.extend(sets);
+    load_scenario_text(&job.inputs[0].0, &job.inputs[0].1, &options)
+}
+
+/// The scenarios to simulate: the plan's, or one per grid point for a sweep.
+fn points(job: &Job, plan: &Plan) -> Result<Vec<Scenario>, CliError> {
+    if plan.axes.is_empty() {
+        return Ok(plan.scenarios.clone());
+    }
+    plan.grid
         .iter()
         .map(|point| {
-            with(
-                &mut axes
+            with_sets(
+                job,
+                plan.axes
                     .iter()
                     .zip(point)
                     .map(|(a, &i)| format!("{}={}", a.key, a.values[i])),
             )
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let sim = base.simulation();
-    let per_run = sim.households * sim.trials * base.months() as u64;
-    let bar = progress_bar(per_run * points.len() as u64, args.options.quiet);
+        .collect()
+}
+
+/// The shard of this task: `--shard`, else the array-job environment, else none.
+fn shard(options: &RunOptions) -> Result<Option<crate::shard::Shard>, CliError> {
+    match &options.shard {
+        Some(s) => crate::shard::Shard::parse(s)
+            .map(Some)
+            .map_err(CliError::Input),
+        None => crate::shard::Shard::from_env(|k| std::env::var(k).ok(), options.shard_count)
+            .map_err(CliError::Input),
+    }
+}
+
+/// Runs a job: all trials (then writes the command's files), or one shard's trials (then
+/// writes its part file).
+fn execute_job(job: &Job, out: &Option<PathBuf>, format: Format) -> Result<(), CliError> {
+    let plan = plan(job)?;
+    let first = Path::new(&job.inputs[0].0);
+    let (prefix, suffix) = match job.command {
+        "compare" => ("compare-", ""),
+        "sweep" => ("", "-sweep"),
+        _ => ("", ""),
+    };
+    let dir = out_dir(out, first, prefix, suffix)?;
+    let shard = shard(&job.options)?;
+    let pool = prepare(&dir, &plan.scenarios[0], plan.runs(), &job.options)?;
+    let scenarios = points(job, &plan)?;
+    let sim = scenarios[0].simulation();
+    let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
+    let per_run = sim.households * (trials.end - trials.start) * scenarios[0].months() as u64;
+    let bar = progress_bar(per_run * scenarios.len() as u64, job.options.quiet);
     let started = Instant::now();
     let runs = pool
         .install(|| {
-            crate::engine::run_points_until(
-                &scenarios,
-                0..sim.trials,
-                &mut |d| bar.set_position(d),
-                &INTERRUPTED,
-            )
+            if job.command == "compare" {
+                let mut done = 0;
+                scenarios
+                    .iter()
+                    .map(|s| {
+                        let r = Engine::new(s).run_until(
+                            trials.clone(),
+                            &mut |d| bar.set_position(done + d),
+                            &INTERRUPTED,
+                        );
+                        done += per_run;
+                        r
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            } else {
+                crate::engine::run_points_until(
+                    &scenarios,
+                    trials.clone(),
+                    &mut |d| bar.set_position(d),
+                    &INTERRUPTED,
+                )
+            }
         })
         .map_err(cancelled)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
-    let best = crate::sweep::best_points(&runs);
-    let files = [
-        (
-            "sweep.csv",
-            crate::sweep::sweep_csv(&axes, &points, &runs).map_err(csv_err)?,
-        ),
-        (
-            "sweep_trials.csv",
-            crate::sweep::sweep_trials_csv(&axes, &points, &runs).map_err(csv_err)?,
-        ),
-        (
-            "sweep_best.csv",
-            crate::sweep::best_csv(&axes, &points, &best).map_err(csv_err)?,
-        ),
-        (
-            "scenario.resolved.toml",
-            base.resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
-                .into_bytes(),
-        ),
-    ];
-    write(&dir, &files)?;
-    print!(
-        "{}",
-        crate::sweep::table(&axes, &points, &best, sim.trials as usize)
-    );
+    let facts = run_facts(sim, pool.current_num_threads(), wall);
+    match shard {
+        Some(shard) => {
+            let header = crate::shard::PartHeader {
+                tool_version: env!("CARGO_PKG_VERSION").into(),
+                command: job.command.into(),
+                inputs: job.inputs.clone(),
+                set: job.options.set.clone(),
+                vary: job.vary.clone(),
+                households: sim.households,
+                trials: sim.trials,
+                seed: sim.seed,
+                shard,
+            };
+            write(
+                &dir,
+                &[(&shard.file_name(), crate::shard::encode(&header, &runs))],
+            )?;
+            println!(
+                "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {}`",
+                shard.index,
+                shard.count,
+                trials.start,
+                trials.end,
+                sim.trials,
+                dir.join(shard.file_name()).display(),
+                wall,
+                dir.display()
+            );
+            Ok(())
+        }
+        None => emit(job, &plan, &scenarios, &runs, &dir, facts, format, wall),
+    }
+}
+
+/// Writes and prints a job's results: the same for a whole run and for a merge of shards.
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    job: &Job,
+    plan: &Plan,
+    scenarios: &[Scenario],
+    runs: &[crate::engine::RunResult],
+    dir: &Path,
+    facts: RawRun,
+    format: Format,
+    wall: f64,
+) -> Result<(), CliError> {
+    let sim = scenarios[0].simulation();
+    let trials = sim.trials as usize;
+    match job.command {
+        "compare" => {
+            let names: Vec<String> = job.inputs.iter().map(|(n, _)| n.clone()).collect();
+            let rows = crate::compare::rows(&names, runs);
+            let mut files = vec![(
+                "compare.csv".to_string(),
+                crate::compare::compare_csv(&rows).map_err(csv_err)?,
+            )];
+            for (i, ((path, _), s)) in job.inputs.iter().zip(scenarios).enumerate() {
+                let stem = Path::new(path)
+                    .file_stem()
+                    .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+                // Numbered: 0 is the base, and one file may be compared with itself.
+                files.push((
+                    format!("{i}-{stem}.resolved.toml"),
+                    s.resolved_toml(Some(facts.clone())).into_bytes(),
+                ));
+            }
+            let files: Vec<(&str, Vec<u8>)> =
+                files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+            write(dir, &files)?;
+            print!("{}", crate::compare::table(&names, &rows, trials));
+        }
+        "sweep" => {
+            let best = crate::sweep::best_points(runs);
+            let files = [
+                (
+                    "sweep.csv",
+                    crate::sweep::sweep_csv(&plan.axes, &plan.grid, runs).map_err(csv_err)?,
+                ),
+                (
+                    "sweep_trials.csv",
+                    crate::sweep::sweep_trials_csv(&plan.axes, &plan.grid, runs)
+                        .map_err(csv_err)?,
+                ),
+                (
+                    "sweep_best.csv",
+                    crate::sweep::best_csv(&plan.axes, &plan.grid, &best).map_err(csv_err)?,
+                ),
+                (
+                    "scenario.resolved.toml",
+                    plan.scenarios[0].resolved_toml(Some(facts)).into_bytes(),
+                ),
+            ];
+            write(dir, &files)?;
+            print!(
+                "{}",
+                crate::sweep::table(&plan.axes, &plan.grid, &best, trials)
+            );
+        }
+        _ => {
+            let scenario = &scenarios[0];
+            let result = &runs[0];
+            let report = Report::new(scenario, result);
+            let files = [
+                ("summary.csv", report.summary_csv().map_err(csv_err)?),
+                ("monthly.csv", report.monthly_csv().map_err(csv_err)?),
+                ("yearly.csv", report.yearly_csv().map_err(csv_err)?),
+                (
+                    "trials.csv",
+                    output::trials_csv(scenario, result).map_err(csv_err)?,
+                ),
+                (
+                    "scenario.resolved.toml",
+                    scenario.resolved_toml(Some(facts)).into_bytes(),
+                ),
+            ];
+            write(dir, &files)?;
+            if format == Format::Json {
+                print!("{}", output::summary_json(scenario, &report, trials));
+                return Ok(());
+            }
+            print!("{}", output::summary_table(scenario, &report, trials));
+        }
+    }
     println!("wrote {} ({:.1} s)", dir.display(), wall);
     Ok(())
+}
+
+fn run(args: &RunArgs) -> Result<(), CliError> {
+    let job = Job {
+        command: "run",
+        inputs: read_inputs(&[&args.scenario])?,
+        options: args.options.clone(),
+        vary: vec![],
+    };
+    execute_job(&job, &args.out, args.format)
+}
+
+fn compare(args: &CompareArgs) -> Result<(), CliError> {
+    let paths: Vec<&PathBuf> = std::iter::once(&args.base).chain(&args.others).collect();
+    let job = Job {
+        command: "compare",
+        inputs: read_inputs(&paths)?,
+        options: args.options.clone(),
+        vary: vec![],
+    };
+    execute_job(&job, &args.out, Format::Table)
+}
+
+fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    let job = Job {
+        command: "sweep",
+        inputs: read_inputs(&[&args.scenario])?,
+        options: args.options.clone(),
+        vary: args.vary.clone(),
+    };
+    execute_job(&job, &args.out, Format::Table)
+}
+
+/// `downstream merge`: joins the parts of a sharded job and writes what the unsharded
+/// command would have written.
+fn merge(args: &MergeArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let entries = std::fs::read_dir(&args.parts).map_err(|e| {
+        CliError::Input(format!(
+            "{}: cannot read the folder: {e}",
+            args.parts.display()
+        ))
+    })?;
+    let mut parts = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("part-") && name.ends_with(".bin")) {
+            continue;
+        }
+        let bytes = std::fs::read(e.path()).map_err(|err| {
+            CliError::Other(anyhow::anyhow!("cannot read {}: {err}", e.path().display()))
+        })?;
+        let (header, trials) = crate::shard::decode(&bytes)
+            .map_err(|why| CliError::Input(format!("{}: {why}", e.path().display())))?;
+        parts.push((name, header, trials));
+    }
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let (header, trials) = crate::shard::join(parts)
+        .map_err(|why| CliError::Input(format!("{}: {why}", args.parts.display())))?;
+    if header.tool_version != env!("CARGO_PKG_VERSION") {
+        return Err(CliError::Input(format!(
+            "{}: the parts were written by downstream {}, this is {}",
+            args.parts.display(),
+            header.tool_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let command = match header.command.as_str() {
+        "run" => "run",
+        "compare" => "compare",
+        "sweep" => "sweep",
+        other => {
+            return Err(CliError::Input(format!(
+                "unknown command {other:?} in the parts"
+            )));
+        }
+    };
+    let options = RunOptions {
+        households: Some(header.households),
+        trials: Some(header.trials),
+        seed: Some(header.seed),
+        threads: args.threads,
+        set: header.set.clone(),
+        quiet: true,
+        force: args.force,
+        allow_large: true,
+        shard: None,
+        shard_count: None,
+    };
+    let job = Job {
+        command,
+        inputs: header.inputs.clone(),
+        options,
+        vary: header.vary.clone(),
+    };
+    let plan = plan(&job)?;
+    let scenarios = points(&job, &plan)?;
+    if scenarios.len() != trials.len() {
+        return Err(CliError::Input(format!(
+            "{}: the parts hold {} runs but the job has {}",
+            args.parts.display(),
+            trials.len(),
+            scenarios.len()
+        )));
+    }
+    let dir = args.out.clone();
+    check_out_dir(&dir, args.force)?;
+    handle_interrupts();
+    let layouts = scenarios.iter().map(crate::engine::Layout::new).collect();
+    let runs = crate::shard::runs(layouts, trials);
+    let sim = scenarios[0].simulation();
+    let wall = started.elapsed().as_secs_f64();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    emit(
+        &job,
+        &plan,
+        &scenarios,
+        &runs,
+        &dir,
+        run_facts(sim, threads, wall),
+        Format::Table,
+        wall,
+    )
 }
 
 fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
@@ -595,57 +897,6 @@ fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
             missed,
             total: outcomes.len(),
         });
-    }
-    Ok(())
-}
-
-fn run(args: &RunArgs) -> Result<(), CliError> {
-    let scenario = load_scenario(&args.scenario, &args.options)?;
-    let out_dir = out_dir(&args.out, &args.scenario, "", "")?;
-    let pool = prepare(&out_dir, &scenario, 1, &args.options)?;
-    let sim = scenario.simulation();
-    let engine = Engine::new(&scenario);
-    let bar = progress_bar(
-        sim.households * sim.trials * scenario.months() as u64,
-        args.options.quiet,
-    );
-    let started = Instant::now();
-    let result = pool
-        .install(|| {
-            engine.run_until(
-                0..sim.trials,
-                &mut |done| bar.set_position(done),
-                &INTERRUPTED,
-            )
-        })
-        .map_err(cancelled)?;
-    bar.finish_and_clear();
-    let wall = started.elapsed().as_secs_f64();
-
-    let report = Report::new(&scenario, &result);
-    let facts = run_facts(sim, pool.current_num_threads(), wall);
-    let files = [
-        ("summary.csv", report.summary_csv().map_err(csv_err)?),
-        ("monthly.csv", report.monthly_csv().map_err(csv_err)?),
-        ("yearly.csv", report.yearly_csv().map_err(csv_err)?),
-        (
-            "trials.csv",
-            output::trials_csv(&scenario, &result).map_err(csv_err)?,
-        ),
-        (
-            "scenario.resolved.toml",
-            scenario.resolved_toml(Some(facts)).into_bytes(),
-        ),
-    ];
-    write(&out_dir, &files)?;
-
-    let trials = result.trials.len();
-    match args.format {
-        Format::Table => {
-            print!("{}", output::summary_table(&scenario, &report, trials));
-            println!("wrote {} ({:.1} s)", out_dir.display(), wall);
-        }
-        Format::Json => print!("{}", output::summary_json(&scenario, &report, trials)),
     }
     Ok(())
 }

@@ -16,5 +16,6 @@ pub mod output;
 pub mod sampling;
 pub mod scenario;
 pub mod schema;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
