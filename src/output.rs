@@ -160,12 +160,26 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
 /// non-empty folder without it unless forced.
 pub const MARKER: &str = ".downstream-output";
 
-/// Whether `dir` may receive results: it does not exist, is empty, or holds the marker.
+/// Whether `dir` may receive results: it does not exist, holds the marker, or holds
+/// nothing but temporaries of a run that was killed before it renamed anything.
 pub fn is_result_folder(dir: &Path) -> bool {
+    if dir.join(MARKER).exists() {
+        return true;
+    }
     match fs::read_dir(dir) {
         Err(_) => true,
-        Ok(mut entries) => entries.next().is_none() || dir.join(MARKER).exists(),
+        Ok(entries) => entries
+            .flatten()
+            .all(|e| is_temporary(&e.file_name().to_string_lossy())),
     }
+}
+
+/// A temporary of [`write_files_unless`]: `.<name>.tmp-<pid>`.
+fn is_temporary(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp-")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Writes `files` (name, contents) into `dir` all-or-nothing, with the [`MARKER`].
@@ -197,10 +211,9 @@ pub fn write_files_unless(
         .map(Path::to_path_buf);
     fs::create_dir_all(dir)?;
     let marker = format!("written by downstream {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
-    let all: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, b)| (*n, b.as_slice()))
-        .chain(std::iter::once((MARKER, marker.as_slice())))
+    // The marker is renamed first: a folder with any final file always has it.
+    let all: Vec<(&str, &[u8])> = std::iter::once((MARKER, marker.as_slice()))
+        .chain(files.iter().map(|(n, b)| (*n, b.as_slice())))
         .collect();
     if let Ok(entries) = fs::read_dir(dir) {
         for e in entries.flatten() {
