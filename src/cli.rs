@@ -901,17 +901,37 @@ fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Checks one file: a scenario, or a backtest targets file `<stem>.targets.toml`, which is
+/// checked against the scenario `<stem>.toml` beside it.
+fn validate_one(f: &Path) -> Result<String, ScenarioError> {
+    let name = f
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(stem) = name.strip_suffix(".targets.toml") {
+        let scenario_path = f.with_file_name(format!("{stem}.toml"));
+        let scenario = Scenario::load(&scenario_path, &[])?;
+        let targets = crate::backtest::load(f, &scenario)?;
+        return Ok(format!(
+            "{} backtest targets for {}",
+            targets.len(),
+            scenario_path.display()
+        ));
+    }
+    let s = Scenario::load(f, &[])?;
+    Ok(format!(
+        "{}, {} months from {}",
+        s.name(),
+        s.months(),
+        s.start()
+    ))
+}
+
 fn validate(files: &[PathBuf]) -> Result<(), CliError> {
     let mut bad = 0;
     for f in files {
-        match Scenario::load(f, &[]) {
-            Ok(s) => println!(
-                "ok: {} ({}, {} months from {})",
-                f.display(),
-                s.name(),
-                s.months(),
-                s.start()
-            ),
+        match validate_one(f) {
+            Ok(line) => println!("ok: {} ({line})", f.display()),
             Err(e) => {
                 bad += 1;
                 for d in e.diagnostics() {

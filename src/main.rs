@@ -5,6 +5,12 @@
 use clap::Parser;
 
 fn main() {
+    // Like other Unix tools, end quietly when the reader of stdout goes away
+    // (`downstream run ... | head`) instead of panicking on a broken pipe.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = downstream::cli::Cli::parse();
     if let Err(e) = downstream::cli::execute(cli) {
         match &e {

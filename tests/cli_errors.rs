@@ -364,7 +364,9 @@ fn validate_a_file_that_is_too_large() {
     let f = file.to_str().unwrap();
     assert_validate_fails(
         f,
-        &format!("error: {f}: the file is 12.1 MB; a scenario file is at most 10 MB\n{SUMMARY_ONE}\n"),
+        &format!(
+            "error: {f}: the file is 12.1 MB; a scenario file is at most 10 MB\n{SUMMARY_ONE}\n"
+        ),
     );
 }
 

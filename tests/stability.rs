@@ -83,19 +83,19 @@ fn premium_figures_are_stable() {
 }
 
 const PINNED_BASELINE: [(&str, f64); 8] = [
-    ("units_sold", 163792500.0),
-    ("active_households", 55773750.0),
-    ("interactions_shopping", 4087035000.0),
-    ("orders_voice_shopping", 3990000.0),
-    ("gmv_voice_shopping", 126956573.93337923),
-    ("device_pnl", -25930575095.963264),
-    ("downstream_incremental", 544596870.4866333),
-    ("npv_net_incremental", -20871056980.31813),
+    ("units_sold", 185400000.0),
+    ("active_households", 57352500.0),
+    ("interactions_shopping", 4082891250.0),
+    ("orders_voice_shopping", 3626250.0),
+    ("gmv_voice_shopping", 118401179.35519695),
+    ("device_pnl", -21693131880.74481),
+    ("downstream_incremental", 543703302.4797177),
+    ("npv_net_incremental", -17493667924.01189),
 ];
 
 const PINNED_PREMIUM: [(&str, f64); 4] = [
-    ("premium_subscribers", 7290000.0),
-    ("premium_revenue", 1904606250.0),
-    ("premium_serving_cost", 310265113.6145377),
-    ("net_incremental", -25846484824.401466),
+    ("premium_subscribers", 6731250.0),
+    ("premium_revenue", 1848506250.0),
+    ("premium_serving_cost", 309070481.3764464),
+    ("net_incremental", -25919697363.847412),
 ];
