@@ -215,13 +215,12 @@ pub fn write_files_unless(
     let all: Vec<(&str, &[u8])> = std::iter::once((MARKER, marker.as_slice()))
         .chain(files.iter().map(|(n, b)| (*n, b.as_slice())))
         .collect();
+    // Temporaries of runs that were killed; never those of a process still writing (shards
+    // of one job may write into one folder at the same time).
     if let Ok(entries) = fs::read_dir(dir) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if all
-                .iter()
-                .any(|(n, _)| name.starts_with(&format!(".{n}.tmp-")))
-            {
+            if all.iter().any(|(n, _)| name.starts_with(&format!(".{n}.tmp-"))) && temporary_is_stale(&name) {
                 let _ = fs::remove_file(e.path());
             }
         }
@@ -250,11 +249,29 @@ pub fn write_files_unless(
         for (tmp, _) in &temps {
             let _ = fs::remove_file(tmp);
         }
+        // Remove the folders this call created, innermost first, as long as they are empty:
+        // another process may have written into them meanwhile.
         if let Some(created) = created {
-            let _ = fs::remove_dir_all(created);
+            for folder in dir.ancestors() {
+                if fs::remove_dir(folder).is_err() || folder == created {
+                    break;
+                }
+            }
         }
     }
     result
+}
+
+/// Whether a temporary `.<name>.tmp-<pid>` belongs to a process that no longer runs.
+fn temporary_is_stale(name: &str) -> bool {
+    let Some((_, pid)) = name.rsplit_once(".tmp-") else {
+        return false;
+    };
+    if pid == std::process::id().to_string() {
+        return true;
+    }
+    // Without /proc we cannot tell: leave it (it is hidden and never read).
+    Path::new("/proc/self").exists() && !Path::new("/proc").join(pid).exists()
 }
 
 /// Money in $B with two decimals.
@@ -456,9 +473,9 @@ mod tests {
         assert!(write_files_unless(&deep, &[("c.csv", b"z\n".to_vec())], &cancel).is_err());
         assert!(!base.join("x").exists());
         // A stale temporary of a killed run is cleaned up.
-        fs::write(dir.join(".a.csv.tmp-999999"), b"partial").unwrap();
+        fs::write(dir.join(".a.csv.tmp-99999999"), b"partial").unwrap();
         write_files(&dir, &[("a.csv", b"x2\n".to_vec())]).unwrap();
-        assert!(!dir.join(".a.csv.tmp-999999").exists());
+        assert!(!dir.join(".a.csv.tmp-99999999").exists());
         let other = base.join("other");
         fs::create_dir_all(&other).unwrap();
         fs::write(other.join("notes.txt"), b"mine").unwrap();

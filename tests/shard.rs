@@ -262,3 +262,30 @@ fn shards_come_from_the_array_job_environment() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--shard-count"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn shards_writing_into_one_folder_at_once_all_land() {
+    let dir = temp_dir("concurrent");
+    for attempt in 0..5 {
+        let parts = dir.join(format!("parts-{attempt}"));
+        let spawned: Vec<_> = (0..3)
+            .map(|i| {
+                Command::new(env!("CARGO_BIN_EXE_downstream"))
+                    .current_dir(root())
+                    .args(["run", "scenarios/echo_2017_2021.toml", "--households", "300", "--trials", "3", "--quiet", "--threads", "1"])
+                    .args(["--out", parts.to_str().unwrap(), "--shard", &format!("{i}/3")])
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut child in spawned {
+            assert!(child.wait().unwrap().success(), "attempt {attempt}: a shard failed");
+        }
+        for i in 0..3 {
+            assert!(parts.join(format!("part-{i}-of-3.bin")).exists(), "attempt {attempt}: part {i} lost");
+        }
+        ok(&["merge", parts.to_str().unwrap(), "--out", dir.join(format!("merged-{attempt}")).to_str().unwrap()]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
