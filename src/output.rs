@@ -220,7 +220,11 @@ pub fn write_files_unless(
     if let Ok(entries) = fs::read_dir(dir) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if all.iter().any(|(n, _)| name.starts_with(&format!(".{n}.tmp-"))) && temporary_is_stale(&name) {
+            if all
+                .iter()
+                .any(|(n, _)| name.starts_with(&format!(".{n}.tmp-")))
+                && temporary_is_stale(&name)
+            {
                 let _ = fs::remove_file(e.path());
             }
         }

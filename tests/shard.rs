@@ -272,20 +272,46 @@ fn shards_writing_into_one_folder_at_once_all_land() {
             .map(|i| {
                 Command::new(env!("CARGO_BIN_EXE_downstream"))
                     .current_dir(root())
-                    .args(["run", "scenarios/echo_2017_2021.toml", "--households", "300", "--trials", "3", "--quiet", "--threads", "1"])
-                    .args(["--out", parts.to_str().unwrap(), "--shard", &format!("{i}/3")])
+                    .args([
+                        "run",
+                        "scenarios/echo_2017_2021.toml",
+                        "--households",
+                        "300",
+                        "--trials",
+                        "3",
+                        "--quiet",
+                        "--threads",
+                        "1",
+                    ])
+                    .args([
+                        "--out",
+                        parts.to_str().unwrap(),
+                        "--shard",
+                        &format!("{i}/3"),
+                    ])
                     .stdout(std::process::Stdio::null())
                     .spawn()
                     .unwrap()
             })
             .collect();
         for mut child in spawned {
-            assert!(child.wait().unwrap().success(), "attempt {attempt}: a shard failed");
+            assert!(
+                child.wait().unwrap().success(),
+                "attempt {attempt}: a shard failed"
+            );
         }
         for i in 0..3 {
-            assert!(parts.join(format!("part-{i}-of-3.bin")).exists(), "attempt {attempt}: part {i} lost");
+            assert!(
+                parts.join(format!("part-{i}-of-3.bin")).exists(),
+                "attempt {attempt}: part {i} lost"
+            );
         }
-        ok(&["merge", parts.to_str().unwrap(), "--out", dir.join(format!("merged-{attempt}")).to_str().unwrap()]);
+        ok(&[
+            "merge",
+            parts.to_str().unwrap(),
+            "--out",
+            dir.join(format!("merged-{attempt}")).to_str().unwrap(),
+        ]);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
