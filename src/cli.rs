@@ -44,6 +44,14 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Merge the part files of a sharded run, sweep or compare into its results.
     Merge(MergeArgs),
+    /// Write report.html (and with --xlsx results.xlsx) for a folder of results.
+    Report {
+        /// A folder written by run, sweep, compare or merge.
+        dir: PathBuf,
+        /// Also write results.xlsx.
+        #[arg(long)]
+        xlsx: bool,
+    },
     /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
     Schema,
 }
@@ -126,6 +134,12 @@ pub struct RunOptions {
     /// Number of shards, for engines whose environment gives only the index (Kubernetes).
     #[arg(long, value_name = "N")]
     pub shard_count: Option<u64>,
+    /// Also write report.html (charts; self-contained, opens offline).
+    #[arg(long)]
+    pub report: bool,
+    /// Also write results.xlsx (one sheet per CSV, native charts).
+    #[arg(long)]
+    pub xlsx: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -203,6 +217,12 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Sweep(args) => sweep(&args),
         Command::Backtest(args) => backtest(&args),
         Command::Merge(args) => merge(&args),
+        Command::Report { dir, xlsx } => {
+            handle_interrupts();
+            write_reports(&dir, true, xlsx)?;
+            println!("wrote {}", dir.join("report.html").display());
+            Ok(())
+        }
         Command::Schema => {
             println!("{}", crate::schema::json_schema());
             Ok(())
@@ -633,6 +653,31 @@ fn execute_job(job: &Job, out: &Option<PathBuf>, format: Format) -> Result<(), C
     }
 }
 
+/// Writes report.html and/or results.xlsx, built from the files of a result folder.
+fn write_reports(dir: &Path, html: bool, xlsx: bool) -> Result<(), CliError> {
+    let failed = |what: &str, e: anyhow::Error| {
+        CliError::Other(e.context(format!("cannot build {what} for {}", dir.display())))
+    };
+    if html || xlsx {
+        if !dir.join(output::MARKER).exists() {
+            return Err(CliError::Input(format!(
+                "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare or merge",
+                dir.display(),
+                output::MARKER
+            )));
+        }
+    }
+    if html {
+        let page = crate::report::html(dir).map_err(|e| failed("report.html", e))?;
+        write(dir, &[("report.html", page.into_bytes())])?;
+    }
+    if xlsx {
+        let book = crate::xlsx::workbook(dir).map_err(|e| failed("results.xlsx", e))?;
+        write(dir, &[("results.xlsx", book)])?;
+    }
+    Ok(())
+}
+
 /// Writes and prints a job's results: the same for a whole run and for a merge of shards.
 #[allow(clippy::too_many_arguments)]
 fn emit(
@@ -716,12 +761,14 @@ fn emit(
             ];
             write(dir, &files)?;
             if format == Format::Json {
+                write_reports(dir, job.options.report, job.options.xlsx)?;
                 print!("{}", output::summary_json(scenario, &report, trials));
                 return Ok(());
             }
             print!("{}", output::summary_table(scenario, &report, trials));
         }
     }
+    write_reports(dir, job.options.report, job.options.xlsx)?;
     println!("wrote {} ({:.1} s)", dir.display(), wall);
     Ok(())
 }
@@ -812,6 +859,8 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         allow_large: true,
         shard: None,
         shard_count: None,
+        report: false,
+        xlsx: false,
     };
     let job = Job {
         command,

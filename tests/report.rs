@@ -1,0 +1,582 @@
+//! Reports of result folders (`downstream::report::html`, `downstream::xlsx::workbook`):
+//! built from folders that the binary writes with `run`, `sweep` and `compare`, the HTML is
+//! one self-contained page (no scripts, no external references, inline SVG charts, text
+//! from the files escaped), the workbook reads back with calamine (a sheet per CSV, numbers
+//! as numbers, months as dates, frozen headers, native charts), and — where Chromium is
+//! installed — the page renders offline to a non-blank screenshot with no console message.
+//!
+//! Set `DOWNSTREAM_REPORT_KEEP=DIR` to keep the pages and workbooks for a look.
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use calamine::{Data, Reader, Xlsx};
+use downstream::{report, xlsx};
+
+const SEED: &str = "4242";
+const PREMIUM_NAME: &str = "Paid Alexa tier at $5/month from 2024-07";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("downstream-report-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn cli(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
+        .current_dir(root())
+        .args(args)
+        .args([
+            "--households",
+            "3000",
+            "--trials",
+            "12",
+            "--seed",
+            SEED,
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "downstream {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Folders {
+    run: PathBuf,
+    sweep: PathBuf,
+    compare: PathBuf,
+}
+
+/// One run, sweep and compare folder, written once for all tests of this binary.
+fn folders() -> &'static Folders {
+    static F: OnceLock<Folders> = OnceLock::new();
+    F.get_or_init(|| {
+        let f = Folders {
+            run: temp_dir("run"),
+            sweep: temp_dir("sweep"),
+            compare: temp_dir("compare"),
+        };
+        let premium = "scenarios/premium_5usd_2024.toml";
+        cli(&["run", premium, "--out", f.run.to_str().unwrap()]);
+        cli(&[
+            "sweep",
+            premium,
+            "--vary",
+            "premium.price_month=2:10:2",
+            "--out",
+            f.sweep.to_str().unwrap(),
+        ]);
+        cli(&[
+            "compare",
+            "scenarios/status_quo_2022_2028.toml",
+            premium,
+            "--out",
+            f.compare.to_str().unwrap(),
+        ]);
+        f
+    })
+}
+
+/// Keeps a file for a look when `DOWNSTREAM_REPORT_KEEP` names a folder.
+fn keep(name: &str, bytes: &[u8]) {
+    if let Some(dir) = std::env::var_os("DOWNSTREAM_REPORT_KEEP") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// The page references nothing outside itself and runs nothing.
+fn assert_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"), "not an HTML page");
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "@import",
+        "url(",
+        " src=",
+        "href=",
+        "xlink:",
+        "@font-face",
+    ] {
+        assert!(!lower.contains(bad), "the page contains `{bad}`");
+    }
+    // Any URL may only appear as escaped text, never inside a tag.
+    let mut rest = lower.as_str();
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').map_or(rest.len(), |e| start + e);
+        let tag = &rest[start..end];
+        assert!(
+            !tag.contains("http://") && !tag.contains("https://"),
+            "a tag holds a URL: {tag}"
+        );
+        rest = &rest[end..];
+    }
+    let style = &lower[lower.find("<style>").unwrap()..lower.find("</style>").unwrap()];
+    assert!(!style.contains("http"), "the style sheet names a URL");
+    assert!(html.contains("<svg"), "no inline SVG chart");
+    assert!(html.trim_end().ends_with("</html>"));
+}
+
+fn count(html: &str, what: &str) -> usize {
+    html.matches(what).count()
+}
+
+#[test]
+fn run_report_is_one_self_contained_page() {
+    let html = report::html(&folders().run).unwrap();
+    keep("run.html", html.as_bytes());
+    assert_self_contained(&html);
+    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(
+        html.contains("<td>Seed</td><td>4242</td>"),
+        "seed not shown"
+    );
+    assert!(html.contains("<td>Trials</td><td>12</td>"));
+    for section in [
+        "Horizon totals",
+        "month by month",
+        "Cumulative",
+        "By year",
+        "What households ask",
+        "Paid tier",
+        "Adoption",
+    ] {
+        assert!(html.contains(section), "no section `{section}`");
+    }
+    assert!(count(&html, "<svg") >= 7, "{} charts", count(&html, "<svg"));
+    // Charts carry their units and legends as SVG text.
+    for text in [
+        "$B per month",
+        "cumulative $B",
+        "$B per year",
+        "Premium subscribers (M)",
+        "p05–p95",
+    ] {
+        assert!(html.contains(text), "no `{text}` in the charts");
+    }
+    assert!(html.contains("cumulative mean"));
+    assert_eq!(
+        report::kind(&folders().run).unwrap(),
+        report::FolderKind::Run
+    );
+}
+
+#[test]
+fn sweep_report_shows_the_curve_and_best_point() {
+    let html = report::html(&folders().sweep).unwrap();
+    keep("sweep.html", html.as_bytes());
+    assert_self_contained(&html);
+    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains("<td>Seed</td><td>4242</td>"));
+    assert!(html.contains("Varied: premium.price_month"));
+    assert!(html.contains("best by mean: premium.price_month = "));
+    assert!(html.contains("Net, incremental against the varied value"));
+    assert!(html.contains("Device P&amp;L against the varied value"));
+    assert!(count(&html, "<svg") >= 3);
+    assert_eq!(
+        report::kind(&folders().sweep).unwrap(),
+        report::FolderKind::Sweep
+    );
+}
+
+#[test]
+fn compare_report_shows_paired_differences() {
+    let html = report::html(&folders().compare).unwrap();
+    keep("compare.html", html.as_bytes());
+    assert_self_contained(&html);
+    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains("Status quo") || html.contains("status quo"));
+    assert!(html.contains("<td>Seed</td><td>4242</td>"));
+    assert!(html.contains("P(better)"));
+    assert!(html.contains("difference to the base, $B"));
+    assert!(count(&html, "<svg") >= 2);
+    assert_eq!(
+        report::kind(&folders().compare).unwrap(),
+        report::FolderKind::Compare
+    );
+}
+
+#[test]
+fn text_from_the_files_is_escaped() {
+    let dir = temp_dir("hostile");
+    copy_dir(&folders().sweep, &dir);
+    let evil = "<script>alert(\"x\")</script> & https://example.invalid/";
+    let toml_path = dir.join("scenario.resolved.toml");
+    let toml = std::fs::read_to_string(&toml_path).unwrap();
+    let toml = toml.replacen(
+        &format!("name = \"{PREMIUM_NAME}\""),
+        &format!("name = {}", toml::Value::from(evil)),
+        1,
+    );
+    std::fs::write(&toml_path, toml).unwrap();
+    for file in ["sweep.csv", "sweep_best.csv", "sweep_trials.csv"] {
+        let p = dir.join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(
+            &p,
+            text.replace("premium.price_month", "premium.<b>price</b>&\"month\""),
+        )
+        .unwrap();
+    }
+    let html = report::html(&dir).unwrap();
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("<b>"));
+    assert!(html.contains(
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; https://example.invalid/"
+    ));
+    assert!(html.contains("premium.&lt;b&gt;price&lt;/b&gt;&amp;"));
+    assert_self_contained(&html);
+    // The workbook takes the same files.
+    xlsx::workbook(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_folder_without_results_is_refused() {
+    let dir = temp_dir("empty");
+    std::fs::create_dir_all(&dir).unwrap();
+    let err = report::html(&dir).unwrap_err().to_string();
+    assert!(err.contains("not a result folder"), "{err}");
+    assert!(xlsx::workbook(&dir).is_err());
+    assert!(report::html(&dir.join("missing")).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_reused_folder_reports_the_newest_command() {
+    let dir = temp_dir("reused");
+    copy_dir(&folders().sweep, &dir);
+    copy_dir(&folders().run, &dir);
+    let set = |file: &str, secs: u64| {
+        let f = std::fs::File::options()
+            .append(true)
+            .open(dir.join(file))
+            .unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
+    };
+    set("sweep.csv", 2_000_000_000);
+    for f in ["summary.csv", "monthly.csv"] {
+        set(f, 1_000_000_000);
+    }
+    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sweep);
+    set("summary.csv", 2_000_000_001);
+    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Run);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// results.xlsx
+
+/// Days from 1899-12-30 (Excel's day 0 in the 1900 system, after its leap-year bug).
+fn excel_serial(y: i64, m: i64, d: i64) -> f64 {
+    // Days from civil (Howard Hinnant's algorithm), relative to 1970-01-01.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (days + 25_569) as f64
+}
+
+fn unescape(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+fn zip_file(bytes: &[u8], name: &str) -> Option<String> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut f = z.by_name(name).ok()?;
+    let mut s = String::new();
+    f.read_to_string(&mut s).unwrap();
+    Some(s)
+}
+
+/// Checks every cell of every CSV sheet against the CSV, and returns the sheet names.
+fn check_workbook(dir: &Path, bytes: &[u8], csvs: &[&str]) -> Vec<String> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let names = wb.sheet_names();
+    let mut expected = vec!["charts".to_string()];
+    expected.extend(csvs.iter().map(|c| c.trim_end_matches(".csv").to_string()));
+    assert_eq!(names, expected);
+    for (k, file) in csvs.iter().enumerate() {
+        let sheet = file.trim_end_matches(".csv");
+        let range = wb.worksheet_range(sheet).unwrap();
+        let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
+        let header: Vec<String> = r
+            .headers()
+            .unwrap()
+            .iter()
+            .map(|s| unescape(s).to_string())
+            .collect();
+        let month_col = header.iter().position(|h| h == "month");
+        for (c, h) in header.iter().enumerate() {
+            assert_eq!(
+                range.get((0, c)),
+                Some(&Data::String(h.clone())),
+                "{file} header {c}"
+            );
+        }
+        let (mut numbers, mut dates) = (0, 0);
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.unwrap();
+            for (c, cell) in rec.iter().enumerate() {
+                let got = range.get((i + 1, c)).unwrap_or(&Data::Empty);
+                let cell = unescape(cell);
+                if cell.is_empty() {
+                    assert_eq!(got, &Data::Empty, "{file} row {} col {c}", i + 2);
+                } else if Some(c) == month_col {
+                    let (y, m) = cell.split_once('-').unwrap();
+                    let want = excel_serial(y.parse().unwrap(), m.parse().unwrap(), 1);
+                    match got {
+                        Data::DateTime(dt) => {
+                            assert!(dt.is_datetime(), "{file}: {cell} is not a date");
+                            assert_eq!(dt.as_f64(), want, "{file}: {cell}");
+                        }
+                        other => panic!("{file}: month {cell} stored as {other:?}"),
+                    }
+                    dates += 1;
+                } else if let Ok(x) = cell.parse::<f64>() {
+                    assert_eq!(got, &Data::Float(x), "{file} row {} col {c}", i + 2);
+                    numbers += 1;
+                } else {
+                    assert_eq!(
+                        got,
+                        &Data::String(cell.to_string()),
+                        "{file} row {} col {c}",
+                        i + 2
+                    );
+                }
+            }
+        }
+        assert!(numbers > 0, "{file}: no numbers");
+        if month_col.is_some() {
+            assert!(dates > 0);
+        }
+        // Frozen header row (sheet k + 2: the charts sheet is the first).
+        let xml = zip_file(bytes, &format!("xl/worksheets/sheet{}.xml", k + 2)).unwrap();
+        assert!(xml.contains("state=\"frozen\""), "{file}: no frozen panes");
+        assert!(xml.contains("<cols>"), "{file}: no column widths");
+    }
+    names
+}
+
+#[test]
+fn run_workbook_reads_back() {
+    let dir = &folders().run;
+    let bytes = xlsx::workbook(dir).unwrap();
+    keep("run.xlsx", &bytes);
+    check_workbook(
+        dir,
+        &bytes,
+        &["summary.csv", "monthly.csv", "yearly.csv", "trials.csv"],
+    );
+    let charts: Vec<String> = (1..=3)
+        .map(|i| zip_file(&bytes, &format!("xl/charts/chart{i}.xml")).expect("a chart"))
+        .collect();
+    assert!(charts.iter().all(|c| c.contains("<c:lineChart>")));
+    assert!(charts[0].contains("Device P&amp;L per month"));
+    assert!(
+        charts[0].contains("<c:dateAx>"),
+        "the fan chart's x axis is not a date axis"
+    );
+    // The chart data: months as dates, figures in $B.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+    let range = wb.worksheet_range("charts").unwrap();
+    let header = (0..range.height())
+        .find(|&r| range.get((r, 0)) == Some(&Data::String("month".into())))
+        .expect("a month column in the charts sheet");
+    assert!(matches!(range.get((header + 1, 0)), Some(Data::DateTime(d)) if d.is_datetime()));
+    assert!(matches!(range.get((header + 1, 2)), Some(Data::Float(x)) if x.abs() < 100.0));
+    assert!(
+        range
+            .rows()
+            .any(|r| r.first() == Some(&Data::String("Seed".into()))
+                && r.get(1) == Some(&Data::Float(4242.0)))
+    );
+}
+
+#[test]
+fn sweep_workbook_reads_back() {
+    let dir = &folders().sweep;
+    let bytes = xlsx::workbook(dir).unwrap();
+    keep("sweep.xlsx", &bytes);
+    check_workbook(
+        dir,
+        &bytes,
+        &["sweep.csv", "sweep_best.csv", "sweep_trials.csv"],
+    );
+    let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a sweep chart");
+    assert!(chart.contains("<c:scatterChart>"));
+    assert!(chart.contains("net_incremental"));
+    assert!(zip_file(&bytes, "xl/charts/chart2.xml").is_some());
+}
+
+#[test]
+fn compare_workbook_reads_back() {
+    let dir = &folders().compare;
+    let bytes = xlsx::workbook(dir).unwrap();
+    keep("compare.xlsx", &bytes);
+    check_workbook(dir, &bytes, &["compare.csv"]);
+    let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a compare chart");
+    assert!(chart.contains("<c:errBars>"));
+}
+
+// ---------------------------------------------------------------------------------------
+// In a browser
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Runs headless Chromium on `args`, offline, with a fresh profile; ends it after `limit`.
+fn chromium(args: &[String], profile: &Path, limit: Duration) -> (String, String) {
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--disable-extensions",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let o = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let e = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (o.join().unwrap(), e.join().unwrap())
+}
+
+#[test]
+fn reports_render_in_a_browser() {
+    if !Path::new(CHROMIUM).exists() {
+        println!(
+            "SKIP reports_render_in_a_browser: {CHROMIUM} is not installed (apt-get install chromium)"
+        );
+        return;
+    }
+    let dir = temp_dir("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("report.png");
+    let limit = Duration::from_secs(120);
+
+    // Each page as the browser sees it, and every console message (a blocked load, a
+    // script error or a Content-Security-Policy violation would be logged here).
+    for (name, folder) in [
+        ("run", &folders().run),
+        ("sweep", &folders().sweep),
+        ("compare", &folders().compare),
+    ] {
+        let file = dir.join(format!("{name}.html"));
+        std::fs::write(&file, report::html(folder).unwrap()).unwrap();
+        let (dom, log) = chromium(
+            &["--dump-dom".into(), format!("file://{}", file.display())],
+            &dir.join(format!("profile-{name}")),
+            limit,
+        );
+        assert!(
+            dom.contains("<svg") && dom.contains(&report::escape(PREMIUM_NAME)),
+            "{name}: the DOM lacks the charts or the name: {}",
+            &dom[..dom.len().min(500)]
+        );
+        let console: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
+            .collect();
+        assert!(console.is_empty(), "{name}: console messages: {console:#?}");
+    }
+
+    // A screenshot of the run report: it exists and is not blank.
+    let (_, _) = chromium(
+        &[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1280,2000".into(),
+            format!("file://{}", dir.join("run.html").display()),
+        ],
+        &dir.join("profile-shot"),
+        limit,
+    );
+    let file = std::fs::File::open(&png).expect("a screenshot");
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1280, 2000));
+    let channels = info.color_type.samples();
+    let pixels = &buf[..info.buffer_size()];
+    let mut colours = std::collections::HashSet::new();
+    let mut dark = 0usize;
+    for px in pixels.chunks(channels) {
+        colours.insert(px[..3.min(channels)].to_vec());
+        if px[..3.min(channels)].iter().map(|&v| v as u32).sum::<u32>() < 300 {
+            dark += 1;
+        }
+    }
+    assert!(
+        colours.len() > 200,
+        "only {} distinct colours",
+        colours.len()
+    );
+    let share_dark = dark as f64 / (pixels.len() / channels) as f64;
+    assert!(share_dark > 0.005, "almost nothing drawn: {share_dark}");
+    keep("run.png", &std::fs::read(&png).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
