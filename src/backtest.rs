@@ -519,7 +519,7 @@ pub fn csv(outcomes: &[Outcome]) -> Result<Vec<u8>, csv::Error> {
             safe_text(&t.source),
         ])?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    crate::output::finish(w)
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub fn compare_csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
             num(r.share_better),
         ])?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    crate::output::finish(w)
 }
 
 /// The printed comparison of the key figures.

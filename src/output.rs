@@ -152,7 +152,8 @@ pub fn trials_csv(scenario: &Scenario, run: &RunResult) -> Result<Vec<u8>, csv::
     finish(w)
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+/// The bytes of a finished in-memory CSV writer.
+pub(crate) fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 

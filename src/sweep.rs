@@ -231,7 +231,7 @@ pub fn sweep_csv(
         }
         w.write_record(&row)?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    crate::output::finish(w)
 }
 
 /// `sweep_trials.csv`: per point and trial, the varied values, the trial and every scalar.
@@ -254,7 +254,7 @@ pub fn sweep_trials_csv(
             w.write_record(&row)?;
         }
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    crate::output::finish(w)
 }
 
 /// `sweep_best.csv`: per money metric and point, whether it is the best by mean and the
@@ -285,7 +285,7 @@ pub fn best_csv(
             w.write_record(&row)?;
         }
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    crate::output::finish(w)
 }
 
 fn label(axes: &[Axis], point: &[usize]) -> String {

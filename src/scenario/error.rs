@@ -54,11 +54,23 @@ fn shorten(s: &str) -> String {
 
 /// `s` cut to at most `max` characters, marking the cut.
 fn shorten_to(s: &str, max: usize) -> String {
+    // Control characters from the input are shown escaped, never sent to the terminal.
+    let visible = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
     if s.chars().count() <= max {
-        s.to_string()
+        visible(s)
     } else {
         let head: String = s.chars().take(max).collect();
-        format!("{head}... ({} characters)", s.chars().count())
+        format!("{}... ({} characters)", visible(&head), s.chars().count())
     }
 }
 
@@ -475,11 +487,15 @@ pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Iss
     }
     let span = path::locate_nearest(text, &issue.path, issue.at_key);
     // Show a value as it is written in the file, when it is one short line there.
-    let written = issue.value.as_ref().and_then(|_| {
-        let span = path::locate(text, &issue.path, false)?;
-        let snippet = text.get(span)?.trim();
-        (!snippet.contains('\n') && snippet.len() <= 160).then(|| snippet.to_string())
-    });
+    let written = issue
+        .value
+        .as_ref()
+        .filter(|_| !issue.at_key)
+        .and_then(|_| {
+            let span = path::locate(text, &issue.path, false)?;
+            let snippet = text.get(span)?.trim();
+            (!snippet.contains('\n') && snippet.len() <= 160).then(|| snippet.to_string())
+        });
     Diagnostic {
         origin: origin.to_string(),
         position: span.map(|s| path::line_col(text, s.start)),

@@ -758,7 +758,7 @@ impl Scenario {
         let mut intents = Vec::new();
         for (name, share) in &raw.intents.0 {
             let p = ip.key(name);
-            c.check_name(&p, name);
+            c.check_name_of(&p, name, true);
             if !share.is_finite() || *share <= 0.0 || *share > 1.0 {
                 c.issue(
                     p,
@@ -1280,18 +1280,26 @@ impl Checker {
         }
     }
 
-    fn check_name(&mut self, path: &KeyPath, name: &str) {
+    /// Checks a name; `is_key` when the name is itself a TOML key (an intent), so that the
+    /// message points at the key rather than its value.
+    fn check_name_of(&mut self, path: &KeyPath, name: &str, is_key: bool) {
         if name.is_empty()
-            || name.len() > 64
+            || name.chars().count() > 64
             || name.contains('.')
             || name.chars().any(char::is_control)
         {
-            self.issue(
-                path.clone(),
-                Some(format!("{name:?}")),
-                "expected a name of 1 to 64 characters without dots or control characters",
-            );
+            self.issues.push(Issue {
+                path: path.clone(),
+                value: Some(format!("{name:?}")),
+                message: "expected a name of 1 to 64 characters without dots or control characters"
+                    .into(),
+                at_key: is_key,
+            });
         }
+    }
+
+    fn check_name(&mut self, path: &KeyPath, name: &str) {
+        self.check_name_of(path, name, false);
     }
 
     fn unique_names<'a>(&mut self, path: &KeyPath, names: impl Iterator<Item = &'a str>) {

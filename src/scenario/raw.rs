@@ -434,7 +434,7 @@ impl JsonSchema for NamedNumbers {
         json_schema!({
             "type": "object",
             "minProperties": 1,
-            "propertyNames": { "pattern": "^[^.]{1,64}$" },
+            "propertyNames": { "pattern": "^[^.\\u0000-\\u001f\\u007f]{1,64}$" },
             "additionalProperties": { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
         })
     }
