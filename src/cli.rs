@@ -658,14 +658,12 @@ fn write_reports(dir: &Path, html: bool, xlsx: bool) -> Result<(), CliError> {
     let failed = |what: &str, e: anyhow::Error| {
         CliError::Other(e.context(format!("cannot build {what} for {}", dir.display())))
     };
-    if html || xlsx {
-        if !dir.join(output::MARKER).exists() {
-            return Err(CliError::Input(format!(
-                "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare or merge",
-                dir.display(),
-                output::MARKER
-            )));
-        }
+    if (html || xlsx) && !dir.join(output::MARKER).exists() {
+        return Err(CliError::Input(format!(
+            "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare or merge",
+            dir.display(),
+            output::MARKER
+        )));
     }
     if html {
         let page = crate::report::html(dir).map_err(|e| failed("report.html", e))?;
