@@ -191,6 +191,26 @@ fn merge_refuses_incomplete_and_mixed_parts() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A small run into `parts` with an array-job engine's variables set.
+fn run_with_env(vars: &[(&str, &str)], parts: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_downstream"))
+        .current_dir(root())
+        .envs(vars.iter().copied())
+        .args([
+            "run",
+            "scenarios/echo_2017_2021.toml",
+            "--households",
+            "500",
+            "--trials",
+            "4",
+            "--quiet",
+            "--out",
+        ])
+        .arg(parts)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn shards_come_from_the_array_job_environment() {
     let dir = temp_dir("env");
@@ -213,22 +233,7 @@ fn shards_come_from_the_array_job_environment() {
             "part-0-of-2.bin",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
-            .current_dir(root())
-            .envs(vars)
-            .args([
-                "run",
-                "scenarios/echo_2017_2021.toml",
-                "--households",
-                "500",
-                "--trials",
-                "4",
-                "--quiet",
-                "--out",
-                parts.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let out = run_with_env(&vars, &parts);
         assert!(
             out.status.success(),
             "{}",
@@ -242,22 +247,7 @@ fn shards_come_from_the_array_job_environment() {
         "--out",
         dir.join("m").to_str().unwrap(),
     ]);
-    let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(root())
-        .env("JOB_COMPLETION_INDEX", "1")
-        .args([
-            "run",
-            "scenarios/echo_2017_2021.toml",
-            "--households",
-            "500",
-            "--trials",
-            "4",
-            "--quiet",
-            "--out",
-            parts.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_with_env(&[("JOB_COMPLETION_INDEX", "1")], &parts);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--shard-count"));
     let _ = std::fs::remove_dir_all(&dir);

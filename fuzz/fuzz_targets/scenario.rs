@@ -12,6 +12,9 @@
 use downstream::scenario::Scenario;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "round_trip.rs"]
+mod round_trip;
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -23,20 +26,5 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let resolved = scenario.resolved_toml(None);
-    let again = match Scenario::parse("fuzz.resolved.toml", &resolved, &[]) {
-        Ok(s) => s,
-        Err(e) => panic!(
-            "the resolved scenario does not parse again:\n{e}\n--- resolved:\n{resolved}\n--- input:\n{text}"
-        ),
-    };
-    assert!(
-        again == scenario,
-        "the resolved scenario parses to a different scenario\n--- resolved:\n{resolved}\n--- input:\n{text}\n--- first:\n{scenario:#?}\n--- again:\n{again:#?}"
-    );
-    let resolved_again = again.resolved_toml(None);
-    assert!(
-        resolved_again == resolved,
-        "resolving twice changes the text\n--- first:\n{resolved}\n--- second:\n{resolved_again}"
-    );
+    round_trip::check(&scenario, &text);
 });
