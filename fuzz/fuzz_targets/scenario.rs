@@ -26,5 +26,5 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    round_trip::check(&scenario, &text);
+    round_trip::check(&scenario, text);
 });
