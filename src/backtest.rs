@@ -3,7 +3,9 @@
 //! A targets file lists figures to hit, each with a metric (or a sum of metrics, or a ratio
 //! of two such sums, or an input parameter), a period (a calendar year, a month, or the
 //! horizon; optionally cumulative from the start), the statistic across trials (p50 by
-//! default) and an accepted band, plus its source, an optional display `label` and `note`:
+//! default) and an accepted band, plus its source, an optional display `label` and `note`,
+//! and `informational = true` for a figure kept for comparison that does not decide the
+//! exit status (e.g. one that covers more of the business than the model does):
 //!
 //! ```toml
 //! [[target]]
@@ -68,6 +70,9 @@ struct RawTarget {
     source: String,
     /// Short text shown instead of the metric names.
     label: Option<String>,
+    /// Shown and written, but does not decide the exit status (a figure that covers more
+    /// than the model, kept for comparison).
+    informational: Option<bool>,
     note: Option<String>,
 }
 
@@ -130,6 +135,8 @@ pub struct Target {
     pub low: f64,
     pub high: f64,
     pub source: String,
+    /// Reported but not required (does not decide the exit status).
+    pub informational: bool,
     quantity: Quantity,
     period: Period,
     cumulative: bool,
@@ -350,6 +357,7 @@ pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target
                 low: t.low,
                 high: t.high,
                 source: t.source.clone(),
+                informational: t.informational.unwrap_or(false),
                 quantity,
                 period,
                 cumulative,
@@ -475,11 +483,28 @@ pub fn table(outcomes: &[Outcome]) -> String {
             human(o.summary.p05),
             human(o.summary.p50),
             human(o.summary.p95),
-            if o.hit { "hit" } else { "MISS" }
+            match (o.hit, t.informational) {
+                (true, _) => "hit",
+                (false, false) => "MISS",
+                (false, true) => "miss*",
+            }
         );
     }
     let hits = outcomes.iter().filter(|o| o.hit).count();
-    let _ = writeln!(out, "{hits} of {} targets hit", outcomes.len());
+    let required: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| !o.target.informational)
+        .collect();
+    let required_hits = required.iter().filter(|o| o.hit).count();
+    let _ = write!(out, "{hits} of {} targets hit", outcomes.len());
+    if required.len() < outcomes.len() {
+        let _ = write!(
+            out,
+            "; {required_hits} of {} required (* informational: shown, does not decide the exit status)",
+            required.len()
+        );
+    }
+    out.push('\n');
     out
 }
 
@@ -499,6 +524,7 @@ pub fn csv(outcomes: &[Outcome]) -> Result<Vec<u8>, csv::Error> {
         "p95",
         "value",
         "hit",
+        "required",
         "source",
     ])?;
     for o in outcomes {
@@ -516,6 +542,11 @@ pub fn csv(outcomes: &[Outcome]) -> Result<Vec<u8>, csv::Error> {
             num(o.summary.p95),
             num(o.value),
             if o.hit { "1".into() } else { "0".into() },
+            if t.informational {
+                "0".into()
+            } else {
+                "1".into()
+            },
             safe_text(&t.source),
         ])?;
     }

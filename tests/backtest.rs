@@ -5,8 +5,8 @@
 //! The backtest runs at 50 trials x 50,000 households instead of the defaults (200 x
 //! 200,000) to keep this test to about a second. At that size the bands still hold: it
 //! hits exactly the same 12 targets as the default run shown in docs/calibration.md (and
-//! misses the same two, T1 and T2, the whole-devices-business figures the Alexa/Echo model
-//! does not reach), with the same seed. A model or scenario change that moves any of the
+//! misses the same two informational ones, T1 and T2, the whole-devices-business figures
+//! the Alexa/Echo model does not cover), with the same seed. A model or scenario change that moves any of the
 //! 12 out of its band fails here; re-run the backtest at the defaults and update
 //! docs/calibration.md when such a change is deliberate.
 
@@ -74,7 +74,7 @@ fn results(stdout: &str) -> Vec<(String, bool)> {
             let id = l.split_whitespace().next().unwrap().to_string();
             let hit = match l.split_whitespace().last() {
                 Some("hit") => true,
-                Some("MISS") => false,
+                Some("MISS") | Some("miss*") => false,
                 other => panic!("row without a result: {l:?} ({other:?})"),
             };
             (id, hit)
@@ -110,12 +110,22 @@ fn baseline_backtest_hits_the_calibrated_targets() {
     );
     assert!(hits.len() >= 10, "fewer than 10 targets hit:\n{stdout}");
     assert!(
-        stdout.contains(&format!("{} of 14 targets hit", hits.len())),
+        stdout.contains(&format!(
+            "{} of 14 targets hit; 12 of 12 required",
+            hits.len()
+        )),
         "{stdout}"
     );
-    // Exit status 0 when every target hits, 3 when any misses.
-    let expected = if hits.len() == rows.len() { 0 } else { 3 };
-    assert_eq!(out.status.code(), Some(expected), "{stdout}{stderr}");
+    // T1 and T2 are informational (whole devices business): shown, but not deciding.
+    for informational in ["T1", "T2"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{informational} ")))
+            .unwrap();
+        assert!(row.ends_with("miss*") || row.ends_with("hit"), "{row}");
+    }
+    // Exit status 0 when every required target hits, 3 when any misses.
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(tmp.join("out").join("backtest.csv").is_file());
 }
 
