@@ -32,12 +32,12 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
     let base = &runs[0];
     let mut out = Vec::new();
     for (j, metric) in base.layout.scalars.iter().enumerate() {
-        let base_values: Vec<f64> = base.trials.iter().map(|t| t.scalars[j]).collect();
+        let base_values = base.scalar(j);
         for (name, run) in names.iter().zip(runs) {
             let Some(k) = run.layout.scalar_index(metric) else {
                 continue;
             };
-            let values: Vec<f64> = run.trials.iter().map(|t| t.scalars[k]).collect();
+            let values = run.scalar(k);
             let diffs: Vec<f64> = values
                 .iter()
                 .zip(&base_values)

@@ -161,10 +161,7 @@ pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
         .into_iter()
         .map(|(j, name)| {
             let better = |a: f64, b: f64| if higher_is_better(name) { a > b } else { a < b };
-            let stats: Vec<_> = runs
-                .iter()
-                .map(|r| summarize(&r.trials.iter().map(|t| t.scalars[j]).collect::<Vec<_>>()))
-                .collect();
+            let stats: Vec<_> = runs.iter().map(|r| summarize(&r.scalar(j))).collect();
             let mut point = 0;
             for (k, s) in stats.iter().enumerate() {
                 if better(s.mean, stats[point].mean) {
@@ -225,8 +222,7 @@ pub fn sweep_csv(
     for (point, run) in points.iter().zip(runs) {
         let mut row = point_cells(axes, point);
         for j in 0..l.scalars.len() {
-            let values: Vec<f64> = run.trials.iter().map(|t| t.scalars[j]).collect();
-            let s = summarize(&values);
+            let s = summarize(&run.scalar(j));
             row.extend([num(s.mean), num(s.p05), num(s.p50), num(s.p95)]);
         }
         w.write_record(&row)?;

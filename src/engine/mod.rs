@@ -45,6 +45,13 @@ pub struct RunResult {
     pub trials: Vec<TrialResult>,
 }
 
+impl RunResult {
+    /// Scalar `j` (an index into [`Layout::scalars`]) of every trial, in trial order.
+    pub fn scalar(&self, j: usize) -> Vec<f64> {
+        self.trials.iter().map(|t| t.scalars[j]).collect()
+    }
+}
+
 impl<'a> Engine<'a> {
     pub fn new(scenario: &'a Scenario) -> Engine<'a> {
         let first_year = scenario.start().year();
