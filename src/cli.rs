@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::design::Sampling;
 use crate::engine::Engine;
 use crate::output::{self, Report};
 use crate::scenario::raw::RawRun;
@@ -40,6 +41,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Sweep one or more parameters over a grid and find the best point.
     Sweep(SweepArgs),
+    /// Which uncertain assumptions drive a metric: rank correlations and swings (tornado).
+    Sensitivity(SensitivityArgs),
     /// Check a scenario's simulated figures against known ones (exit 3 if any misses).
     Backtest(BacktestArgs),
     /// Merge the part files of a sharded run, sweep or compare into its results.
@@ -64,6 +67,27 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "FILE")]
     pub targets: PathBuf,
     /// Output folder (default: output/<scenario file stem>-backtest/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The scalar metric to explain (a row of summary.csv).
+    #[arg(long, value_name = "NAME", default_value = "npv_net_incremental")]
+    pub metric: String,
+    /// Also correlate each parameter with the metric in each year or month
+    /// (sensitivity_by_period.csv).
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub by: Option<crate::sensitivity::By>,
+    /// Rows of the tornado printed on stdout (tornado.csv has all).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Output folder (default: output/<scenario file stem>-sensitivity/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -110,6 +134,10 @@ pub struct RunOptions {
     /// Master seed (overrides [simulation] seed).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// How trials draw the uncertain parameters: mc (plain Monte Carlo) or lhs (Latin
+    /// hypercube in blocks of 100 trials). Overrides [simulation] sampling.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub sampling: Option<SamplingArg>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -169,6 +197,37 @@ pub struct RunArgs {
     /// How to print the summary on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Add trials in batches of 100 until the 95% half-width of --metric's mean is within
+    /// this share of the mean, e.g. 1%; the trials of the scenario (or --trials) are the
+    /// first batch.
+    #[arg(long, value_name = "PCT", requires = "metric")]
+    pub precision: Option<String>,
+    /// The metric --precision watches (a row of summary.csv).
+    #[arg(long, value_name = "NAME", requires = "precision")]
+    pub metric: Option<String>,
+    /// With --precision: stop at this many trials if the precision is not reached.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        requires = "precision"
+    )]
+    pub max_trials: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingArg {
+    Mc,
+    Lhs,
+}
+
+impl SamplingArg {
+    fn method(self) -> Sampling {
+        match self {
+            SamplingArg::Mc => Sampling::MonteCarlo,
+            SamplingArg::Lhs => Sampling::LatinHypercube,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -216,6 +275,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Compare(args) => compare(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Backtest(args) => backtest(&args),
+        Command::Sensitivity(args) => sensitivity(&args),
         Command::Merge(args) => merge(&args),
         Command::Report { dir, xlsx } => {
             handle_interrupts();
@@ -266,6 +326,9 @@ pub fn load_scenario_text(
     sim.trials = bounded("--trials", options.trials, MAX_TRIALS, sim.trials)?;
     if let Some(s) = options.seed {
         sim.seed = s;
+    }
+    if let Some(m) = options.sampling {
+        sim.sampling = m.method();
     }
     scenario.set_simulation(sim).map_err(CliError::Input)?;
     Ok(scenario)
@@ -649,7 +712,7 @@ fn execute_job(job: &Job, out: &Option<PathBuf>, format: Format) -> Result<(), C
             );
             Ok(())
         }
-        None => emit(job, &plan, &scenarios, &runs, &dir, facts, format, wall),
+        None => emit(job, &plan, &scenarios, &runs, &dir, facts, format, wall, ""),
     }
 }
 
@@ -687,6 +750,7 @@ fn emit(
     facts: RawRun,
     format: Format,
     wall: f64,
+    note: &str,
 ) -> Result<(), CliError> {
     let sim = scenarios[0].simulation();
     let trials = sim.trials as usize;
@@ -761,9 +825,11 @@ fn emit(
             if format == Format::Json {
                 write_reports(dir, job.options.report, job.options.xlsx)?;
                 print!("{}", output::summary_json(scenario, &report, trials));
+                eprint!("{note}");
                 return Ok(());
             }
             print!("{}", output::summary_table(scenario, &report, trials));
+            print!("{note}");
         }
     }
     write_reports(dir, job.options.report, job.options.xlsx)?;
@@ -771,14 +837,228 @@ fn emit(
     Ok(())
 }
 
+impl RunOptions {
+    /// The options of a job: `--sampling` also written as a `--set`, so that the part
+    /// files of a sharded job record it for `merge`.
+    fn for_job(&self) -> RunOptions {
+        let mut options = self.clone();
+        if let Some(m) = self.sampling {
+            options
+                .set
+                .push(format!("simulation.sampling={}", m.method().name()));
+        }
+        options
+    }
+}
+
 fn run(args: &RunArgs) -> Result<(), CliError> {
     let job = Job {
         command: "run",
         inputs: read_inputs(&[&args.scenario])?,
-        options: args.options.clone(),
+        options: args.options.for_job(),
         vary: vec![],
     };
-    execute_job(&job, &args.out, args.format)
+    match &args.precision {
+        Some(precision) => run_to_precision(args, &job, precision),
+        None => execute_job(&job, &args.out, args.format),
+    }
+}
+
+/// Parses `--precision`: a percentage such as `1%` or `0.5%`.
+fn parse_precision(text: &str) -> Result<f64, CliError> {
+    let bad = || {
+        CliError::Input(format!(
+            "--precision {text}: expected a percentage of the mean above 0%, such as 1% or 0.5%"
+        ))
+    };
+    let pct: f64 = text
+        .trim()
+        .strip_suffix('%')
+        .ok_or_else(bad)?
+        .trim()
+        .parse()
+        .map_err(|_| bad())?;
+    if !(pct > 0.0 && pct <= 100.0) {
+        return Err(bad());
+    }
+    Ok(pct / 100.0)
+}
+
+/// Trials added per step of `--precision` (one design block).
+const PRECISION_BATCH: u64 = crate::design::BLOCK;
+
+/// `run --precision`: the scenario's trials, then batches of [`PRECISION_BATCH`] until the
+/// 95% half-width of the metric's mean is within the target share of the mean or
+/// `--max-trials` is reached. Every decision depends only on the results so far, and a
+/// trial's results do not depend on how many trials run, so the output is the same as
+/// `run --trials N` with the N it stopped at.
+fn run_to_precision(args: &RunArgs, job: &Job, precision: &str) -> Result<(), CliError> {
+    let target = parse_precision(precision)?;
+    let metric = args.metric.as_deref().expect("clap requires --metric");
+    if args.options.shard.is_some() {
+        return Err(CliError::Input(
+            "--precision decides the number of trials as it goes, so it cannot run as shards; run it unsharded, or shard a plain run with the --trials it reported".into(),
+        ));
+    }
+    let mut scenario = load_scenario_text(&job.inputs[0].0, &job.inputs[0].1, &job.options)?;
+    let mut sim = scenario.simulation();
+    if args.max_trials < sim.trials || args.max_trials > MAX_TRIALS {
+        return Err(CliError::Input(format!(
+            "--max-trials {}: expected a whole number from the first batch's {} trials to {MAX_TRIALS}",
+            args.max_trials, sim.trials
+        )));
+    }
+    let layout = crate::engine::Layout::new(&scenario);
+    let (j, _) =
+        crate::sensitivity::metric_indices(&layout, metric, None).map_err(CliError::Input)?;
+    let dir = out_dir(&args.out, &args.scenario, "", "")?;
+    let capped = {
+        let mut s = scenario.clone();
+        sim.trials = args.max_trials;
+        s.set_simulation(sim).map_err(CliError::Input)?;
+        s
+    };
+    let pool = prepare(&dir, &capped, 1, &job.options)?;
+    let per_trial = sim.households * scenario.months() as u64;
+    let bar = progress_bar(per_trial * args.max_trials, job.options.quiet);
+    let started = Instant::now();
+    let engine = Engine::new(&scenario);
+    let mut trials = Vec::new();
+    let mut end = scenario.simulation().trials;
+    let (reason, summary) = loop {
+        let batch = trials.len() as u64..end;
+        let done = per_trial * batch.start;
+        let result = pool
+            .install(|| engine.run_until(batch, &mut |d| bar.set_position(done + d), &INTERRUPTED))
+            .map_err(cancelled)?;
+        trials.extend(result.trials);
+        let values: Vec<f64> = trials.iter().map(|t| t.scalars[j]).collect();
+        let s = crate::stats::summarize(&values);
+        let half = s.ci95_half_width();
+        if half.is_finite() && half <= target * s.mean.abs() {
+            break ("the precision was reached", s);
+        }
+        if end >= args.max_trials {
+            break ("the cap of --max-trials was reached", s);
+        }
+        end = (end + PRECISION_BATCH).min(args.max_trials);
+    };
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    sim.trials = trials.len() as u64;
+    scenario.set_simulation(sim).map_err(CliError::Input)?;
+    let runs = [crate::engine::RunResult {
+        layout,
+        first_trial: 0,
+        trials,
+    }];
+    let plan = Plan {
+        scenarios: vec![scenario.clone()],
+        axes: vec![],
+        grid: vec![],
+    };
+    let facts = run_facts(sim, pool.current_num_threads(), wall);
+    let half = summary.ci95_half_width();
+    let note = format!(
+        "precision: {metric} mean {} ± {} (95%), {:.2}% of the mean, target {}%, after {} trials; stopped because {reason}\n",
+        num_text(summary.mean),
+        num_text(half),
+        100.0 * half / summary.mean.abs(),
+        100.0 * target,
+        sim.trials,
+    );
+    emit(
+        job,
+        &plan,
+        &[scenario],
+        &runs,
+        &dir,
+        facts,
+        args.format,
+        wall,
+        &note,
+    )
+}
+
+/// A number for a one-line message: 4 significant digits.
+fn num_text(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4e}")
+    } else {
+        "undefined".into()
+    }
+}
+
+/// `downstream sensitivity`.
+fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
+    if args.options.shard.is_some() {
+        return Err(CliError::Input(
+            "sensitivity runs one variant per parameter on common random numbers and cannot run as shards yet; run it unsharded".into(),
+        ));
+    }
+    let scenario = load_scenario(&args.scenario, &args.options)?;
+    let layout = crate::engine::Layout::new(&scenario);
+    let (metric, period) = crate::sensitivity::metric_indices(&layout, &args.metric, args.by)
+        .map_err(CliError::Input)?;
+    let (ids, pins) = crate::sensitivity::pins(&scenario);
+    if ids.is_empty() {
+        return Err(CliError::Input(format!(
+            "{}: no parameter is uncertain, so nothing can drive the result; give some parameters a distribution",
+            args.scenario.display()
+        )));
+    }
+    let dir = out_dir(&args.out, &args.scenario, "", "-sensitivity")?;
+    let pool = prepare(&dir, &scenario, 1 + pins.len() as u64, &args.options)?;
+    let sim = scenario.simulation();
+    let per_run = sim.households * sim.trials * scenario.months() as u64;
+    let bar = progress_bar(per_run * (1 + pins.len() as u64), args.options.quiet);
+    let started = Instant::now();
+    let runs = pool
+        .install(|| {
+            crate::engine::run_pinned_until(
+                &scenario,
+                &pins,
+                0..sim.trials,
+                &mut |d| bar.set_position(d),
+                &INTERRUPTED,
+            )
+        })
+        .map_err(cancelled)?;
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    let analysis = crate::sensitivity::analyse(&scenario, &runs, metric, args.by.zip(period));
+    let mut files = vec![
+        (
+            "tornado.csv",
+            crate::sensitivity::tornado_csv(&analysis).map_err(csv_err)?,
+        ),
+        (
+            "scenario.resolved.toml",
+            scenario
+                .resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
+                .into_bytes(),
+        ),
+    ];
+    if let Some(csv) = crate::sensitivity::by_period_csv(&analysis) {
+        files.push(("sensitivity_by_period.csv", csv.map_err(csv_err)?));
+    }
+    write(&dir, &files)?;
+    if args.by.is_none() {
+        // A per-period file of an earlier `--by` run would no longer match the tornado.
+        let _ = std::fs::remove_file(dir.join("sensitivity_by_period.csv"));
+    }
+    print!(
+        "{}",
+        crate::sensitivity::table(&scenario, &analysis, args.top)
+    );
+    println!(
+        "{} of {} variants needed their own simulation; the others change only prices, costs or shares",
+        runs.simulated,
+        pins.len()
+    );
+    write_reports(&dir, args.options.report, args.options.xlsx)?;
+    println!("wrote {} ({:.1} s)", dir.display(), wall);
+    Ok(())
 }
 
 fn compare(args: &CompareArgs) -> Result<(), CliError> {
@@ -786,7 +1066,7 @@ fn compare(args: &CompareArgs) -> Result<(), CliError> {
     let job = Job {
         command: "compare",
         inputs: read_inputs(&paths)?,
-        options: args.options.clone(),
+        options: args.options.for_job(),
         vary: vec![],
     };
     execute_job(&job, &args.out, Format::Table)
@@ -796,7 +1076,7 @@ fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     let job = Job {
         command: "sweep",
         inputs: read_inputs(&[&args.scenario])?,
-        options: args.options.clone(),
+        options: args.options.for_job(),
         vary: args.vary.clone(),
     };
     execute_job(&job, &args.out, Format::Table)
@@ -850,6 +1130,7 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         households: Some(header.households),
         trials: Some(header.trials),
         seed: Some(header.seed),
+        sampling: None,
         threads: args.threads,
         set: header.set.clone(),
         quiet: true,
@@ -895,6 +1176,7 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         run_facts(sim, threads, wall),
         Format::Table,
         wall,
+        "",
     )
 }
 

@@ -11,12 +11,14 @@
 pub mod backtest;
 pub mod cli;
 pub mod compare;
+pub mod design;
 pub mod engine;
 pub mod output;
 pub mod report;
 pub mod sampling;
 pub mod scenario;
 pub mod schema;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
 pub mod sweep;

@@ -45,13 +45,26 @@ pub struct Report {
     pub yearly: Vec<Summary>,
 }
 
+/// The simulated months, `YYYY-MM`.
+pub fn month_labels(scenario: &Scenario) -> Vec<String> {
+    (0..scenario.months())
+        .map(|m| scenario.start().plus(m).to_string())
+        .collect()
+}
+
+/// The calendar years the horizon touches.
+pub fn year_labels(scenario: &Scenario) -> Vec<i32> {
+    let first = scenario.start().year();
+    let last = scenario.start().plus(scenario.months() - 1).year();
+    (first..=last).collect()
+}
+
 impl Report {
     pub fn new(scenario: &Scenario, run: &RunResult) -> Report {
         let l = &run.layout;
         let n = l.len();
         let months = scenario.months() as usize;
-        let first_year = scenario.start().year();
-        let years = (scenario.start().plus(scenario.months() - 1).year() - first_year + 1) as usize;
+        let years = year_labels(scenario).len();
         let column = |f: &dyn Fn(&crate::engine::TrialResult) -> f64| -> Summary {
             let values: Vec<f64> = run.trials.iter().map(f).collect();
             summarize(&values)
@@ -63,10 +76,8 @@ impl Report {
         let yearly = (0..years * n).map(|i| column(&|t| t.yearly[i])).collect();
         Report {
             layout: l.clone(),
-            months: (0..scenario.months())
-                .map(|m| scenario.start().plus(m).to_string())
-                .collect(),
-            years: (0..years as i32).map(|y| first_year + y).collect(),
+            months: month_labels(scenario),
+            years: year_labels(scenario),
             summary,
             monthly,
             yearly,
@@ -80,7 +91,16 @@ impl Report {
 
     pub fn summary_csv(&self) -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["metric", "mean", "sd", "p05", "p50", "p95"])?;
+        w.write_record([
+            "metric",
+            "mean",
+            "sd",
+            "p05",
+            "p50",
+            "p95",
+            "mean_se",
+            "mean_ci95_half_width",
+        ])?;
         for (name, s) in self.layout.scalars.iter().zip(&self.summary) {
             w.write_record([
                 safe_text(name),
@@ -89,6 +109,8 @@ impl Report {
                 num(s.p05),
                 num(s.p50),
                 num(s.p95),
+                num(s.se()),
+                num(s.ci95_half_width()),
             ])?;
         }
         finish(w)
@@ -280,7 +302,7 @@ fn temporary_is_stale(name: &str) -> bool {
 }
 
 /// Money in $B with two decimals.
-fn billions(x: f64) -> String {
+pub(crate) fn billions(x: f64) -> String {
     if x.is_finite() {
         format!("{:.2}", x / 1e9)
     } else {
@@ -289,7 +311,7 @@ fn billions(x: f64) -> String {
 }
 
 /// Counts in millions with one decimal.
-fn millions(x: f64) -> String {
+pub(crate) fn millions(x: f64) -> String {
     if x.is_finite() {
         format!("{:.1}", x / 1e6)
     } else {
@@ -337,8 +359,8 @@ pub fn summary_table(scenario: &Scenario, report: &Report, trials: usize) -> Str
     );
     let _ = writeln!(
         out,
-        "{:<34} {:>5} {:>10} {:>10} {:>10}",
-        "horizon total", "unit", "p05", "p50", "p95"
+        "{:<32} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+        "horizon total", "unit", "p05", "p50", "p95", "mean", "se", "±95%"
     );
     for (label, unit, name) in KEY_FIGURES {
         if name.starts_with("premium_") && !scenario.has_premium() {
@@ -347,23 +369,25 @@ pub fn summary_table(scenario: &Scenario, report: &Report, trials: usize) -> Str
         let Some(s) = report.scalar(name) else {
             continue;
         };
-        let f = |x: f64| match unit {
+        let f = |x: f64, undefined: &str| match unit {
+            _ if !x.is_finite() => undefined.to_string(),
             "$B" => billions(x),
             "M" => millions(x),
-            _ => {
-                if x.is_finite() {
-                    format!("{x:.0}")
-                } else {
-                    "never".into()
-                }
-            }
+            _ => format!("{x:.1}"),
+        };
+        let p = |x: f64| match unit {
+            "" if x.is_finite() => format!("{x:.0}"),
+            _ => f(x, "never"),
         };
         let _ = writeln!(
             out,
-            "{label:<34} {unit:>5} {:>10} {:>10} {:>10}",
-            f(s.p05),
-            f(s.p50),
-            f(s.p95)
+            "{label:<32} {unit:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+            p(s.p05),
+            p(s.p50),
+            p(s.p95),
+            f(s.mean, "-"),
+            f(s.se(), "-"),
+            f(s.ci95_half_width(), "-"),
         );
     }
     let _ = writeln!(
@@ -407,7 +431,8 @@ pub fn summary_json(scenario: &Scenario, report: &Report, trials: usize) -> Stri
                 name.clone(),
                 serde_json::json!({
                     "mean": stat(s.mean), "sd": stat(s.sd),
-                    "p05": stat(s.p05), "p50": stat(s.p50), "p95": stat(s.p95)
+                    "p05": stat(s.p05), "p50": stat(s.p50), "p95": stat(s.p95),
+                    "mean_se": stat(s.se()), "mean_ci95_half_width": stat(s.ci95_half_width())
                 }),
             )
         })

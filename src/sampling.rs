@@ -216,7 +216,7 @@ fn prob_threshold(p: f64) -> u64 {
 
 /// Bernoulli(p) with a precomputed `u64` threshold: one `next_u64()` per draw, success when it
 /// is below the threshold. `p >= 1` always succeeds; `p <= 0` (or NaN) never does.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bernoulli {
     threshold: u64,
     always: bool,
@@ -246,7 +246,7 @@ const CATEGORICAL_MAX: usize = 64;
 /// thresholds (one `next_u64()` per draw, linear scan). Weights are normalised by their sum;
 /// zero-weight categories are never returned. Fixed-capacity storage, so it is `Copy` and
 /// allocation-free.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Categorical {
     /// `cum[i]`: threshold for "category <= i" (only `cum[..last]` is used).
     cum: [u64; CATEGORICAL_MAX],

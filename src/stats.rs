@@ -1,10 +1,13 @@
-//! Statistics across trials: mean, standard deviation and percentiles.
+//! Statistics across trials: mean, standard deviation, percentiles, the Monte Carlo
+//! standard error of the mean, and rank correlation.
 //!
 //! Percentiles interpolate linearly between order statistics (NumPy's default `linear`
 //! method, Excel's PERCENTILE.INC). The standard deviation is the sample one (n − 1 in the
 //! denominator, NumPy `ddof=1`, Excel STDEV.S); with one trial it is undefined. An undefined
 //! per-trial value (`NaN`, e.g. a breakeven never reached) counts as +infinity: it makes the
 //! mean undefined and the percentiles it reaches undefined, shown as empty cells.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The statistics reported for every figure.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -14,6 +17,84 @@ pub struct Summary {
     pub p05: f64,
     pub p50: f64,
     pub p95: f64,
+    /// Number of trials summarised.
+    pub n: usize,
+}
+
+impl Summary {
+    /// Monte Carlo standard error of the mean, `sd / sqrt(n)` (undefined for one trial).
+    /// It treats the trials as independent draws: exact for plain Monte Carlo, and an
+    /// upper bound in practice for Latin hypercube sampling, which only lowers the
+    /// variance of a mean.
+    pub fn se(&self) -> f64 {
+        self.sd / (self.n as f64).sqrt()
+    }
+
+    /// Half-width of the 95% confidence interval of the mean, `t(0.975, n - 1) * se`
+    /// (Student's t, so that it stays honest for few trials).
+    pub fn ci95_half_width(&self) -> f64 {
+        if self.n < 2 || !self.sd.is_finite() {
+            return f64::NAN;
+        }
+        t975(self.n - 1) * self.se()
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom.
+pub fn t975(df: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, df as f64)
+        .expect("df >= 1 is a valid t distribution")
+        .inverse_cdf(0.975)
+}
+
+/// Ranks 1..n of `values`, ties getting the mean of the ranks they span.
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = rank;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
+/// Pearson correlation; `None` when either side is constant or a value is not finite.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    assert_eq!(x.len(), y.len());
+    let n = x.len() as f64;
+    if x.len() < 2 || x.iter().chain(y).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    if sxx <= 0.0 || syy <= 0.0 {
+        return None;
+    }
+    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// Spearman rank correlation: the Pearson correlation of the ranks (ties averaged).
+/// `None` when either side is constant or a value is not finite.
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.iter().chain(y).any(|v| !v.is_finite()) {
+        return None;
+    }
+    pearson(&ranks(x), &ranks(y))
 }
 
 /// Percentile `q` in [0, 1] of sorted values, by linear interpolation.
@@ -62,12 +143,36 @@ pub fn summarize(values: &[f64]) -> Summary {
         p05: percentile_sorted(&sorted, 0.05),
         p50: percentile_sorted(&sorted, 0.50),
         p95: percentile_sorted(&sorted, 0.95),
+        n,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standard_error_and_interval_match_scipy() {
+        // scipy.stats.t.ppf(0.975, 4) == 2.7764451051977987
+        assert!((t975(4) - 2.7764451051977987).abs() < 1e-9);
+        // scipy.stats.t.ppf(0.975, 199) == 1.971956544...
+        assert!((t975(199) - 1.971956544).abs() < 1e-6);
+        let s = summarize(&[4.0, 1.0, 10.0, 3.0, 2.0]);
+        assert!((s.se() - 3.5355339059327378 / 5f64.sqrt()).abs() < 1e-12);
+        assert!((s.ci95_half_width() - 2.7764451051977987 * s.se()).abs() < 1e-9);
+        assert!(summarize(&[7.0]).ci95_half_width().is_nan());
+    }
+
+    #[test]
+    fn ranks_average_ties_and_spearman_matches_scipy() {
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
+        // scipy.stats.spearmanr([1,2,3,4,5], [5,6,7,8,7]).statistic == 0.8207826816681233
+        let r = spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[5.0, 6.0, 7.0, 8.0, 7.0]).unwrap();
+        assert!((r - 0.8207826816681233).abs() < 1e-12);
+        assert_eq!(spearman(&[1.0, 2.0], &[3.0, 3.0]), None);
+        assert_eq!(spearman(&[1.0, f64::NAN], &[3.0, 4.0]), None);
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[9.0, 8.0, 1.0]), Some(-1.0));
+    }
 
     #[test]
     fn matches_numpy_linear_percentiles() {

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 pub use finalize::TrialResult;
 pub use household::BLOCK_SIZE;
 pub use metrics::{Kind, Layout, MetricDef};
-pub use model::TrialModel;
+pub use model::{Pin, TrialModel};
 pub use partial::{Partial, Shape};
 
 use crate::scenario::Scenario;
@@ -315,6 +315,90 @@ pub fn run_points_until(
             trials: trials_k,
         })
         .collect())
+}
+
+/// A run of a scenario and, on common random numbers, one variant per [`Pin`] with that
+/// parameter held at its value in every trial (the swings of `sensitivity`).
+pub struct PinnedRuns {
+    /// The plain run.
+    pub base: RunResult,
+    /// Per pin, per trial: the scalars of the variant (see [`Layout::scalars`]).
+    pub pinned: Vec<Vec<Vec<f64>>>,
+    /// How many variants needed their own household simulation (the others change only
+    /// what the finalisation reads, and reuse the plain run's households).
+    pub simulated: usize,
+}
+
+/// Runs `scenario` and its pinned variants, trial by trial. A variant whose households see
+/// the same model as the plain run ([`TrialModel::same_households`]) is only finalised
+/// again; the others are simulated in full, block by block, in parallel. `progress` gets
+/// household-months done, counting every simulated variant.
+pub fn run_pinned_until(
+    scenario: &Scenario,
+    pins: &[Pin],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<PinnedRuns, Cancelled> {
+    let engine = Engine::new(scenario);
+    let sim = scenario.simulation();
+    let blocks = engine.blocks();
+    let months = scenario.months() as u64;
+    let mut base = Vec::new();
+    let mut pinned = vec![Vec::new(); pins.len()];
+    let mut simulated = vec![false; pins.len()];
+    let mut done = 0u64;
+    for t in trials.clone() {
+        let plain = engine.trial_model(t);
+        let variants: Vec<TrialModel> = pins
+            .iter()
+            .map(|&p| TrialModel::pinned(scenario, sim.seed, t, p))
+            .collect();
+        // Models to simulate: the plain one, then each variant its households can tell apart.
+        let own: Vec<usize> = (0..pins.len())
+            .filter(|&i| !variants[i].same_households(&plain))
+            .collect();
+        let models: Vec<&TrialModel> = std::iter::once(&plain)
+            .chain(own.iter().map(|&i| &variants[i]))
+            .collect();
+        let items: Vec<(usize, u64)> = (0..models.len())
+            .flat_map(|m| (0..blocks).map(move |b| (m, b)))
+            .collect();
+        let mut accs: Vec<Option<Partial>> = vec![None; models.len()];
+        for window in items.chunks(WINDOW) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            let partials: Vec<Partial> = window
+                .par_iter()
+                .map(|&(m, b)| engine.simulate_block(models[m], b))
+                .collect();
+            for (&(m, b), partial) in window.iter().zip(partials) {
+                match &mut accs[m] {
+                    Some(acc) => acc.merge(&partial),
+                    slot => *slot = Some(partial),
+                }
+                done += (sim.households - b * BLOCK_SIZE).min(BLOCK_SIZE) * months;
+            }
+            progress(done);
+        }
+        let merged = |m: usize| accs[m].as_ref().expect("every block simulated");
+        base.push(engine.finalize(&plain, merged(0)));
+        for (i, variant) in variants.iter().enumerate() {
+            let m = own.iter().position(|&o| o == i).map_or(0, |k| k + 1);
+            simulated[i] |= m > 0;
+            pinned[i].push(engine.finalize(variant, merged(m)).scalars);
+        }
+    }
+    Ok(PinnedRuns {
+        base: RunResult {
+            layout: engine.layout.clone(),
+            first_trial: trials.start,
+            trials: base,
+        },
+        pinned,
+        simulated: simulated.iter().filter(|&&s| s).count(),
+    })
 }
 
 /// The premium prices of the points, if the points differ in nothing else.

@@ -1,20 +1,19 @@
 //! One trial's concrete model: every uncertain parameter drawn, every per-trial table built.
 //!
-//! Parameters are drawn by inverse CDF from a stream keyed by (seed, trial, parameter key),
-//! so a parameter's draw does not depend on which other parameters a scenario has. The
+//! Parameters are drawn by inverse CDF from the uniforms of the scenario's sampling
+//! [design](crate::design) (plain Monte Carlo: a stream keyed by (seed, trial, parameter
+//! key)), so a parameter's draw does not depend on which other parameters a scenario has. The
 //! [`TrialModel`] then holds exactly what the household loop reads, precomputed: monthly
 //! probabilities, the novelty factor per tenure, Bernoulli thresholds and the purchase
 //! "clocks" (see [`super::household`]).
 
-use crate::sampling::{self, Bernoulli, Categorical, Dist, name_key};
+use crate::sampling::{Bernoulli, Categorical, Dist, name_key};
 use crate::scenario::{MAX_CHANNELS_PER_INTENT, ParamId, Scenario, Yearly};
 
 /// Days in a simulated month.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
-/// Stream unit reserved for parameter draws (households use 0..N, blocks use their index
-/// with their own components).
-pub const PARAM_UNIT: u64 = u64::MAX;
+pub use crate::design::PARAM_UNIT;
 
 /// Component keys of the household and block streams.
 pub(crate) mod component {
@@ -38,23 +37,34 @@ pub fn monthly(p_year: f64) -> f64 {
     }
 }
 
-/// Draws every parameter of a scenario for one trial, in [`crate::scenario::ParamSet`] order.
+/// Draws every parameter of a scenario for one trial, in [`crate::scenario::ParamSet`] order:
+/// each uncertain one by inverse CDF of its uniform in the scenario's design.
 pub fn draw_params(s: &Scenario, seed: u64, trial: u64) -> Vec<f64> {
+    let mut uniforms = s.design().uniforms(seed, trial).into_iter();
     s.params()
         .iter()
         .map(|(_, p)| match p.dist() {
             Dist::Fixed(x) => *x,
-            d => {
-                let mut rng = sampling::stream(seed, trial, PARAM_UNIT, name_key(p.key()));
-                d.quantile(sampling::uniform_open(&mut rng).min(1.0 - f64::EPSILON))
-            }
+            d => d.quantile(
+                uniforms
+                    .next()
+                    .expect("one uniform per uncertain parameter"),
+            ),
         })
         .collect()
 }
 
+/// A parameter held at a value in every trial, all others drawn as usual (the swings of
+/// `sensitivity`): common random numbers with the unpinned run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pin {
+    pub param: ParamId,
+    pub value: f64,
+}
+
 /// A purchase clock: the interactions of one intent that order in exactly the channels of
 /// `mask` (and in no other channel on that intent) form a Poisson process of their own.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Clock {
     pub intent: usize,
     /// Bit i set: channel i (index into purchases) orders.
@@ -63,14 +73,14 @@ pub(crate) struct Clock {
     pub prob: [f64; 2],
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Plan {
     pub key: u64,
     pub attach: Bernoulli,
     pub churn: f64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PremiumModel {
     pub launch: u32,
     pub price: f64,
@@ -83,7 +93,7 @@ pub(crate) struct PremiumModel {
 }
 
 /// Everything the household loop needs for one trial.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrialModel {
     pub(crate) seed: u64,
     pub(crate) trial: u64,
@@ -121,7 +131,18 @@ pub struct TrialModel {
 
 impl TrialModel {
     pub fn new(s: &Scenario, seed: u64, trial: u64) -> TrialModel {
-        let values = draw_params(s, seed, trial);
+        TrialModel::with_values(s, seed, trial, draw_params(s, seed, trial))
+    }
+
+    /// The model of one trial with one parameter pinned.
+    pub fn pinned(s: &Scenario, seed: u64, trial: u64, pin: Pin) -> TrialModel {
+        let mut values = draw_params(s, seed, trial);
+        values[pin.param.0 as usize] = pin.value;
+        TrialModel::with_values(s, seed, trial, values)
+    }
+
+    /// The model of one trial with the given parameter values.
+    fn with_values(s: &Scenario, seed: u64, trial: u64, values: Vec<f64>) -> TrialModel {
         let v = |id: ParamId| values[id.0 as usize];
         let a = &s.adoption;
         let months = s.months;
@@ -265,6 +286,17 @@ impl TrialModel {
     /// All drawn parameter values, in parameter order.
     pub fn values(&self) -> &[f64] {
         &self.values
+    }
+
+    /// True if the household loop sees the same model in both: they may differ only in
+    /// values that just the finalisation reads (prices, costs, margins, shares), so the
+    /// blocks of one simulate exactly as those of the other.
+    pub fn same_households(&self, other: &TrialModel) -> bool {
+        let strip = |m: &TrialModel| TrialModel {
+            values: Vec::new(),
+            ..m.clone()
+        };
+        strip(self) == strip(other)
     }
 
     /// Adoption month of a household from its uniform `u` (inverse Bass CDF), or `None` if

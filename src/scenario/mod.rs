@@ -19,8 +19,9 @@ pub use error::{Diagnostic, ScenarioError};
 pub use overrides::Override;
 pub use path::KeyPath;
 
-use crate::sampling::Dist;
-use raw::{RawDist, RawScenario, RawValue, RawYearly};
+use crate::design::{Correlation, Design, MAX_CORRELATED, Matrix, Sampling};
+use crate::sampling::{Dist, name_key};
+use raw::{RawCorrelation, RawDist, RawScenario, RawValue, RawYearly};
 
 /// Hard limits checked at load time (a later hardening pass lets users raise them).
 pub const MAX_MONTHS: u32 = 1200;
@@ -299,6 +300,7 @@ pub struct Simulation {
     pub households: u64,
     pub trials: u64,
     pub seed: u64,
+    pub sampling: Sampling,
 }
 
 impl Default for Simulation {
@@ -307,6 +309,7 @@ impl Default for Simulation {
             households: 200_000,
             trials: 200,
             seed: 1,
+            sampling: Sampling::MonteCarlo,
         }
     }
 }
@@ -418,6 +421,8 @@ pub struct Scenario {
     pub(crate) premium: Option<Premium>,
     pub(crate) costs: Costs,
     pub(crate) discount_rate: ParamId,
+    /// How trials draw the uncertain parameters (sampling method, correlations).
+    pub(crate) design: Design,
     /// The raw form with defaults filled in, for `scenario.resolved.toml`.
     resolved: RawScenario,
 }
@@ -439,14 +444,8 @@ impl Scenario {
     pub fn set_simulation(&mut self, sim: Simulation) -> Result<(), String> {
         check_simulation(&sim)?;
         self.simulation = sim;
-        let raw = self.resolved.simulation.get_or_insert(raw::RawSimulation {
-            households: None,
-            trials: None,
-            seed: None,
-        });
-        raw.households = Some(sim.households as i64);
-        raw.trials = Some(sim.trials as i64);
-        raw.seed = Some(sim.seed as i64);
+        self.design = self.design.with_sampling(sim.sampling);
+        self.resolved.simulation = Some(raw_simulation(sim));
         Ok(())
     }
     pub fn params(&self) -> &ParamSet {
@@ -496,6 +495,12 @@ impl Scenario {
             && self.premium == other.premium
             && self.costs == other.costs
             && self.discount_rate == other.discount_rate
+            && self.design == other.design
+    }
+
+    /// The design of the uncertain parameters' draws.
+    pub fn design(&self) -> &Design {
+        &self.design
     }
 
     /// The scenario as TOML with defaults filled in, overrides applied and an optional
@@ -609,6 +614,16 @@ impl Scenario {
                     );
                 } else {
                     sim.seed = v as u64;
+                }
+            }
+            if let Some(v) = &s.sampling {
+                match Sampling::parse(v) {
+                    Some(m) => sim.sampling = m,
+                    None => c.issue(
+                        p.key("sampling"),
+                        Some(format!("{v:?}")),
+                        "expected \"mc\" (plain Monte Carlo) or \"lhs\" (Latin hypercube)",
+                    ),
                 }
             }
         }
@@ -990,6 +1005,8 @@ impl Scenario {
             0.0,
         );
 
+        let design = c.design(&root.key("correlation"), &raw.correlation, sim.sampling);
+
         if !c.issues.is_empty() {
             return Err(c.issues);
         }
@@ -1012,6 +1029,7 @@ impl Scenario {
             premium,
             costs,
             discount_rate,
+            design,
             resolved,
         })
     }
@@ -1059,14 +1077,20 @@ fn check_simulation(sim: &Simulation) -> Result<(), String> {
     Ok(())
 }
 
-/// The raw scenario with every optional key written out.
-fn fill_defaults(mut raw: RawScenario, sim: Simulation) -> RawScenario {
-    let num = RawValue::Number;
-    raw.simulation = Some(raw::RawSimulation {
+/// The `[simulation]` table of the run settings, every key written out.
+fn raw_simulation(sim: Simulation) -> raw::RawSimulation {
+    raw::RawSimulation {
         households: Some(sim.households as i64),
         trials: Some(sim.trials as i64),
         seed: Some(sim.seed as i64),
-    });
+        sampling: Some(sim.sampling.name().into()),
+    }
+}
+
+/// The raw scenario with every optional key written out.
+fn fill_defaults(mut raw: RawScenario, sim: Simulation) -> RawScenario {
+    let num = RawValue::Number;
+    raw.simulation = Some(raw_simulation(sim));
     raw.market.prime_share.get_or_insert(num(0.0));
     raw.usage.novelty_boost.get_or_insert(num(0.0));
     raw.usage.novelty_decay_months.get_or_insert(num(1.0));
@@ -1169,6 +1193,191 @@ struct Checker {
 }
 
 impl Checker {
+    /// The design of the uncertain parameters: `sampling`, and the `[[correlation]]`
+    /// entries checked and combined into one positive semi-definite target matrix.
+    fn design(&mut self, at: &KeyPath, entries: &[RawCorrelation], sampling: Sampling) -> Design {
+        let uncertain: Vec<usize> = (0..self.params.len())
+            .filter(|&i| self.params.params[i].is_uncertain())
+            .collect();
+        let keys = uncertain
+            .iter()
+            .map(|&i| name_key(&self.params.params[i].key))
+            .collect();
+        // Members (positions among the uncertain parameters) and the pairs given.
+        let mut members: Vec<usize> = Vec::new();
+        let mut pairs: Vec<(usize, usize, f64, usize)> = Vec::new();
+        let issues_before = self.issues.len();
+        for (e, entry) in entries.iter().enumerate() {
+            let path = at.index(e, None);
+            let mut ids = Vec::new();
+            for key in &entry.between {
+                let found = self.params.params.iter().position(|p| &p.key == key);
+                match found {
+                    None => {
+                        let known: Vec<&str> =
+                            self.params.params.iter().map(|p| p.key.as_str()).collect();
+                        let hint = error::nearest(key, &known)
+                            .map(|k| format!("; did you mean \"{k}\"?"))
+                            .unwrap_or_default();
+                        self.issue(
+                            path.key("between"),
+                            Some(format!("{key:?}")),
+                            format!("expected the dotted key of a model parameter{hint}"),
+                        );
+                    }
+                    Some(i) if !self.params.params[i].is_uncertain() => self.issue(
+                        path.key("between"),
+                        Some(format!("{key:?}")),
+                        "expected an uncertain parameter: this one is a plain number here (in the file, or by --set or --vary), and a constant cannot be correlated",
+                    ),
+                    Some(i) if ids.contains(&i) => self.issue(
+                        path.key("between"),
+                        Some(format!("{key:?}")),
+                        "expected each parameter once",
+                    ),
+                    Some(i) => ids.push(i),
+                }
+            }
+            let n = entry.between.len();
+            if n < 2 {
+                self.issue(
+                    path.key("between"),
+                    Some(format!("{:?}", entry.between)),
+                    "expected at least two parameter keys",
+                );
+                continue;
+            }
+            let matrix: Vec<Vec<f64>> = match (&entry.rank, &entry.matrix) {
+                (Some(r), None) => {
+                    if n != 2 {
+                        self.issue(
+                            path.key("rank"),
+                            Some(fmt_num(*r)),
+                            format!("expected `matrix` for {n} parameters: `rank` correlates exactly two"),
+                        );
+                        continue;
+                    }
+                    if !(-1.0..=1.0).contains(r) {
+                        self.issue(
+                            path.key("rank"),
+                            Some(fmt_num(*r)),
+                            "expected a rank correlation from -1 to 1",
+                        );
+                        continue;
+                    }
+                    vec![vec![1.0, *r], vec![*r, 1.0]]
+                }
+                (None, Some(m)) => {
+                    let shape_ok = m.len() == n && m.iter().all(|row| row.len() == n);
+                    if !shape_ok {
+                        self.issue(
+                            path.key("matrix"),
+                            None,
+                            format!("expected a {n} x {n} matrix, one row and column per key of `between`"),
+                        );
+                        continue;
+                    }
+                    let mut ok = true;
+                    for (i, row) in m.iter().enumerate() {
+                        for (j, &x) in row.iter().enumerate() {
+                            let why = if i == j && x != 1.0 {
+                                Some("expected 1 on the diagonal")
+                            } else if !(-1.0..=1.0).contains(&x) {
+                                Some("expected rank correlations from -1 to 1")
+                            } else if m[j][i] != x {
+                                Some("expected a symmetric matrix")
+                            } else {
+                                None
+                            };
+                            if let (Some(why), true) = (why, ok) {
+                                self.issue(
+                                    path.key("matrix"),
+                                    Some(fmt_num(x)),
+                                    format!("{why} (row {}, column {})", i + 1, j + 1),
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                    if !ok {
+                        continue;
+                    }
+                    m.clone()
+                }
+                (Some(_), Some(_)) => {
+                    self.issue(
+                        path.key("rank"),
+                        None,
+                        "expected either `rank` (two parameters) or `matrix`, not both",
+                    );
+                    continue;
+                }
+                (None, None) => {
+                    self.issue(
+                        path.clone(),
+                        None,
+                        "expected `rank = ...` (two parameters) or `matrix = [[...], ...]`",
+                    );
+                    continue;
+                }
+            };
+            if ids.len() != n {
+                continue;
+            }
+            for (a, &pa) in ids.iter().enumerate() {
+                let ua = uncertain.iter().position(|&u| u == pa).expect("uncertain");
+                if !members.contains(&ua) {
+                    members.push(ua);
+                }
+                for (b, &pb) in ids.iter().enumerate().skip(a + 1) {
+                    let ub = uncertain.iter().position(|&u| u == pb).expect("uncertain");
+                    if let Some(&(_, _, _, earlier)) = pairs
+                        .iter()
+                        .find(|&&(x, y, _, _)| (x, y) == (ua, ub) || (x, y) == (ub, ua))
+                    {
+                        self.issue(
+                            path.key("between"),
+                            Some(format!("{:?}", [&entry.between[a], &entry.between[b]])),
+                            format!("expected each pair of parameters in one entry only: this pair is also in correlation[{earlier}]"),
+                        );
+                    }
+                    pairs.push((ua, ub, matrix[a][b], e));
+                }
+            }
+        }
+        let mut correlation = None;
+        if self.issues.len() == issues_before && !members.is_empty() {
+            if members.len() > MAX_CORRELATED {
+                self.issue(
+                    at.clone(),
+                    None,
+                    format!(
+                        "expected at most {MAX_CORRELATED} correlated parameters, got {}",
+                        members.len()
+                    ),
+                );
+            } else {
+                let mut m = Matrix::identity(members.len());
+                for &(a, b, r, _) in &pairs {
+                    let i = members.iter().position(|&x| x == a).expect("member");
+                    let j = members.iter().position(|&x| x == b).expect("member");
+                    m.set(i, j, r);
+                }
+                match Correlation::new(members, &m) {
+                    Ok(c) => correlation = Some(c),
+                    Err(smallest) => self.issue(
+                        if entries.len() == 1 { at.index(0, None) } else { at.clone() },
+                        None,
+                        format!(
+                            "expected rank correlations that some set of inputs can have together: the matrix they form is not positive semi-definite (smallest eigenvalue {smallest:.3}); weaken the strongest correlations or make them consistent (e.g. if a and b, and b and c, move together strongly, a and c cannot move strongly apart)"
+                        ),
+                    ),
+                }
+            }
+        }
+        Design::new(sampling, keys, correlation)
+    }
+
     fn issue(&mut self, path: KeyPath, value: Option<String>, message: impl Into<String>) {
         self.issues.push(Issue {
             path,

@@ -46,6 +46,9 @@ pub struct RawScenario {
     pub costs: RawCosts,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finance: Option<RawFinance>,
+    /// Rank correlations between uncertain parameters (Iman–Conover).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlation: Vec<RawCorrelation>,
     /// Written by `run` into `scenario.resolved.toml`; ignored when loading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RawRun>,
@@ -85,6 +88,26 @@ pub struct RawSimulation {
     pub trials: Option<i64>,
     /// Master seed (default 1).
     pub seed: Option<i64>,
+    /// How trials draw the uncertain parameters: "mc" (plain Monte Carlo, default) or
+    /// "lhs" (Latin hypercube in blocks of 100 trials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<String>,
+}
+
+/// A rank correlation between two uncertain parameters (`between` and `rank`), or a full
+/// matrix among several (`between` and `matrix`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    /// Dotted keys of uncertain parameters, e.g. "adoption.potential".
+    pub between: Vec<String>,
+    /// Spearman rank correlation of the two parameters, from -1 to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<f64>,
+    /// Rank correlation matrix of the parameters, in `between` order: symmetric, ones on
+    /// the diagonal, positive semi-definite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<Vec<Vec<f64>>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1,0 +1,459 @@
+//! The sampling design of the uncertain parameters: which uniform in (0, 1) each trial
+//! feeds into each parameter's inverse CDF.
+//!
+//! Plain Monte Carlo takes one uniform per (seed, trial, parameter key). Latin hypercube
+//! sampling and rank correlations (Iman–Conover) need a set of trials to stratify or
+//! rearrange: they work on **design blocks** of [`BLOCK`] consecutive trials, each block a
+//! complete design of its own, always computed whole. So a trial's draws depend only on
+//! the seed and the trial's index — never on how many trials a run has, on shards or on
+//! threads — and a run that stops early at N trials (`--precision`) is the same as a plain
+//! run of N trials. Every design keeps each parameter's marginal distribution exact: a
+//! Latin hypercube value is uniform within a uniformly chosen stratum, and Iman–Conover only
+//! permutes values among the trials of a block.
+
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::sampling::{self, Rng};
+
+/// Trials per design block (Latin hypercube strata, Iman–Conover sample size).
+pub const BLOCK: u64 = 100;
+
+/// At most this many parameters may be correlated: Iman–Conover needs the block to be
+/// much larger than the number of correlated columns.
+pub const MAX_CORRELATED: usize = 40;
+
+/// Stream unit of the per-trial parameter uniforms (households use 0..N).
+pub const PARAM_UNIT: u64 = u64::MAX;
+/// Stream unit of the block-level permutations (the trial slot holds the block index).
+const DESIGN_UNIT: u64 = u64::MAX - 1;
+/// Component salts of the block-level streams.
+const LHS_SALT: u64 = sampling::name_key("design.lhs");
+const RANK_SALT: u64 = sampling::name_key("design.iman_conover");
+
+/// How the trials' parameter draws are spread over their distributions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sampling {
+    /// Independent draws (plain Monte Carlo).
+    #[default]
+    MonteCarlo,
+    /// Latin hypercube: within each block of [`BLOCK`] trials every parameter takes one
+    /// value in each of its [`BLOCK`] equal-probability strata.
+    LatinHypercube,
+}
+
+impl Sampling {
+    /// The scenario-file and command-line spelling: `mc` or `lhs`.
+    pub fn parse(s: &str) -> Option<Sampling> {
+        match s {
+            "mc" => Some(Sampling::MonteCarlo),
+            "lhs" => Some(Sampling::LatinHypercube),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::MonteCarlo => "mc",
+            Sampling::LatinHypercube => "lhs",
+        }
+    }
+}
+
+/// A symmetric matrix, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matrix {
+    n: usize,
+    a: Vec<f64>,
+}
+
+impl Matrix {
+    pub fn identity(n: usize) -> Matrix {
+        let mut a = vec![0.0; n * n];
+        for i in 0..n {
+            a[i * n + i] = 1.0;
+        }
+        Matrix { n, a }
+    }
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.a[i * self.n + j]
+    }
+    /// Sets `(i, j)` and `(j, i)`.
+    pub fn set(&mut self, i: usize, j: usize, x: f64) {
+        self.a[i * self.n + j] = x;
+        self.a[j * self.n + i] = x;
+    }
+
+    /// Eigenvalues of the symmetric matrix, ascending (cyclic Jacobi rotations).
+    pub fn eigenvalues(&self) -> Vec<f64> {
+        let n = self.n;
+        let mut a = self.a.clone();
+        for _sweep in 0..100 {
+            let off: f64 = (0..n)
+                .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+                .map(|(i, j)| a[i * n + j] * a[i * n + j])
+                .sum();
+            if off < 1e-30 {
+                break;
+            }
+            for p in 0..n {
+                for q in p + 1..n {
+                    let apq = a[p * n + q];
+                    if apq.abs() < 1e-300 {
+                        continue;
+                    }
+                    let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                    let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                    let t = if theta == 0.0 { 1.0 } else { t };
+                    let c = 1.0 / (t * t + 1.0).sqrt();
+                    let s = t * c;
+                    for k in 0..n {
+                        let akp = a[k * n + p];
+                        let akq = a[k * n + q];
+                        a[k * n + p] = c * akp - s * akq;
+                        a[k * n + q] = s * akp + c * akq;
+                    }
+                    for k in 0..n {
+                        let apk = a[p * n + k];
+                        let aqk = a[q * n + k];
+                        a[p * n + k] = c * apk - s * aqk;
+                        a[q * n + k] = s * apk + c * aqk;
+                    }
+                }
+            }
+        }
+        let mut ev: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
+        ev.sort_by(f64::total_cmp);
+        ev
+    }
+
+    /// Lower-triangular `L` with `L Lᵀ = self`, for a positive semi-definite matrix: a
+    /// pivot that is zero within rounding gives a zero column (the matrix is singular but
+    /// still valid). `None` if the matrix is not positive semi-definite.
+    pub fn cholesky(&self) -> Option<Vec<f64>> {
+        let n = self.n;
+        let mut l = vec![0.0; n * n];
+        for j in 0..n {
+            let d = self.get(j, j) - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
+            if d < -1e-9 {
+                return None;
+            }
+            if d <= 1e-12 {
+                // Singular direction: the rest of the column must vanish too.
+                for i in j + 1..n {
+                    let r =
+                        self.get(i, j) - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
+                    if r.abs() > 1e-6 {
+                        return None;
+                    }
+                }
+                continue;
+            }
+            let d = d.sqrt();
+            l[j * n + j] = d;
+            for i in j + 1..n {
+                let r = self.get(i, j) - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
+                l[i * n + j] = r / d;
+            }
+        }
+        Some(l)
+    }
+}
+
+/// Target rank correlations among some of the design's parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correlation {
+    /// Positions (in the design's parameter list) of the correlated parameters.
+    members: Vec<usize>,
+    /// Cholesky factor of the target matrix.
+    target: Vec<f64>,
+}
+
+impl Correlation {
+    /// `matrix[i][j]` is the target rank correlation of `members[i]` and `members[j]`.
+    /// Fails with the smallest eigenvalue if the matrix is not positive semi-definite.
+    ///
+    /// Iman–Conover imposes a Pearson correlation on normal scores, whose rank correlation
+    /// is `(6/π) asin(ρ/2)`; so the scores get `ρ = 2 sin(π r / 6)` for a rank correlation
+    /// `r` (0.618 for 0.6). Should that adjusted matrix not be positive semi-definite (it
+    /// can happen only very near the boundary), the rank matrix itself is used.
+    pub fn new(members: Vec<usize>, matrix: &Matrix) -> Result<Correlation, f64> {
+        assert_eq!(members.len(), matrix.n());
+        let Some(plain) = matrix.cholesky() else {
+            return Err(matrix.eigenvalues()[0]);
+        };
+        let mut scores = matrix.clone();
+        for i in 0..matrix.n() {
+            for j in 0..i {
+                let r = matrix.get(i, j);
+                scores.set(i, j, 2.0 * (std::f64::consts::PI * r / 6.0).sin());
+            }
+        }
+        let target = scores.cholesky().unwrap_or(plain);
+        Ok(Correlation { members, target })
+    }
+}
+
+/// The design of a scenario's uncertain parameters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Design {
+    sampling: Sampling,
+    /// Stream key of each uncertain parameter (the hash of its dotted key).
+    keys: Vec<u64>,
+    correlation: Option<Correlation>,
+}
+
+impl Design {
+    pub fn new(sampling: Sampling, keys: Vec<u64>, correlation: Option<Correlation>) -> Design {
+        Design {
+            sampling,
+            keys,
+            correlation,
+        }
+    }
+
+    pub fn sampling(&self) -> Sampling {
+        self.sampling
+    }
+
+    /// Same parameters and correlations, another sampling method.
+    pub fn with_sampling(&self, sampling: Sampling) -> Design {
+        Design {
+            sampling,
+            ..self.clone()
+        }
+    }
+
+    /// The uniforms of one trial, one per parameter, each in (0, 1).
+    pub fn uniforms(&self, seed: u64, trial: u64) -> Vec<f64> {
+        if self.sampling == Sampling::MonteCarlo && self.correlation.is_none() {
+            return self.keys.iter().map(|&k| plain(seed, trial, k)).collect();
+        }
+        let block = trial / BLOCK;
+        let row = (trial % BLOCK) as usize;
+        self.block(seed, block)
+            .iter()
+            .map(|column| column[row])
+            .collect()
+    }
+
+    /// The uniforms of a whole design block, one column of [`BLOCK`] values per parameter.
+    pub fn block(&self, seed: u64, block: u64) -> Vec<Vec<f64>> {
+        let n = BLOCK as usize;
+        let first = block * BLOCK;
+        let mut columns: Vec<Vec<f64>> = self
+            .keys
+            .iter()
+            .map(|&k| {
+                let mut column: Vec<f64> = (0..BLOCK).map(|i| plain(seed, first + i, k)).collect();
+                if self.sampling == Sampling::LatinHypercube {
+                    let strata = permutation(
+                        &mut sampling::stream(seed, block, DESIGN_UNIT, k ^ LHS_SALT),
+                        n,
+                    );
+                    for (u, s) in column.iter_mut().zip(strata) {
+                        *u = ((s as f64 + *u) / BLOCK as f64).min(1.0 - f64::EPSILON);
+                    }
+                }
+                column
+            })
+            .collect();
+        if let Some(c) = &self.correlation {
+            let scores = self.rank_scores(c, seed, block);
+            for (m, &member) in c.members.iter().enumerate() {
+                rearrange(&mut columns[member], &scores[m]);
+            }
+        }
+        columns
+    }
+
+    /// Iman–Conover: van der Waerden scores, randomly permuted per parameter, then mixed so
+    /// that their correlation matrix is exactly the target's. Returns one column per member.
+    fn rank_scores(&self, c: &Correlation, seed: u64, block: u64) -> Vec<Vec<f64>> {
+        let n = BLOCK as usize;
+        let k = c.members.len();
+        let normal = Normal::standard();
+        let base: Vec<f64> = (1..=n)
+            .map(|i| normal.inverse_cdf(i as f64 / (n + 1) as f64))
+            .collect();
+        let raw: Vec<Vec<f64>> = c
+            .members
+            .iter()
+            .map(|&m| {
+                let mut rng = sampling::stream(seed, block, DESIGN_UNIT, self.keys[m] ^ RANK_SALT);
+                permutation(&mut rng, n)
+                    .into_iter()
+                    .map(|i| base[i])
+                    .collect()
+            })
+            .collect();
+        // The permuted scores' own correlation T = Q Qᵀ; the mixed scores R Q⁻ᵀ Pᵀ have
+        // correlation P Pᵀ, the target. (All columns have mean 0 and the same variance.)
+        let mut t = Matrix::identity(k);
+        let ss: f64 = base.iter().map(|x| x * x).sum();
+        for i in 0..k {
+            for j in 0..i {
+                let dot: f64 = raw[i].iter().zip(&raw[j]).map(|(a, b)| a * b).sum();
+                t.set(i, j, dot / ss);
+            }
+        }
+        let q = t
+            .cholesky()
+            .filter(|q| (0..k).all(|i| q[i * k + i] > 1e-9))
+            .unwrap_or_else(|| Matrix::identity(k).a);
+        let p = &c.target;
+        let mut mixed = vec![vec![0.0; n]; k];
+        let mut z = vec![0.0; k];
+        for row in 0..n {
+            // Forward substitution: z = Q⁻¹ r.
+            for i in 0..k {
+                let s: f64 = (0..i).map(|j| q[i * k + j] * z[j]).sum();
+                z[i] = (raw[i][row] - s) / q[i * k + i];
+            }
+            for i in 0..k {
+                mixed[i][row] = (0..=i).map(|j| p[i * k + j] * z[j]).sum();
+            }
+        }
+        mixed
+    }
+}
+
+/// The plain Monte Carlo uniform of one (trial, parameter), in (0, 1).
+fn plain(seed: u64, trial: u64, key: u64) -> f64 {
+    let mut rng = sampling::stream(seed, trial, PARAM_UNIT, key);
+    sampling::uniform_open(&mut rng).min(1.0 - f64::EPSILON)
+}
+
+/// A uniformly random permutation of `0..n` (Fisher–Yates).
+fn permutation(rng: &mut Rng, n: usize) -> Vec<usize> {
+    let mut p: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = (sampling::uniform(rng) * (i + 1) as f64) as usize;
+        p.swap(i, j.min(i));
+    }
+    p
+}
+
+/// Reorders `values` so that their ranks are those of `scores` (ties by position).
+fn rearrange(values: &mut [f64], scores: &[f64]) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
+    for (rank, &row) in order.iter().enumerate() {
+        values[row] = sorted[rank];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::spearman;
+
+    fn keys(n: usize) -> Vec<u64> {
+        (0..n)
+            .map(|i| sampling::name_key(&format!("p{i}")))
+            .collect()
+    }
+
+    #[test]
+    fn jacobi_eigenvalues_match_a_known_matrix() {
+        // [[2,1],[1,2]] has eigenvalues 1 and 3.
+        let mut m = Matrix::identity(2);
+        m.set(0, 0, 2.0);
+        m.set(1, 1, 2.0);
+        m.set(0, 1, 1.0);
+        let ev = m.eigenvalues();
+        assert!((ev[0] - 1.0).abs() < 1e-12 && (ev[1] - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cholesky_accepts_semi_definite_and_rejects_indefinite() {
+        let mut perfect = Matrix::identity(2);
+        perfect.set(0, 1, 1.0);
+        assert!(perfect.cholesky().is_some());
+        // Pairwise 0.9, 0.9 and -0.9: no three variables can have these.
+        let mut bad = Matrix::identity(3);
+        bad.set(0, 1, 0.9);
+        bad.set(0, 2, 0.9);
+        bad.set(1, 2, -0.9);
+        assert!(bad.cholesky().is_none());
+        assert!(Correlation::new(vec![0, 1, 2], &bad).unwrap_err() < -0.5);
+        let mut good = Matrix::identity(3);
+        good.set(0, 1, 0.6);
+        good.set(1, 2, 0.3);
+        let l = good.cholesky().unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let x: f64 = (0..3).map(|k| l[i * 3 + k] * l[j * 3 + k]).sum();
+                assert!((x - good.get(i, j)).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_monte_carlo_is_the_per_trial_stream() {
+        let d = Design::new(Sampling::MonteCarlo, keys(3), None);
+        let u = d.uniforms(7, 123);
+        for (i, k) in keys(3).into_iter().enumerate() {
+            assert_eq!(u[i], plain(7, 123, k));
+        }
+    }
+
+    #[test]
+    fn latin_hypercube_puts_one_value_in_every_stratum() {
+        let d = Design::new(Sampling::LatinHypercube, keys(4), None);
+        for block in 0..3 {
+            for column in d.block(11, block) {
+                let mut strata: Vec<usize> =
+                    column.iter().map(|u| (u * BLOCK as f64) as usize).collect();
+                strata.sort();
+                assert_eq!(strata, (0..BLOCK as usize).collect::<Vec<_>>());
+            }
+        }
+        // Trial-by-trial access agrees with the block.
+        let b = d.block(11, 2);
+        for t in 200..300 {
+            let u = d.uniforms(11, t);
+            for (p, column) in b.iter().enumerate() {
+                assert_eq!(u[p], column[(t - 200) as usize]);
+            }
+        }
+    }
+
+    #[test]
+    fn iman_conover_reaches_the_target_and_keeps_the_values() {
+        // Targets: p0-p1 0.6, p1-p2 -0.4, p0-p2 0 (positive definite).
+        let mut m = Matrix::identity(3);
+        m.set(0, 1, 0.6);
+        m.set(1, 2, -0.4);
+        let corr = Correlation::new(vec![0, 1, 2], &m).unwrap();
+        let plain_design = Design::new(Sampling::MonteCarlo, keys(4), None);
+        let design = Design::new(Sampling::MonteCarlo, keys(4), Some(corr));
+        let (mut r01, mut r12, mut r02, mut r03) = (0.0, 0.0, 0.0, 0.0);
+        let blocks = 50;
+        for b in 0..blocks {
+            let before = plain_design.block(5, b);
+            let after = design.block(5, b);
+            for (x, y) in before.iter().zip(&after) {
+                // Marginals unchanged: the same values, rearranged among the trials.
+                let (mut x, mut y) = (x.clone(), y.clone());
+                x.sort_by(f64::total_cmp);
+                y.sort_by(f64::total_cmp);
+                assert_eq!(x, y);
+            }
+            r01 += spearman(&after[0], &after[1]).unwrap() / blocks as f64;
+            r12 += spearman(&after[1], &after[2]).unwrap() / blocks as f64;
+            r02 += spearman(&after[0], &after[2]).unwrap() / blocks as f64;
+            r03 += spearman(&after[0], &after[3]).unwrap() / blocks as f64;
+        }
+        // Iman–Conover imposes the (rank-adjusted) target on the normal scores exactly, so
+        // the mean rank correlation over blocks is within a finite-sample bias of about
+        // 0.005 of the target; 0.02 leaves room for that and for rounding to ranks.
+        assert!((r01 - 0.6).abs() < 0.02, "p0-p1 {r01}");
+        assert!((r12 + 0.4).abs() < 0.02, "p1-p2 {r12}");
+        assert!(r02.abs() < 0.02, "p0-p2 {r02}");
+        assert!(r03.abs() < 0.06, "p0-p3 (not correlated) {r03}");
+    }
+}
