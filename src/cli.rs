@@ -49,7 +49,7 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write report.html (and with --xlsx results.xlsx) for a folder of results.
     Report {
-        /// A folder written by run, sweep, compare or merge.
+        /// A folder written by run, sweep, compare, sensitivity or merge.
         dir: PathBuf,
         /// Also write results.xlsx.
         #[arg(long)]
@@ -723,7 +723,7 @@ fn write_reports(dir: &Path, html: bool, xlsx: bool) -> Result<(), CliError> {
     };
     if (html || xlsx) && !dir.join(output::MARKER).exists() {
         return Err(CliError::Input(format!(
-            "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare or merge",
+            "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare, sensitivity or merge",
             dir.display(),
             output::MARKER
         )));

@@ -1,12 +1,12 @@
 //! Reports of a result folder: one self-contained HTML page ([`html`]).
 //!
 //! A report is built from the files of a result folder, never from a run in memory, so
-//! that `downstream report DIR` works on any folder written by `run`, `sweep` or `compare`
-//! (the kind is told by the files present, see [`kind`]) and gives the same page as
-//! `--report` on the command that wrote it. Charts are drawn with `plotters` into inline
-//! SVG (text as `<text>` elements, so no font files are needed); the page has no scripts
-//! and no external references, and opens offline. Every text that comes from the files
-//! (scenario names, metric names, varied values) is escaped.
+//! that `downstream report DIR` works on any folder written by `run`, `sweep`, `compare` or
+//! `sensitivity` (the kind is told by the files present, see [`kind`]) and gives the same
+//! page as `--report` on the command that wrote it. Charts are drawn with `plotters` into
+//! inline SVG (text as `<text>` elements, so no font files are needed); the page has no
+//! scripts and no external references, and opens offline. Every text that comes from the
+//! files (scenario names, metric names, varied values, parameter names) is escaped.
 //!
 //! `monthly.csv` and `yearly.csv` hold statistics across trials per period, not per-trial
 //! paths, so a cumulative percentile over months cannot be rebuilt from them (percentiles
@@ -37,16 +37,19 @@ pub enum FolderKind {
     Sweep,
     /// `compare`: `compare.csv` and one `<i>-<stem>.resolved.toml` per scenario.
     Compare,
+    /// `sensitivity`: `tornado.csv` and, with `--by year|month`, `sensitivity_by_period.csv`.
+    Sensitivity,
 }
 
-/// Tells the kind of a result folder from the files present: `compare.csv`, `sweep.csv` or
-/// `summary.csv`/`monthly.csv`. Should a reused folder hold the files of several commands,
-/// the most recently written one counts.
+/// Tells the kind of a result folder from the files present: `tornado.csv`, `compare.csv`,
+/// `sweep.csv` or `summary.csv`/`monthly.csv`. Should a reused folder hold the files of
+/// several commands, the most recently written one counts.
 pub fn kind(dir: &Path) -> Result<FolderKind> {
     if !dir.is_dir() {
         bail!("{}: not a folder", dir.display());
     }
     let candidates = [
+        (FolderKind::Sensitivity, "tornado.csv"),
         (FolderKind::Compare, "compare.csv"),
         (FolderKind::Sweep, "sweep.csv"),
         (FolderKind::Run, "summary.csv"),
@@ -68,19 +71,20 @@ pub fn kind(dir: &Path) -> Result<FolderKind> {
     match best {
         Some((kind, _)) => Ok(kind),
         None => bail!(
-            "{}: not a result folder of run, sweep or compare (no summary.csv, sweep.csv or compare.csv)",
+            "{}: not a result folder of run, sweep, compare or sensitivity (no summary.csv, sweep.csv, compare.csv or tornado.csv)",
             dir.display()
         ),
     }
 }
 
-/// The self-contained HTML report of a result folder (run, sweep or compare, detected from
-/// the files present).
+/// The self-contained HTML report of a result folder (run, sweep, compare or sensitivity,
+/// detected from the files present).
 pub fn html(dir: &Path) -> Result<String> {
     let page = match kind(dir)? {
         FolderKind::Run => run_page(dir)?,
         FolderKind::Sweep => sweep_page(dir)?,
         FolderKind::Compare => compare_page(dir)?,
+        FolderKind::Sensitivity => sensitivity_page(dir)?,
     };
     Ok(page.finish())
 }
@@ -258,6 +262,14 @@ impl Meta {
         Ok(Meta { toml })
     }
 
+    /// The folder's `scenario.resolved.toml`; nothing known when there is none.
+    pub(crate) fn in_folder(dir: &Path) -> Result<Meta> {
+        match dir.join("scenario.resolved.toml") {
+            p if p.is_file() => Meta::read(&p),
+            _ => Ok(Meta::empty()),
+        }
+    }
+
     /// Metadata from TOML text (empty text: nothing known).
     pub(crate) fn read_str(text: &str) -> Result<Meta> {
         Ok(Meta {
@@ -379,7 +391,7 @@ fn parse_month(s: &str) -> Option<(i64, i64)> {
 // Units and numbers
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Unit {
+pub(crate) enum Unit {
     /// US dollars, shown in $B.
     Dollars,
     /// Counts, shown in millions.
@@ -389,7 +401,7 @@ enum Unit {
 }
 
 impl Unit {
-    fn of(metric: &str) -> Unit {
+    pub(crate) fn of(metric: &str) -> Unit {
         if metric == "breakeven_month" {
             Unit::Months
         } else if is_money(metric) {
@@ -398,14 +410,14 @@ impl Unit {
             Unit::Count
         }
     }
-    fn scale(self) -> f64 {
+    pub(crate) fn scale(self) -> f64 {
         match self {
             Unit::Dollars => 1e-9,
             Unit::Count => 1e-6,
             Unit::Months => 1.0,
         }
     }
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Unit::Dollars => "$B",
             Unit::Count => "M",
@@ -791,6 +803,21 @@ fn category_axis(labels: &[String], desc: &str) -> Axis {
     }
 }
 
+/// A categorical y axis listing `labels` from the top down (label i at [`top_down`]), with
+/// `pad` (y units) beyond the outer categories' half-rows.
+fn top_down_axis(labels: &[String], pad: f64) -> Axis {
+    let bottom_up: Vec<String> = labels.iter().rev().cloned().collect();
+    let mut y = category_axis(&bottom_up, "");
+    y.lo -= pad;
+    y.hi += pad;
+    y
+}
+
+/// The y position of row `i` of `n` on a [`top_down_axis`].
+fn top_down(i: usize, n: usize) -> f64 {
+    (n - 1 - i) as f64
+}
+
 #[derive(Clone, Copy)]
 enum Swatch {
     Line,
@@ -842,6 +869,10 @@ enum Layer {
         rects: Vec<[(f64, f64); 2]>,
         color: RGBColor,
     },
+    /// Rectangles each filled with its own colour, outlined in white (heat-map cells).
+    Cells {
+        cells: Vec<([(f64, f64); 2], RGBColor)>,
+    },
     /// Vertical whiskers (x, lo, hi) with caps of half-width `cap` (x units).
     VWhiskers {
         items: Vec<(f64, f64, f64)>,
@@ -869,6 +900,7 @@ impl Layer {
             Layer::Line { ys, .. } => out.extend(ys),
             Layer::Dots { pts, .. } => out.extend(pts.iter().map(|p| p.1)),
             Layer::Rects { rects, .. } => out.extend(rects.iter().flat_map(|r| [r[0].1, r[1].1])),
+            Layer::Cells { cells } => out.extend(cells.iter().flat_map(|c| [c.0[0].1, c.0[1].1])),
             Layer::VWhiskers { items, .. } => out.extend(items.iter().flat_map(|i| [i.1, i.2])),
             Layer::HWhiskers { .. } | Layer::VRule { .. } => {}
         }
@@ -878,6 +910,7 @@ impl Layer {
             Layer::Band { xs, .. } | Layer::Line { xs, .. } => out.extend(xs),
             Layer::Dots { pts, .. } => out.extend(pts.iter().map(|p| p.0)),
             Layer::Rects { rects, .. } => out.extend(rects.iter().flat_map(|r| [r[0].0, r[1].0])),
+            Layer::Cells { cells } => out.extend(cells.iter().flat_map(|c| [c.0[0].0, c.0[1].0])),
             Layer::VWhiskers { items, .. } => out.extend(items.iter().map(|i| i.0)),
             Layer::HWhiskers { items, .. } => out.extend(items.iter().flat_map(|i| [i.1, i.2])),
             Layer::VRule { x, .. } => out.push(*x),
@@ -1136,6 +1169,14 @@ fn draw_plot(area: &Area<'_>, p: &Plot) -> Result<()> {
                         .map(|r| Rectangle::new(*r, WHITE.stroke_width(1))),
                 )?;
             }
+            Layer::Cells { cells } => {
+                chart.draw_series(cells.iter().flat_map(|(r, c)| {
+                    [
+                        Rectangle::new(*r, c.filled()),
+                        Rectangle::new(*r, WHITE.stroke_width(1)),
+                    ]
+                }))?;
+            }
             Layer::VWhiskers { items, color, cap } => {
                 for &(x, lo, hi) in items.iter().filter(|i| i.1.is_finite() && i.2.is_finite()) {
                     chart.draw_series([
@@ -1197,10 +1238,7 @@ fn scaled(v: &[f64], s: f64) -> Vec<f64> {
 // Run report
 
 fn run_page(dir: &Path) -> Result<Page> {
-    let meta = match dir.join("scenario.resolved.toml") {
-        p if p.is_file() => Meta::read(&p)?,
-        _ => Meta::empty(),
-    };
+    let meta = Meta::in_folder(dir)?;
     let mut page = Page::new("run", &meta.name(), meta.text(&["scenario", "description"]));
     let summary = match dir.join("summary.csv") {
         p if p.is_file() => Some(read_summary(&p)?),
@@ -1932,10 +1970,7 @@ fn best_by_mean(metric: &str, stats: &[Stat]) -> Option<usize> {
 }
 
 fn sweep_page(dir: &Path) -> Result<Page> {
-    let meta = match dir.join("scenario.resolved.toml") {
-        p if p.is_file() => Meta::read(&p)?,
-        _ => Meta::empty(),
-    };
+    let meta = Meta::in_folder(dir)?;
     let sweep = Sweep::read(&dir.join("sweep.csv"))?;
     let best = match dir.join("sweep_best.csv") {
         p if p.is_file() => Some(read_best(&p, &sweep)?),
@@ -2425,12 +2460,9 @@ fn compare_chart(
     }
     let s = unit.scale();
     let n = items.len();
-    // First item at the top.
-    let pos = |i: usize| (n - 1 - i) as f64;
-    let labels: Vec<String> = (0..n).map(|k| items[n - 1 - k].0.clone()).collect();
-    let mut y = category_axis(&labels, "");
-    y.lo = -0.6;
-    y.hi = n as f64 - 0.4;
+    let pos = |i: usize| top_down(i, n);
+    let labels: Vec<String> = items.iter().map(|(l, _)| l.clone()).collect();
+    let y = top_down_axis(&labels, 0.1);
     let layers = vec![
         Layer::VRule {
             x: 0.0,
@@ -2472,4 +2504,509 @@ fn compare_chart(
     };
     let height = 110 + 34 * n as u32;
     Ok(Some(single(1100, height, &plot)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Sensitivity report
+
+/// Parameters shown in the tornado chart, the heat map and the workbook's swing chart:
+/// those with the largest swing.
+pub(crate) const TOP_PARAMETERS: usize = 15;
+/// Heat-map cells with no value (an undefined rank correlation).
+const NO_VALUE: RGBColor = RGBColor(190, 190, 196);
+
+/// One row of `tornado.csv`: a parameter's p10 and p90, the metric's mean with the
+/// parameter held at each, the swing between them and the rank correlation of the
+/// parameter's draws with the metric; NaN where undefined.
+pub(crate) struct TornadoRow {
+    pub parameter: String,
+    pub p10: f64,
+    pub p90: f64,
+    pub mean_at_p10: f64,
+    pub mean_at_p90: f64,
+    pub swing: f64,
+    pub swing_se: f64,
+    pub rank_correlation: f64,
+}
+
+/// `tornado.csv`: the metric, its mean in the plain run, and one row per uncertain
+/// parameter, largest swing first.
+pub(crate) struct Tornado {
+    pub metric: String,
+    pub base_mean: f64,
+    pub rows: Vec<TornadoRow>,
+}
+
+impl Tornado {
+    pub(crate) fn read(path: &Path) -> Result<Tornado> {
+        let t = Table::read(path)?;
+        let file = path.display().to_string();
+        let c = |n: &str| t.need(n, &file);
+        let (cm, cp, cb) = (c("metric")?, c("parameter")?, c("base_mean")?);
+        let cols = [
+            c("p10")?,
+            c("p90")?,
+            c("mean_at_p10")?,
+            c("mean_at_p90")?,
+            c("swing")?,
+            c("swing_se")?,
+            c("rank_correlation")?,
+        ];
+        let mut rows: Vec<TornadoRow> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let v = cols.map(|i| num_or_nan(&r[i]));
+                TornadoRow {
+                    parameter: r[cp].clone(),
+                    p10: v[0],
+                    p90: v[1],
+                    mean_at_p10: v[2],
+                    mean_at_p90: v[3],
+                    swing: v[4],
+                    swing_se: v[5],
+                    rank_correlation: v[6],
+                }
+            })
+            .collect();
+        // The file is sorted already; a stable sort keeps its order and puts any undefined
+        // swing last.
+        let key = |r: &TornadoRow| {
+            if r.swing.is_finite() {
+                r.swing
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        rows.sort_by(|a, b| key(b).total_cmp(&key(a)));
+        let first = t.rows.first();
+        Ok(Tornado {
+            metric: first.map(|r| r[cm].clone()).unwrap_or_default(),
+            base_mean: first.map_or(f64::NAN, |r| num_or_nan(&r[cb])),
+            rows,
+        })
+    }
+}
+
+/// `sensitivity_by_period.csv`: per period and parameter, the rank correlation of the
+/// parameter's draws with the metric in that period (NaN where undefined). The file holds
+/// one metric; should it hold more, the first is read.
+struct ByPeriod {
+    metric: String,
+    periods: Vec<String>,
+    /// In order of first appearance (the tornado order).
+    parameters: Vec<String>,
+    /// parameter -> period -> rank correlation.
+    values: HashMap<String, HashMap<String, f64>>,
+}
+
+impl ByPeriod {
+    fn read(path: &Path) -> Result<ByPeriod> {
+        let t = Table::read(path)?;
+        let file = path.display().to_string();
+        let c = |n: &str| t.need(n, &file);
+        let (cm, cpe, cpa, cr) = (
+            c("metric")?,
+            c("period")?,
+            c("parameter")?,
+            c("rank_correlation")?,
+        );
+        let mut by = ByPeriod {
+            metric: t.rows.first().map(|r| r[cm].clone()).unwrap_or_default(),
+            periods: Vec::new(),
+            parameters: Vec::new(),
+            values: HashMap::new(),
+        };
+        for r in t.rows.iter().filter(|r| r[cm] == by.metric) {
+            if !by.periods.contains(&r[cpe]) {
+                by.periods.push(r[cpe].clone());
+            }
+            let cells = by.values.entry(r[cpa].clone()).or_insert_with(|| {
+                by.parameters.push(r[cpa].clone());
+                HashMap::new()
+            });
+            cells.insert(r[cpe].clone(), num_or_nan(&r[cr]));
+        }
+        Ok(by)
+    }
+
+    /// "year" when every period is `YYYY`, else "month".
+    fn period_name(&self) -> &'static str {
+        if self.periods.iter().all(|p| parse_month(p).is_none()) {
+            "year"
+        } else {
+            "month"
+        }
+    }
+}
+
+/// A parameter value in its own unit: about four significant digits, thousands grouped.
+fn fmt_value(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    if x.abs() >= 1e4 {
+        let digits = format!("{:.0}", x.abs());
+        let mut out = String::from(if x < 0.0 { "-" } else { "" });
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(d);
+        }
+        return out;
+    }
+    let decimals = (3.0 - x.abs().log10().floor()).clamp(0.0, 6.0) as usize;
+    let s = fmt(x, decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn sensitivity_page(dir: &Path) -> Result<Page> {
+    let meta = Meta::in_folder(dir)?;
+    let tornado = Tornado::read(&dir.join("tornado.csv"))?;
+    let by_period = match dir.join("sensitivity_by_period.csv") {
+        p if p.is_file() => Some(ByPeriod::read(&p)?),
+        _ => None,
+    };
+    let metric = &tornado.metric;
+    let unit = Unit::of(metric);
+    let (s, u) = (unit.scale(), unit.label());
+    let mut page = Page::new(
+        "sensitivity",
+        &meta.name(),
+        meta.text(&["scenario", "description"]),
+    );
+    page.h2("Settings");
+    let mut settings = meta.settings();
+    settings.push(("Metric".into(), metric.clone()));
+    settings.push((
+        "Mean in the plain run".into(),
+        format!("{} {u}", fmt(tornado.base_mean * s, 2)),
+    ));
+    settings.push((
+        "Uncertain parameters".into(),
+        tornado.rows.len().to_string(),
+    ));
+    if let Some(b) = &by_period
+        && let (Some(first), Some(last)) = (b.periods.first(), b.periods.last())
+    {
+        settings.push((
+            format!("By {}", b.period_name()),
+            format!("{} from {first} to {last}", b.metric),
+        ));
+    }
+    page.kv(&settings);
+    page.note("Each uncertain parameter is held at its 10th and then at its 90th percentile (p10, p90); the swing is the change in the metric's mean between the two, with its Monte Carlo standard error.");
+
+    if tornado.rows.is_empty() {
+        page.note("tornado.csv lists no uncertain parameters.");
+        return Ok(page);
+    }
+    if let Some((svg, shown)) = tornado_chart(&tornado)? {
+        page.h2(&format!("What moves {metric} most"));
+        let which = if shown == tornado.rows.len() {
+            "each parameter".to_string()
+        } else {
+            format!("each of the {shown} parameters with the largest swing")
+        };
+        page.figure(
+            svg,
+            &format!(
+                "Which assumptions move the result most: for {which}, the bar runs from the mean of {metric} with the parameter held at its p10 to its mean with the parameter held at its p90, around the mean of the plain run (vertical line)."
+            ),
+        );
+    }
+
+    page.h2("All uncertain parameters");
+    let header = [
+        "parameter".to_string(),
+        "p10".into(),
+        "p90".into(),
+        format!("mean at p10 {u}"),
+        format!("mean at p90 {u}"),
+        format!("swing {u}"),
+        format!("swing s.e. {u}"),
+        "rank correlation".into(),
+    ];
+    let rows: Vec<Vec<String>> = tornado
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.parameter.clone(),
+                fmt_value(r.p10),
+                fmt_value(r.p90),
+                fmt(r.mean_at_p10 * s, 2),
+                fmt(r.mean_at_p90 * s, 2),
+                fmt(r.swing * s, 2),
+                fmt(r.swing_se * s, 3),
+                fmt(r.rank_correlation, 2),
+            ]
+        })
+        .collect();
+    page.table(
+        &header.iter().map(String::as_str).collect::<Vec<_>>(),
+        &rows,
+    );
+    page.note("Largest swing first. Rank correlation: Spearman's, between the parameter's draws and the metric across the trials of the plain run (– where undefined).");
+
+    if let Some(b) = &by_period {
+        let rank = |p: &String| {
+            tornado
+                .rows
+                .iter()
+                .position(|r| r.parameter == *p)
+                .unwrap_or(usize::MAX)
+        };
+        let mut parameters = b.parameters.clone();
+        parameters.sort_by_key(rank);
+        parameters.truncate(TOP_PARAMETERS);
+        if let Some(svg) = heat_map(b, &parameters)? {
+            let period = b.period_name();
+            page.h2(&format!(
+                "Which assumption drives {} in each {period}",
+                b.metric
+            ));
+            page.figure(
+                svg,
+                &format!(
+                    "Which assumption drives the result in each {period}: the rank correlation (Spearman) between each parameter's draws and {} in that {period} across trials, for the parameters with the largest swing; red: trials with a higher value of the parameter tend to have a higher result, blue: a lower one, grey: undefined.",
+                    b.metric
+                ),
+            );
+        }
+    }
+    Ok(page)
+}
+
+/// Horizontal bars, largest swing at the top: from the metric's mean with the parameter at
+/// its p10 and at its p90 to the plain run's mean (a vertical line), each side coloured by
+/// the percentile it holds the parameter at. With the number of parameters shown.
+fn tornado_chart(t: &Tornado) -> Result<Option<(String, usize)>> {
+    let rows: Vec<&TornadoRow> = t
+        .rows
+        .iter()
+        .filter(|r| r.mean_at_p10.is_finite() && r.mean_at_p90.is_finite())
+        .take(TOP_PARAMETERS)
+        .collect();
+    if rows.is_empty() || !t.base_mean.is_finite() {
+        return Ok(None);
+    }
+    let unit = Unit::of(&t.metric);
+    let s = unit.scale();
+    let base = t.base_mean * s;
+    let n = rows.len();
+    let bar = |i: usize, end: f64| {
+        let y = top_down(i, n);
+        [(base.min(end), y - 0.34), (base.max(end), y + 0.34)]
+    };
+    // Where both sides lie on one side of the base, the shorter bar is drawn over the longer.
+    let p10_longer =
+        |r: &TornadoRow| (r.mean_at_p10 - t.base_mean).abs() >= (r.mean_at_p90 - t.base_mean).abs();
+    let p10_bars = |longer: bool| Layer::Rects {
+        rects: rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| p10_longer(r) == longer)
+            .map(|(i, r)| bar(i, r.mean_at_p10 * s))
+            .collect(),
+        color: BLUE,
+    };
+    let layers = vec![
+        p10_bars(true),
+        Layer::Rects {
+            rects: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| bar(i, r.mean_at_p90 * s))
+                .collect(),
+            color: ORANGE,
+        },
+        p10_bars(false),
+        Layer::VRule {
+            x: base,
+            color: INK,
+            dashed: false,
+        },
+    ];
+    let (lo, hi) = x_extent(&layers);
+    let labels: Vec<String> = rows.iter().map(|r| r.parameter.clone()).collect();
+    let plot = Plot {
+        title: None,
+        x: nice_axis(
+            lo,
+            hi,
+            8,
+            &format!("mean of {}, {}", t.metric, unit.label()),
+        ),
+        y: top_down_axis(&labels, 0.1),
+        layers,
+        legend: vec![
+            legend("parameter held at its p10", BLUE, Swatch::Box),
+            legend("parameter held at its p90", ORANGE, Swatch::Box),
+            legend(
+                &format!("mean of the plain run: {} {}", fmt(base, 2), unit.label()),
+                INK,
+                Swatch::Line,
+            ),
+        ],
+        x_grid: true,
+        y_zero: false,
+    };
+    let height = 130 + 34 * n as u32;
+    Ok(Some((single(1100, height, &plot)?, n)))
+}
+
+/// Blue (−1) through white (0) to red (+1); grey when undefined.
+fn diverging(x: f64) -> RGBColor {
+    if !x.is_finite() {
+        return NO_VALUE;
+    }
+    let end = if x < 0.0 { BLUE } else { RED };
+    let a = x.abs().min(1.0);
+    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * a).round() as u8;
+    RGBColor(mix(end.0), mix(end.1), mix(end.2))
+}
+
+/// The x axis of a heat map, period j at j: every period labelled when the labels fit in
+/// `width` pixels; else monthly periods get their year on 1 January (the left edge of the
+/// January column), others every k-th label.
+fn period_axis(periods: &[String], width: i32) -> Axis {
+    let n = periods.len();
+    let label = periods
+        .iter()
+        .map(|p| text_width(p, LABEL_SIZE))
+        .max()
+        .unwrap_or(0)
+        + 16;
+    let fit = (width / label.max(1)).max(1) as usize;
+    let months: Option<Vec<(i64, i64)>> = periods.iter().map(|p| parse_month(p)).collect();
+    let every = |stride: usize| -> Vec<(f64, String)> {
+        periods
+            .iter()
+            .enumerate()
+            .step_by(stride)
+            .map(|(j, p)| (j as f64, p.clone()))
+            .collect()
+    };
+    let ticks = match months {
+        _ if n <= fit => every(1),
+        Some(months) if months.iter().any(|m| m.1 == 1) => {
+            let januaries: Vec<(f64, String)> = months
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.1 == 1)
+                .map(|(j, m)| (j as f64 - 0.5, m.0.to_string()))
+                .collect();
+            let stride = januaries.len().div_ceil(fit).max(1);
+            januaries.into_iter().step_by(stride).collect()
+        }
+        _ => every(n.div_ceil(fit)),
+    };
+    Axis {
+        lo: -0.5,
+        hi: n as f64 - 0.5,
+        ticks,
+        desc: String::new(),
+    }
+}
+
+/// Height of the colour scale above a heat map.
+const SCALE_HEIGHT: u32 = 56;
+
+/// The colour scale of [`diverging`]: a bar from −1 to +1 with its ticks, and the grey of
+/// an undefined cell.
+fn draw_colour_scale(area: &Area<'_>) -> Result<()> {
+    let font = (FONT, 15.0).into_font().color(&INK);
+    let title = "rank correlation";
+    area.draw(&Text::new(title, (14, 12), font.clone()))?;
+    let (x0, width, top) = (14 + text_width(title, 15.0) + 16, 320, 10);
+    let steps = 64;
+    for k in 0..steps {
+        let v = -1.0 + 2.0 * (f64::from(k) + 0.5) / f64::from(steps);
+        let (a, b) = (x0 + k * width / steps, x0 + (k + 1) * width / steps);
+        area.draw(&Rectangle::new(
+            [(a, top), (b, top + 18)],
+            diverging(v).filled(),
+        ))?;
+    }
+    area.draw(&Rectangle::new(
+        [(x0, top), (x0 + width, top + 18)],
+        ZERO.stroke_width(1),
+    ))?;
+    for (v, l) in [
+        (-1.0, "−1"),
+        (-0.5, "−0.5"),
+        (0.0, "0"),
+        (0.5, "0.5"),
+        (1.0, "1"),
+    ] {
+        let x = x0 + ((v + 1.0) / 2.0 * f64::from(width)).round() as i32;
+        area.draw(&PathElement::new(
+            vec![(x, top + 18), (x, top + 23)],
+            ZERO.stroke_width(1),
+        ))?;
+        area.draw(&Text::new(
+            l,
+            (x - text_width(l, 15.0) / 2, top + 25),
+            font.clone(),
+        ))?;
+    }
+    let x = x0 + width + 40;
+    area.draw(&Rectangle::new(
+        [(x, top), (x + 24, top + 18)],
+        NO_VALUE.filled(),
+    ))?;
+    area.draw(&Text::new("undefined", (x + 30, top + 1), font))?;
+    Ok(())
+}
+
+/// Rows: `parameters` (top down); columns: periods; cells: the rank correlation on the
+/// [`diverging`] scale, with the colour scale above.
+fn heat_map(by: &ByPeriod, parameters: &[String]) -> Result<Option<String>> {
+    if by.periods.is_empty() || parameters.is_empty() {
+        return Ok(None);
+    }
+    let n = parameters.len();
+    let cells = parameters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            let y = top_down(i, n);
+            let values = by.values.get(p);
+            by.periods.iter().enumerate().map(move |(j, period)| {
+                let x = j as f64;
+                let rho = values
+                    .and_then(|v| v.get(period))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                ([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], diverging(rho))
+            })
+        })
+        .collect();
+    let width = 1100;
+    let labels = parameters
+        .iter()
+        .map(|p| text_width(p, LABEL_SIZE))
+        .max()
+        .unwrap_or(0);
+    let plot = Plot {
+        title: None,
+        x: period_axis(&by.periods, width - labels - 60),
+        y: top_down_axis(parameters, 0.0),
+        layers: vec![Layer::Cells { cells }],
+        legend: Vec::new(),
+        x_grid: false,
+        y_zero: false,
+    };
+    let height = SCALE_HEIGHT + 60 + 30 * n as u32;
+    Ok(Some(svg(width as u32, height, |root| {
+        let (scale, rest) = root.split_vertically(SCALE_HEIGHT);
+        draw_colour_scale(&scale)?;
+        draw_plot(&rest, &plot)
+    })?))
 }

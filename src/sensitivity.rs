@@ -264,6 +264,12 @@ pub fn by_period_csv(a: &Analysis) -> Option<Result<Vec<u8>, csv::Error>> {
     Some(write())
 }
 
+/// The 95% band of a rank correlation between independent variables over `n` trials,
+/// `1.96 / sqrt(n - 1)`.
+pub fn noise(n: usize) -> f64 {
+    1.96 / ((n as f64) - 1.0).sqrt()
+}
+
 /// A parameter value with four significant digits.
 fn value(x: f64) -> String {
     if x == 0.0 {
@@ -327,6 +333,14 @@ pub fn table(scenario: &Scenario, a: &Analysis, top: usize) -> String {
             out,
             "({} more parameters in tornado.csv)",
             a.rows.len() - top
+        );
+    }
+    if a.trials > 2 {
+        let _ = writeln!(
+            out,
+            "a rank correlation within ±{:.2} is indistinguishable from 0 with {} trials (95%)",
+            noise(a.trials),
+            a.trials
         );
     }
     if let Some(b) = &a.by_period {

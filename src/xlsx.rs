@@ -1,15 +1,17 @@
 //! `results.xlsx` of a result folder ([`workbook`]).
 //!
 //! Like the HTML report ([`crate::report`]) the workbook is built from the folder's files, so
-//! it works on any folder written by `run`, `sweep` or `compare`. Every CSV becomes one sheet
-//! of the same name: numbers as numbers (large ones shown with thousands separators, full
-//! precision kept), `YYYY-MM` months as dates, undefined values as empty cells, a frozen
-//! bold header row (and the identifying columns), a filter on the header and column widths
-//! fitted to the contents. A first sheet, `charts`, holds the run settings, small tables in
-//! $B and native Excel charts drawn from them: for a run the monthly fan chart of the device
-//! P&L (p05/p50/p95) and of the net incremental, and the cumulative means; for a sweep the
-//! sweep curve (net incremental and device P&L mean, p05, p95 against the varied value); for
-//! a comparison the paired differences with p05–p95 error bars.
+//! it works on any folder written by `run`, `sweep`, `compare` or `sensitivity`. Every CSV
+//! becomes one sheet of the same name: numbers as numbers (large ones shown with thousands
+//! separators, full precision kept), `YYYY-MM` months as dates, undefined values as empty
+//! cells, a frozen bold header row (and the identifying columns), a filter on the header and
+//! column widths fitted to the contents. A first sheet, `charts`, holds the run settings,
+//! small tables in $B and native Excel charts drawn from them: for a run the monthly fan
+//! chart of the device P&L (p05/p50/p95) and of the net incremental, and the cumulative
+//! means; for a sweep the sweep curve (net incremental and device P&L mean, p05, p95 against
+//! the varied value); for a comparison the paired differences with p05–p95 error bars; for a
+//! sensitivity analysis the swing of the parameters that move the metric most, as bars with
+//! their standard errors.
 
 use std::collections::HashMap;
 use std::fs;
@@ -17,19 +19,22 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
-    Chart, ChartAxisDateUnitType, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType,
-    ChartFont, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker,
-    ChartMarkerType, ChartRange, ChartType, ExcelDateTime, Format, FormatAlign, Workbook,
-    Worksheet,
+    Chart, ChartAxisCrossing, ChartAxisDateUnitType, ChartAxisLabelPosition, ChartErrorBars,
+    ChartErrorBarsType, ChartFont, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType,
+    ChartMarker, ChartMarkerType, ChartRange, ChartType, ExcelDateTime, Format, FormatAlign,
+    Workbook, Worksheet,
 };
 
 use crate::output::KEY_FIGURES;
-use crate::report::{self, FolderKind, Meta, Periods, Table, is_money, number, unescape};
+use crate::report::{
+    self, FolderKind, Meta, Periods, TOP_PARAMETERS, Table, Tornado, Unit, is_money, number,
+    unescape,
+};
 
 /// Excel's last row (0-based): 1,048,576 rows in all.
 const MAX_ROW: u32 = 1_048_575;
 /// The CSV files in sheet order; any other `*.csv` in the folder follows, by name.
-const ORDER: [&str; 8] = [
+const ORDER: [&str; 10] = [
     "summary.csv",
     "monthly.csv",
     "yearly.csv",
@@ -38,13 +43,15 @@ const ORDER: [&str; 8] = [
     "sweep_best.csv",
     "sweep_trials.csv",
     "compare.csv",
+    "tornado.csv",
+    "sensitivity_by_period.csv",
 ];
 const CHARTS: &str = "charts";
 
 /// results.xlsx of a result folder: one sheet per CSV, numbers as numbers, months as dates,
 /// frozen header rows, sensible column widths, native Excel line charts for the fan chart
-/// (device P&L p05/p50/p95 by month) and, for a sweep, the sweep curve (net_incremental
-/// mean/p05/p95 vs the varied value).
+/// (device P&L p05/p50/p95 by month), for a sweep the sweep curve (net_incremental
+/// mean/p05/p95 vs the varied value), for a sensitivity analysis the swing by parameter.
 pub fn workbook(dir: &Path) -> Result<Vec<u8>> {
     let kind = report::kind(dir)?;
     let f = Formats::new();
@@ -56,6 +63,7 @@ pub fn workbook(dir: &Path) -> Result<Vec<u8>> {
         FolderKind::Run => run_charts(charts, dir, &f)?,
         FolderKind::Sweep => sweep_charts(charts, dir, &f)?,
         FolderKind::Compare => compare_charts(charts, dir, &f)?,
+        FolderKind::Sensitivity => sensitivity_charts(charts, dir, &f)?,
     }
 
     let mut used: Vec<String> = vec![CHARTS.into()];
@@ -152,7 +160,8 @@ fn number_width(x: f64) -> usize {
 fn id_columns(file: &str, header: &[String]) -> u16 {
     let pos = |name: &str| header.iter().position(|h| h == name);
     let n = match file {
-        "monthly.csv" | "yearly.csv" | "compare.csv" => 2,
+        "monthly.csv" | "yearly.csv" | "compare.csv" | "tornado.csv" => 2,
+        "sensitivity_by_period.csv" => 3,
         "summary.csv" | "trials.csv" => 1,
         "sweep_trials.csv" => pos("trial").map_or(0, |i| i + 1),
         "sweep_best.csv" => pos("best_by_mean").unwrap_or(1),
@@ -348,7 +357,7 @@ fn line_chart(
 }
 
 fn run_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
-    let meta = read_meta(&dir.join("scenario.resolved.toml"))?;
+    let meta = Meta::in_folder(dir)?;
     let next = settings_block(ws, &meta.name(), &meta.settings(), f)?;
     let path = dir.join("monthly.csv");
     if !path.is_file() {
@@ -522,16 +531,8 @@ fn run_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
     Ok(())
 }
 
-fn read_meta(path: &Path) -> Result<Meta> {
-    if path.is_file() {
-        Meta::read(path)
-    } else {
-        Meta::read_str("")
-    }
-}
-
 fn sweep_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
-    let meta = read_meta(&dir.join("scenario.resolved.toml"))?;
+    let meta = Meta::in_folder(dir)?;
     let t = Table::read(&dir.join("sweep.csv"))?;
     let n_axes = t
         .header
@@ -874,5 +875,99 @@ fn compare_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
     for c in 1..7 {
         ws.set_column_width(c, 14)?;
     }
+    Ok(())
+}
+
+fn sensitivity_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
+    let meta = Meta::in_folder(dir)?;
+    let t = Tornado::read(&dir.join("tornado.csv"))?;
+    let unit = Unit::of(&t.metric);
+    let (s, u) = (unit.scale(), unit.label());
+    let mut settings = meta.settings();
+    settings.push(("Metric".into(), t.metric.clone()));
+    settings.push((
+        format!("Mean in the plain run ({u})"),
+        format!("{:.3}", t.base_mean * s),
+    ));
+    settings.push(("Uncertain parameters".into(), t.rows.len().to_string()));
+    let next = settings_block(ws, &meta.name(), &settings, f)?;
+    let shown = t.rows.len().min(TOP_PARAMETERS);
+    ws.write_string_with_format(
+        next,
+        0,
+        format!(
+            "{}: the {shown} parameters with the largest swing (all are in the tornado sheet), in {u}. Swing: the change in the mean between the parameter held at its p10 and at its p90.",
+            t.metric
+        ),
+        &f.note,
+    )?;
+    let header_row = next + 1;
+    write_header(
+        ws,
+        header_row,
+        &[
+            "parameter".into(),
+            format!("mean at p10 ({u})"),
+            format!("mean at p90 ({u})"),
+            format!("swing ({u})"),
+            format!("swing s.e. ({u})"),
+            "rank correlation".into(),
+        ],
+        f,
+    )?;
+    let mut swings = vec![0.0];
+    for (i, r) in t.rows.iter().take(shown).enumerate() {
+        let row = header_row + 1 + i as u32;
+        ws.write_string(row, 0, &r.parameter)?;
+        write_opt(ws, row, 1, r.mean_at_p10 * s, &f.billions)?;
+        write_opt(ws, row, 2, r.mean_at_p90 * s, &f.billions)?;
+        write_opt(ws, row, 3, r.swing * s, &f.billions)?;
+        write_opt(ws, row, 4, r.swing_se * s, &f.billions)?;
+        write_opt(ws, row, 5, r.rank_correlation, &f.general)?;
+        swings.extend([r.swing * s, (r.swing + r.swing_se) * s]);
+    }
+    ws.set_column_width(0, 30)?;
+    for c in 1..6 {
+        ws.set_column_width(c, 16)?;
+    }
+    if shown == 0 {
+        return Ok(());
+    }
+    let (first, last) = (header_row + 1, header_row + shown as u32);
+    let mut se = ChartErrorBars::new();
+    se.set_type(ChartErrorBarsType::Custom(
+        ChartRange::new_from_range(CHARTS, first, 4, last, 4),
+        ChartRange::new_from_range(CHARTS, first, 4, last, 4),
+    ))
+    .set_end_cap(true);
+    let mut chart = Chart::new(ChartType::Bar);
+    chart
+        .add_series()
+        .set_name((CHARTS, header_row, 3))
+        .set_categories((CHARTS, first, 0, last, 0))
+        .set_values((CHARTS, first, 3, last, 3))
+        .set_x_error_bars(&se);
+    style(
+        &mut chart,
+        &format!("{}: swing by parameter, {u} (whiskers: ± s.e.)", t.metric),
+        "parameter",
+    );
+    // Bar charts swap the axes: x is the value axis, y the categories, listed top down with
+    // the value axis below them.
+    chart
+        .x_axis()
+        .set_name(&format!("swing, {u}"))
+        .set_label_position(ChartAxisLabelPosition::NextTo);
+    chart
+        .y_axis()
+        .set_reverse()
+        .set_crossing(ChartAxisCrossing::Max);
+    chart.legend().set_hidden();
+    if let Some((_, hi)) = bounds(&swings) {
+        chart.x_axis().set_min(0).set_max(hi);
+    }
+    chart.set_width(860).set_height(140 + 24 * shown as u32);
+    ws.insert_chart(0, 7, &chart)?;
+    ws.set_freeze_panes(header_row + 1, 1)?;
     Ok(())
 }

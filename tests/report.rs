@@ -1,5 +1,6 @@
 //! Reports of result folders (`downstream::report::html`, `downstream::xlsx::workbook`):
-//! built from folders that the binary writes with `run`, `sweep` and `compare`, the HTML is
+//! built from folders that the binary writes with `run`, `sweep` and `compare` (and from
+//! `sensitivity` folders written here by hand, in that command's format), the HTML is
 //! one self-contained page (no scripts, no external references, inline SVG charts, text
 //! from the files escaped), the workbook reads back with calamine (a sheet per CSV, numbers
 //! as numbers, months as dates, frozen headers, native charts), and — where Chromium is
@@ -290,6 +291,282 @@ fn a_reused_folder_reports_the_newest_command() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Sensitivity folders, written by hand in the format of the `sensitivity` command
+
+/// Five uncertain parameters, by swing; one rank correlation undefined.
+const TORNADO: &str = "\
+metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation
+npv_net_incremental,adoption.potential,0.15,0.32,-19840000000,-21000000000,-18500000000,2500000000,30000000,0.61
+npv_net_incremental,costs.fixed_per_year.2022,1800000000,2600000000,-19840000000,-19100000000,-20700000000,1600000000,25000000,-0.48
+npv_net_incremental,retail.margin,0.04,0.09,-19840000000,-20300000000,-19400000000,900000000,20000000,0.22
+npv_net_incremental,serving.cost_per_interaction,0.001,0.004,-19840000000,-19700000000,-20000000000,300000000,15000000,
+npv_net_incremental,churn.monthly,0.01,0.03,-19840000000,-19800000000,-19900000000,100000000,12000000,-0.05
+";
+
+/// Three years of the five parameters, in tornado order; one cell undefined.
+const BY_YEAR: &str = "\
+metric,period,parameter,rank_correlation
+net_incremental,2022,adoption.potential,0.42
+net_incremental,2022,costs.fixed_per_year.2022,-0.55
+net_incremental,2022,retail.margin,0.10
+net_incremental,2022,serving.cost_per_interaction,
+net_incremental,2022,churn.monthly,-0.02
+net_incremental,2023,adoption.potential,0.58
+net_incremental,2023,costs.fixed_per_year.2022,-0.01
+net_incremental,2023,retail.margin,0.19
+net_incremental,2023,serving.cost_per_interaction,-0.12
+net_incremental,2023,churn.monthly,-0.04
+net_incremental,2024,adoption.potential,0.66
+net_incremental,2024,costs.fixed_per_year.2022,0.00
+net_incremental,2024,retail.margin,0.24
+net_incremental,2024,serving.cost_per_interaction,-0.2
+net_incremental,2024,churn.monthly,-0.07
+";
+
+/// A `sensitivity` result folder: the marker, a resolved scenario, `tornado.csv` and, if
+/// given, `sensitivity_by_period.csv`.
+fn sensitivity_folder(name: &str, tornado: &str, by_period: Option<&str>) -> PathBuf {
+    let dir = temp_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(downstream::output::MARKER),
+        format!("written by downstream {}\n", env!("CARGO_PKG_VERSION")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("scenario.resolved.toml"),
+        format!(
+            "[scenario]\nname = {}\ndescription = \"Which assumptions move the paid tier's value\"\n\
+             start = \"2022-01\"\nmonths = 84\n\n[run]\nseed = {SEED}\ntrials = 200\nhouseholds = 3000\n",
+            toml::Value::from(PREMIUM_NAME)
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("tornado.csv"), tornado).unwrap();
+    if let Some(text) = by_period {
+        std::fs::write(dir.join("sensitivity_by_period.csv"), text).unwrap();
+    }
+    dir
+}
+
+/// The page's figures (the inside of each `<figure>`), in order.
+fn figures(html: &str) -> Vec<&str> {
+    html.split("<figure>")
+        .skip(1)
+        .map(|f| &f[..f.find("</figure>").expect("a closed figure")])
+        .collect()
+}
+
+/// A label drawn as SVG text.
+fn svg_text(s: &str) -> String {
+    format!(">\n{s}\n</text>")
+}
+
+const PARAMETERS: [&str; 5] = [
+    "adoption.potential",
+    "costs.fixed_per_year.2022",
+    "retail.margin",
+    "serving.cost_per_interaction",
+    "churn.monthly",
+];
+
+#[test]
+fn sensitivity_report_shows_the_tornado_and_the_heat_map() {
+    let dir = sensitivity_folder("sensitivity", TORNADO, Some(BY_YEAR));
+    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sensitivity);
+    let html = report::html(&dir).unwrap();
+    keep("sensitivity.html", html.as_bytes());
+    assert_self_contained(&html);
+    assert!(html.contains("downstream · sensitivity report"));
+    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains("<td>Seed</td><td>4242</td>"));
+    assert!(html.contains("<td>Metric</td><td>npv_net_incremental</td>"));
+    assert!(html.contains("<td>Mean in the plain run</td><td>-19.84 $B</td>"));
+    assert!(html.contains("<td>Uncertain parameters</td><td>5</td>"));
+    assert!(html.contains("What moves npv_net_incremental most"));
+    assert!(html.contains("Which assumption drives the result in each year"));
+
+    let figs = figures(&html);
+    assert_eq!(figs.len(), 2, "a tornado chart and a heat map");
+    let (tornado, heat) = (figs[0], figs[1]);
+    assert!(tornado.starts_with("<svg"));
+    for text in [
+        "parameter held at its p10",
+        "parameter held at its p90",
+        "mean of the plain run: -19.84 $B",
+        "mean of npv_net_incremental, $B",
+    ] {
+        assert!(tornado.contains(&svg_text(text)), "tornado: no `{text}`");
+    }
+    // The two sides of the bars in their colours (the p10 side blue, the p90 side orange).
+    assert!(tornado.contains("fill=\"#1F6EB4\""));
+    assert!(tornado.contains("fill=\"#E27616\""));
+    assert!(heat.starts_with("<svg"));
+    for p in PARAMETERS {
+        assert!(tornado.contains(&svg_text(p)), "tornado: no bar for {p}");
+        assert!(heat.contains(&svg_text(p)), "heat map: no row for {p}");
+    }
+    for year in ["2022", "2023", "2024"] {
+        assert!(heat.contains(&svg_text(year)), "heat map: no column {year}");
+    }
+    // The colour scale, and the grey of the undefined cell.
+    assert!(heat.contains(&svg_text("rank correlation")));
+    assert!(heat.contains(&svg_text("undefined")));
+    assert!(heat.contains("fill=\"#BEBEC4\""));
+    assert!(!tornado.contains("fill=\"#BEBEC4\""));
+
+    // The table: every row, largest swing first, in the metric's unit; parameter values in
+    // their own; the undefined rank correlation as a dash.
+    let table = &html[html.find("All uncertain parameters").unwrap()..];
+    let rows: Vec<usize> = PARAMETERS
+        .iter()
+        .map(|p| table.find(&format!("<tr><td>{p}</td>")).expect("a row"))
+        .collect();
+    assert!(rows.is_sorted(), "not in tornado order: {rows:?}");
+    assert!(html.contains(
+        "<tr><td>adoption.potential</td><td>0.15</td><td>0.32</td><td>-21.00</td>\
+         <td>-18.50</td><td>2.50</td><td>0.030</td><td>0.61</td></tr>"
+    ));
+    assert!(html.contains(
+        "<td>costs.fixed_per_year.2022</td><td>1,800,000,000</td><td>2,600,000,000</td>"
+    ));
+    assert!(html.contains(
+        "<td>serving.cost_per_interaction</td><td>0.001</td><td>0.004</td><td>-19.70</td>\
+         <td>-20.00</td><td>0.30</td><td>0.015</td><td>–</td></tr>"
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sensitivity_report_without_periods_has_no_heat_map() {
+    let dir = sensitivity_folder("sensitivity-no-periods", TORNADO, None);
+    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sensitivity);
+    let html = report::html(&dir).unwrap();
+    keep("sensitivity-no-periods.html", html.as_bytes());
+    assert_self_contained(&html);
+    let figs = figures(&html);
+    assert_eq!(figs.len(), 1, "only the tornado chart");
+    assert!(figs[0].contains(&svg_text("parameter held at its p90")));
+    assert!(!html.contains("Which assumption drives"));
+    assert!(!html.contains(&svg_text("undefined")));
+    assert!(html.contains("<td>churn.monthly</td>"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sensitivity_report_shows_the_top_parameters_and_thins_month_labels() {
+    // 20 parameters, by month over 84 months.
+    let names: Vec<String> = (0..20).map(|i| format!("param.p{i:02}")).collect();
+    let mut tornado = String::from(
+        "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation\n",
+    );
+    for (i, p) in names.iter().enumerate() {
+        let half = (20 - i) as f64 * 1e8;
+        tornado.push_str(&format!(
+            "net_incremental,{p},1,2,-5000000000,{},{},{},10000000,0.1\n",
+            -5e9 - half,
+            -5e9 + half,
+            2.0 * half
+        ));
+    }
+    let months: Vec<String> = (0..84)
+        .map(|m| format!("{}-{:02}", 2022 + m / 12, m % 12 + 1))
+        .collect();
+    let mut by_month = String::from("metric,period,parameter,rank_correlation\n");
+    for (k, month) in months.iter().enumerate() {
+        for (i, p) in names.iter().enumerate() {
+            let rho = ((k + i) as f64 / 50.0).sin();
+            by_month.push_str(&format!("net_incremental,{month},{p},{rho:.3}\n"));
+        }
+    }
+    let dir = sensitivity_folder("sensitivity-monthly", &tornado, Some(&by_month));
+    let html = report::html(&dir).unwrap();
+    keep("sensitivity-monthly.html", html.as_bytes());
+    assert_self_contained(&html);
+    assert!(html.contains("Which assumption drives the result in each month"));
+    let figs = figures(&html);
+    assert_eq!(figs.len(), 2);
+    let (tornado, heat) = (figs[0], figs[1]);
+    for (i, p) in names.iter().enumerate() {
+        let shown = i < 15;
+        assert_eq!(tornado.contains(&svg_text(p)), shown, "tornado: {p}");
+        assert_eq!(heat.contains(&svg_text(p)), shown, "heat map: {p}");
+        assert!(html.contains(&format!("<td>{p}</td>")), "table: {p}");
+    }
+    assert!(html.contains("each of the 15 parameters with the largest swing"));
+    // 15 × 84 cells, each filled and outlined: not 20 rows.
+    let rects = count(heat, "<rect");
+    assert!(
+        (2 * 15 * 84..2 * 15 * 84 + 200).contains(&rects),
+        "{rects} rectangles"
+    );
+    // Month columns are labelled with the year on 1 January, not every month.
+    for year in 2022..=2028 {
+        assert!(heat.contains(&svg_text(&year.to_string())), "no {year}");
+    }
+    assert!(!heat.contains(&svg_text("2022-02")));
+    assert!(!heat.contains(&svg_text("2025-07")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sensitivity_text_from_the_files_is_escaped() {
+    let evil = "<script>alert(\"x\")</script> & https://example.invalid/";
+    let quoted = format!("\"{}\"", evil.replace('"', "\"\""));
+    let hostile = |text: &str| {
+        text.replace("adoption.potential", &quoted)
+            .replace("churn.monthly", "'=churn.monthly")
+    };
+    let dir = sensitivity_folder(
+        "sensitivity-hostile",
+        &hostile(TORNADO),
+        Some(&hostile(BY_YEAR)),
+    );
+    let html = report::html(&dir).unwrap();
+    assert!(!html.contains("<script"));
+    let escaped =
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; https://example.invalid/";
+    assert!(
+        html.contains(&format!("<tr><td>{escaped}</td><td>0.15</td>")),
+        "the table"
+    );
+    let figs = figures(&html);
+    assert_eq!(figs.len(), 2);
+    for fig in &figs {
+        assert!(fig.contains(&svg_text(escaped)), "a chart label");
+    }
+    // The spreadsheet protection is undone: the name as the command meant it.
+    assert!(html.contains("<td>=churn.monthly</td>"));
+    assert!(figs[1].contains(&svg_text("=churn.monthly")));
+    assert!(!html.contains("'=churn"));
+    assert_self_contained(&html);
+    xlsx::workbook(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_reused_folder_reports_a_newer_sensitivity() {
+    let dir = sensitivity_folder("sensitivity-reused", TORNADO, None);
+    copy_dir(&folders().run, &dir);
+    let set = |file: &str, secs: u64| {
+        let f = std::fs::File::options()
+            .append(true)
+            .open(dir.join(file))
+            .unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
+    };
+    for f in ["summary.csv", "monthly.csv"] {
+        set(f, 1_000_000_000);
+    }
+    set("tornado.csv", 2_000_000_000);
+    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sensitivity);
+    set("monthly.csv", 2_000_000_001);
+    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Run);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
 // results.xlsx
 
 /// Days from 1899-12-30 (Excel's day 0 in the 1900 system, after its leap-year bug).
@@ -441,6 +718,54 @@ fn sweep_workbook_reads_back() {
 }
 
 #[test]
+fn sensitivity_workbook_reads_back() {
+    let dir = sensitivity_folder("sensitivity-xlsx", TORNADO, Some(BY_YEAR));
+    let bytes = xlsx::workbook(&dir).unwrap();
+    keep("sensitivity.xlsx", &bytes);
+    check_workbook(&dir, &bytes, &["tornado.csv", "sensitivity_by_period.csv"]);
+    let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a swing chart");
+    assert!(chart.contains("<c:barChart>"));
+    assert!(
+        chart.contains("<c:barDir val=\"bar\"/>"),
+        "not horizontal bars"
+    );
+    assert!(chart.contains("<c:errBars>"));
+    assert!(chart.contains("swing by parameter"));
+    // The chart data: the parameters by swing, in $B.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+    let range = wb.worksheet_range("charts").unwrap();
+    let header = (0..range.height())
+        .find(|&r| range.get((r, 0)) == Some(&Data::String("parameter".into())))
+        .expect("a parameter column in the charts sheet");
+    for (i, p) in PARAMETERS.iter().enumerate() {
+        assert_eq!(
+            range.get((header + 1 + i, 0)),
+            Some(&Data::String(p.to_string()))
+        );
+    }
+    assert_eq!(range.get((header + 1, 3)), Some(&Data::Float(2.5)));
+    assert_eq!(range.get((header + 1, 5)), Some(&Data::Float(0.61)));
+    // The undefined rank correlation stays empty.
+    assert!(matches!(
+        range.get((header + 4, 5)),
+        None | Some(Data::Empty)
+    ));
+    assert!(
+        range
+            .rows()
+            .any(|r| r.first() == Some(&Data::String("Seed".into()))
+                && r.get(1) == Some(&Data::Float(4242.0)))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Without sensitivity_by_period.csv: the tornado sheet alone.
+    let dir = sensitivity_folder("sensitivity-xlsx-tornado", TORNADO, None);
+    let bytes = xlsx::workbook(&dir).unwrap();
+    check_workbook(&dir, &bytes, &["tornado.csv"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn compare_workbook_reads_back() {
     let dir = &folders().compare;
     let bytes = xlsx::workbook(dir).unwrap();
@@ -520,10 +845,12 @@ fn reports_render_in_a_browser() {
 
     // Each page as the browser sees it, and every console message (a blocked load, a
     // script error or a Content-Security-Policy violation would be logged here).
+    let sensitivity = sensitivity_folder("browser-sensitivity", TORNADO, Some(BY_YEAR));
     for (name, folder) in [
         ("run", &folders().run),
         ("sweep", &folders().sweep),
         ("compare", &folders().compare),
+        ("sensitivity", &sensitivity),
     ] {
         let file = dir.join(format!("{name}.html"));
         std::fs::write(&file, report::html(folder).unwrap()).unwrap();
@@ -579,4 +906,5 @@ fn reports_render_in_a_browser() {
     assert!(share_dark > 0.005, "almost nothing drawn: {share_dark}");
     keep("run.png", &std::fs::read(&png).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&sensitivity).unwrap();
 }

@@ -112,6 +112,37 @@ fn sharded_run_merges_to_the_whole_run() {
 }
 
 #[test]
+fn sharded_latin_hypercube_and_correlated_runs_merge_to_the_whole_run() {
+    // `--sampling lhs` on the command line travels in the part files to `merge`.
+    check_sharded_equals_whole(
+        "run-lhs",
+        &[
+            &[
+                "run",
+                "scenarios/premium_5usd_2024.toml",
+                "--sampling",
+                "lhs",
+            ][..],
+            &SMALL,
+        ]
+        .concat(),
+    );
+    // Iman–Conover and Latin hypercube from the file, over more than one design block.
+    check_sharded_equals_whole(
+        "run-correlated",
+        &[
+            "run",
+            "tests/fixtures/correlated.toml",
+            "--households",
+            "200",
+            "--trials",
+            "230",
+            "--quiet",
+        ],
+    );
+}
+
+#[test]
 fn sharded_sweep_merges_to_the_whole_sweep() {
     check_sharded_equals_whole(
         "sweep",

@@ -1222,18 +1222,18 @@ impl Checker {
                         self.issue(
                             path.key("between"),
                             Some(format!("{key:?}")),
-                            format!("expected the dotted key of a model parameter{hint}"),
+                            format!("expected the dotted key of a model parameter: {key} is none{hint}"),
                         );
                     }
                     Some(i) if !self.params.params[i].is_uncertain() => self.issue(
                         path.key("between"),
                         Some(format!("{key:?}")),
-                        "expected an uncertain parameter: this one is a plain number here (in the file, or by --set or --vary), and a constant cannot be correlated",
+                        format!("expected uncertain parameters: {key} is a plain number here (in the file, or by --set or --vary), and a constant cannot be correlated"),
                     ),
                     Some(i) if ids.contains(&i) => self.issue(
                         path.key("between"),
                         Some(format!("{key:?}")),
-                        "expected each parameter once",
+                        format!("expected each parameter once: {key} is repeated"),
                     ),
                     Some(i) => ids.push(i),
                 }
