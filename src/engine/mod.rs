@@ -352,7 +352,7 @@ pub fn run_pinned_until(
         let plain = engine.trial_model(t);
         let variants: Vec<TrialModel> = pins
             .iter()
-            .map(|&p| TrialModel::pinned(scenario, sim.seed, t, p))
+            .map(|&p| TrialModel::pinned(scenario, sim.seed, t, plain.values(), p))
             .collect();
         // Models to simulate: the plain one, then each variant its households can tell apart.
         let own: Vec<usize> = (0..pins.len())

@@ -134,9 +134,9 @@ impl TrialModel {
         TrialModel::with_values(s, seed, trial, draw_params(s, seed, trial))
     }
 
-    /// The model of one trial with one parameter pinned.
-    pub fn pinned(s: &Scenario, seed: u64, trial: u64, pin: Pin) -> TrialModel {
-        let mut values = draw_params(s, seed, trial);
+    /// The model of one trial with one parameter pinned, from the trial's draws.
+    pub fn pinned(s: &Scenario, seed: u64, trial: u64, draws: &[f64], pin: Pin) -> TrialModel {
+        let mut values = draws.to_vec();
         values[pin.param.0 as usize] = pin.value;
         TrialModel::with_values(s, seed, trial, values)
     }
