@@ -694,6 +694,7 @@ fn execute_job(job: &Job, out: &Option<PathBuf>, format: Format) -> Result<(), C
                 trials: sim.trials,
                 seed: sim.seed,
                 shard,
+                sensitivity: None,
             };
             write(
                 &dir,
@@ -989,17 +990,13 @@ fn num_text(x: f64) -> String {
     }
 }
 
-/// `downstream sensitivity`.
+/// `downstream sensitivity`: all trials (then the tornado), or one shard's (then its part).
 fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
-    if args.options.shard.is_some() {
-        return Err(CliError::Input(
-            "sensitivity runs one variant per parameter on common random numbers and cannot run as shards yet; run it unsharded".into(),
-        ));
-    }
-    let scenario = load_scenario(&args.scenario, &args.options)?;
+    let inputs = read_inputs(&[&args.scenario])?;
+    let options = args.options.for_job();
+    let scenario = load_scenario_text(&inputs[0].0, &inputs[0].1, &options)?;
     let layout = crate::engine::Layout::new(&scenario);
-    let (metric, period) = crate::sensitivity::metric_indices(&layout, &args.metric, args.by)
-        .map_err(CliError::Input)?;
+    crate::sensitivity::metric_indices(&layout, &args.metric, args.by).map_err(CliError::Input)?;
     let (ids, pins) = crate::sensitivity::pins(&scenario);
     if ids.is_empty() {
         return Err(CliError::Input(format!(
@@ -1008,17 +1005,19 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
         )));
     }
     let dir = out_dir(&args.out, &args.scenario, "", "-sensitivity")?;
-    let pool = prepare(&dir, &scenario, 1 + pins.len() as u64, &args.options)?;
+    let shard = shard(&options)?;
+    let pool = prepare(&dir, &scenario, 1 + pins.len() as u64, &options)?;
     let sim = scenario.simulation();
-    let per_run = sim.households * sim.trials * scenario.months() as u64;
-    let bar = progress_bar(per_run * (1 + pins.len() as u64), args.options.quiet);
+    let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
+    let per_run = sim.households * (trials.end - trials.start) * scenario.months() as u64;
+    let bar = progress_bar(per_run * (1 + pins.len() as u64), options.quiet);
     let started = Instant::now();
     let runs = pool
         .install(|| {
             crate::engine::run_pinned_until(
                 &scenario,
                 &pins,
-                0..sim.trials,
+                trials.clone(),
                 &mut |d| bar.set_position(d),
                 &INTERRUPTED,
             )
@@ -1026,7 +1025,71 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
         .map_err(cancelled)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
-    let analysis = crate::sensitivity::analyse(&scenario, &runs, metric, args.by.zip(period));
+    let settings = crate::shard::SensitivityOptions {
+        metric: args.metric.clone(),
+        by: args.by.map(|b| {
+            b.to_possible_value()
+                .expect("a value")
+                .get_name()
+                .to_string()
+        }),
+        top: args.top,
+    };
+    let Some(shard) = shard else {
+        let facts = run_facts(sim, pool.current_num_threads(), wall);
+        return emit_sensitivity(&scenario, &runs, &settings, &dir, facts, &options, wall);
+    };
+    let header = crate::shard::PartHeader {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        command: "sensitivity".into(),
+        inputs,
+        set: options.set.clone(),
+        vary: vec![],
+        households: sim.households,
+        trials: sim.trials,
+        seed: sim.seed,
+        shard,
+        sensitivity: Some(settings),
+    };
+    let parts = crate::shard::pinned_parts(&runs);
+    write(
+        &dir,
+        &[(&shard.file_name(), crate::shard::encode(&header, &parts))],
+    )?;
+    println!(
+        "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {}`",
+        shard.index,
+        shard.count,
+        trials.start,
+        trials.end,
+        sim.trials,
+        dir.join(shard.file_name()).display(),
+        wall,
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Writes and prints a sensitivity analysis: the same for a whole run and for a merge.
+fn emit_sensitivity(
+    scenario: &Scenario,
+    runs: &crate::engine::PinnedRuns,
+    settings: &crate::shard::SensitivityOptions,
+    dir: &Path,
+    facts: RawRun,
+    options: &RunOptions,
+    wall: f64,
+) -> Result<(), CliError> {
+    let by = match settings.by.as_deref() {
+        None => None,
+        Some(b) => Some(
+            <crate::sensitivity::By as ValueEnum>::from_str(b, false).map_err(CliError::Input)?,
+        ),
+    };
+    let (metric, period) =
+        crate::sensitivity::metric_indices(&runs.base.layout, &settings.metric, by)
+            .map_err(CliError::Input)?;
+    let analysis = crate::sensitivity::analyse(scenario, runs, metric, by.zip(period));
     let mut files = vec![
         (
             "tornado.csv",
@@ -1034,29 +1097,27 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
         ),
         (
             "scenario.resolved.toml",
-            scenario
-                .resolved_toml(Some(run_facts(sim, pool.current_num_threads(), wall)))
-                .into_bytes(),
+            scenario.resolved_toml(Some(facts)).into_bytes(),
         ),
     ];
     if let Some(csv) = crate::sensitivity::by_period_csv(&analysis) {
         files.push(("sensitivity_by_period.csv", csv.map_err(csv_err)?));
     }
-    write(&dir, &files)?;
-    if args.by.is_none() {
+    write(dir, &files)?;
+    if by.is_none() {
         // A per-period file of an earlier `--by` run would no longer match the tornado.
         let _ = std::fs::remove_file(dir.join("sensitivity_by_period.csv"));
     }
     print!(
         "{}",
-        crate::sensitivity::table(&scenario, &analysis, args.top)
+        crate::sensitivity::table(scenario, &analysis, settings.top)
     );
     println!(
         "{} of {} variants needed their own simulation; the others change only prices, costs or shares",
         runs.simulated,
-        pins.len()
+        runs.pinned.len()
     );
-    write_reports(&dir, args.options.report, args.options.xlsx)?;
+    write_reports(dir, options.report, options.xlsx)?;
     println!("wrote {} ({:.1} s)", dir.display(), wall);
     Ok(())
 }
@@ -1120,6 +1181,7 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         "run" => "run",
         "compare" => "compare",
         "sweep" => "sweep",
+        "sensitivity" => "sensitivity",
         other => {
             return Err(CliError::Input(format!(
                 "unknown command {other:?} in the parts"
@@ -1141,6 +1203,34 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         report: false,
         xlsx: false,
     };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Some(settings) = header
+        .sensitivity
+        .as_ref()
+        .filter(|_| command == "sensitivity")
+    {
+        let (origin, text) = &header.inputs[0];
+        let scenario = load_scenario_text(origin, text, &options)?;
+        let (_, pins) = crate::sensitivity::pins(&scenario);
+        if trials.len() != 1 + pins.len() {
+            return Err(CliError::Input(format!(
+                "{}: the parts hold {} runs but the sensitivity has {}",
+                args.parts.display(),
+                trials.len(),
+                1 + pins.len()
+            )));
+        }
+        check_out_dir(&args.out, args.force)?;
+        handle_interrupts();
+        let simulated = crate::engine::pinned_simulations(&scenario, &pins, 0);
+        let runs =
+            crate::shard::pinned_runs(crate::engine::Layout::new(&scenario), trials, simulated);
+        let wall = started.elapsed().as_secs_f64();
+        let facts = run_facts(scenario.simulation(), threads, wall);
+        return emit_sensitivity(&scenario, &runs, settings, &args.out, facts, &options, wall);
+    }
     let job = Job {
         command,
         inputs: header.inputs.clone(),
@@ -1164,9 +1254,6 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
     let runs = crate::shard::runs(layouts, trials);
     let sim = scenarios[0].simulation();
     let wall = started.elapsed().as_secs_f64();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     emit(
         &job,
         &plan,

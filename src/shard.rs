@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Layout, RunResult, TrialResult};
+use crate::engine::{Layout, PinnedRuns, RunResult, TrialResult};
 
 /// One task of an array job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +113,7 @@ impl Shard {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartHeader {
     pub tool_version: String,
-    /// `run`, `sweep` or `compare`.
+    /// `run`, `sweep`, `compare` or `sensitivity`.
     pub command: String,
     /// The scenario files as given (path, content).
     pub inputs: Vec<(String, String)>,
@@ -123,6 +123,18 @@ pub struct PartHeader {
     pub trials: u64,
     pub seed: u64,
     pub shard: Shard,
+    /// `sensitivity`'s own options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SensitivityOptions>,
+}
+
+/// The options of a sharded `sensitivity`, for `merge`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SensitivityOptions {
+    pub metric: String,
+    /// `year` or `month`.
+    pub by: Option<String>,
+    pub top: usize,
 }
 
 impl PartHeader {
@@ -304,6 +316,57 @@ pub fn join(
     Ok((first, joined))
 }
 
+/// The runs a sharded `sensitivity` stores: the plain run, then one run per pin holding only
+/// each trial's scalars.
+pub fn pinned_parts(runs: &PinnedRuns) -> Vec<RunResult> {
+    let mut parts = vec![RunResult {
+        layout: runs.base.layout.clone(),
+        first_trial: runs.base.first_trial,
+        trials: runs.base.trials.clone(),
+    }];
+    for pinned in &runs.pinned {
+        parts.push(RunResult {
+            layout: runs.base.layout.clone(),
+            first_trial: runs.base.first_trial,
+            trials: pinned
+                .iter()
+                .enumerate()
+                .map(|(i, scalars)| TrialResult {
+                    trial: runs.base.first_trial + i as u64,
+                    draws: Vec::new(),
+                    monthly: Vec::new(),
+                    yearly: Vec::new(),
+                    scalars: scalars.clone(),
+                })
+                .collect(),
+        });
+    }
+    parts
+}
+
+/// The inverse of [`pinned_parts`] for the joined trials of all parts; `simulated` as
+/// counted by the caller.
+pub fn pinned_runs(
+    layout: Layout,
+    mut trials: Vec<Vec<TrialResult>>,
+    simulated: usize,
+) -> PinnedRuns {
+    let pinned = trials
+        .split_off(1.min(trials.len()))
+        .into_iter()
+        .map(|run| run.into_iter().map(|t| t.scalars).collect())
+        .collect();
+    PinnedRuns {
+        base: RunResult {
+            layout,
+            first_trial: 0,
+            trials: trials.pop().unwrap_or_default(),
+        },
+        pinned,
+        simulated,
+    }
+}
+
 /// Turns joined trials back into run results with their layouts.
 pub fn runs(layouts: Vec<Layout>, trials: Vec<Vec<TrialResult>>) -> Vec<RunResult> {
     layouts
@@ -433,6 +496,7 @@ mod tests {
             trials: 5,
             seed: 1,
             shard: Shard { index, count },
+            sensitivity: None,
         }
     }
 

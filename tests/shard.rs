@@ -143,6 +143,25 @@ fn sharded_latin_hypercube_and_correlated_runs_merge_to_the_whole_run() {
 }
 
 #[test]
+fn sharded_sensitivity_merges_to_the_whole_sensitivity() {
+    check_sharded_equals_whole(
+        "sensitivity",
+        &[
+            &[
+                "sensitivity",
+                "scenarios/premium_5usd_2024.toml",
+                "--by",
+                "year",
+                "--metric",
+                "net_claimed",
+            ][..],
+            &SMALL,
+        ]
+        .concat(),
+    );
+}
+
+#[test]
 fn sharded_sweep_merges_to_the_whole_sweep() {
     check_sharded_equals_whole(
         "sweep",

@@ -528,12 +528,16 @@ fn precision_and_sensitivity_refuse_bad_requests() {
         ),
         (
             &[
-                "sensitivity",
+                "run",
                 "scenarios/premium_5usd_2024.toml",
+                "--precision",
+                "1%",
+                "--metric",
+                "npv_net_incremental",
                 "--shard",
                 "1/2",
             ][..],
-            "error: sensitivity runs one variant per parameter on common random numbers and cannot run as shards yet; run it unsharded\n",
+            "error: --precision decides the number of trials as it goes, so it cannot run as shards; run it unsharded, or shard a plain run with the --trials it reported\n",
         ),
     ] {
         let out = downstream(args);

@@ -401,6 +401,17 @@ pub fn run_pinned_until(
     })
 }
 
+/// How many of the pinned variants of a trial need a household simulation of their own.
+pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trial: u64) -> usize {
+    let seed = scenario.simulation().seed;
+    let plain = TrialModel::new(scenario, seed, trial);
+    pins.iter()
+        .filter(|&&p| {
+            !TrialModel::pinned(scenario, seed, trial, plain.values(), p).same_households(&plain)
+        })
+        .count()
+}
+
 /// The premium prices of the points, if the points differ in nothing else.
 fn price_only_points(points: &[Scenario]) -> Option<Vec<f64>> {
     let first = &points[0];
