@@ -696,22 +696,7 @@ fn execute_job(job: &Job, out: &Option<PathBuf>, format: Format) -> Result<(), C
                 shard,
                 sensitivity: None,
             };
-            write(
-                &dir,
-                &[(&shard.file_name(), crate::shard::encode(&header, &runs))],
-            )?;
-            println!(
-                "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {}`",
-                shard.index,
-                shard.count,
-                trials.start,
-                trials.end,
-                sim.trials,
-                dir.join(shard.file_name()).display(),
-                wall,
-                dir.display()
-            );
-            Ok(())
+            write_part(&dir, &header, &runs, wall)
         }
         None => emit(job, &plan, &scenarios, &runs, &dir, facts, format, wall, ""),
     }
@@ -1051,10 +1036,21 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
         shard,
         sensitivity: Some(settings),
     };
-    let parts = crate::shard::pinned_parts(&runs);
+    write_part(&dir, &header, &crate::shard::pinned_parts(&runs), wall)
+}
+
+/// Writes one shard's part file and says what it holds.
+fn write_part(
+    dir: &Path,
+    header: &crate::shard::PartHeader,
+    runs: &[crate::engine::RunResult],
+    wall: f64,
+) -> Result<(), CliError> {
+    let shard = header.shard;
+    let trials = shard.trials(header.trials);
     write(
-        &dir,
-        &[(&shard.file_name(), crate::shard::encode(&header, &parts))],
+        dir,
+        &[(&shard.file_name(), crate::shard::encode(header, runs))],
     )?;
     println!(
         "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {}`",
@@ -1062,7 +1058,7 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
         shard.count,
         trials.start,
         trials.end,
-        sim.trials,
+        header.trials,
         dir.join(shard.file_name()).display(),
         wall,
         dir.display()

@@ -272,14 +272,7 @@ fn a_reused_folder_reports_the_newest_command() {
     let dir = temp_dir("reused");
     copy_dir(&folders().sweep, &dir);
     copy_dir(&folders().run, &dir);
-    let set = |file: &str, secs: u64| {
-        let f = std::fs::File::options()
-            .append(true)
-            .open(dir.join(file))
-            .unwrap();
-        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
-            .unwrap();
-    };
+    let set = |file: &str, secs: u64| set_modified(&dir.join(file), secs);
     set("sweep.csv", 2_000_000_000);
     for f in ["summary.csv", "monthly.csv"] {
         set(f, 1_000_000_000);
@@ -548,14 +541,7 @@ fn sensitivity_text_from_the_files_is_escaped() {
 fn a_reused_folder_reports_a_newer_sensitivity() {
     let dir = sensitivity_folder("sensitivity-reused", TORNADO, None);
     copy_dir(&folders().run, &dir);
-    let set = |file: &str, secs: u64| {
-        let f = std::fs::File::options()
-            .append(true)
-            .open(dir.join(file))
-            .unwrap();
-        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
-            .unwrap();
-    };
+    let set = |file: &str, secs: u64| set_modified(&dir.join(file), secs);
     for f in ["summary.csv", "monthly.csv"] {
         set(f, 1_000_000_000);
     }
@@ -570,6 +556,13 @@ fn a_reused_folder_reports_a_newer_sensitivity() {
 // results.xlsx
 
 /// Days from 1899-12-30 (Excel's day 0 in the 1900 system, after its leap-year bug).
+/// Sets a file's modification time to `secs` after the epoch.
+fn set_modified(file: &Path, secs: u64) {
+    let f = std::fs::File::options().append(true).open(file).unwrap();
+    f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+        .unwrap();
+}
+
 fn excel_serial(y: i64, m: i64, d: i64) -> f64 {
     // Days from civil (Howard Hinnant's algorithm), relative to 1970-01-01.
     let y = if m <= 2 { y - 1 } else { y };

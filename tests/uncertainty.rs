@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use downstream::design::Sampling;
-use downstream::engine::{Engine, Pin, RunResult, run_pinned_until};
+use downstream::engine::{Engine, Pin, PinnedRuns, RunResult, run_pinned_until};
 use downstream::scenario::{Override, Scenario};
 use downstream::sensitivity::{self, By};
 use downstream::stats::{spearman, summarize};
@@ -45,6 +45,12 @@ fn draws(s: &Scenario, r: &RunResult, key: &str) -> Vec<f64> {
         .position(|(_, p)| p.key() == key)
         .unwrap_or_else(|| panic!("no parameter {key}"));
     r.trials.iter().map(|t| t.draws[i]).collect()
+}
+
+/// The plain run and the pinned variants of all the scenario's trials.
+fn pinned(s: &Scenario, pins: &[Pin]) -> PinnedRuns {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    run_pinned_until(s, pins, 0..s.simulation().trials, &mut |_| {}, &never).unwrap()
 }
 
 /// Values as bits, so that an undefined (NaN) breakeven compares equal to itself.
@@ -201,14 +207,7 @@ fn a_pinned_variant_is_the_run_with_that_value_set() {
             value: 4.1e9,
         },
     ];
-    let runs = run_pinned_until(
-        &s,
-        &pins,
-        0..6,
-        &mut |_| {},
-        &std::sync::atomic::AtomicBool::new(false),
-    )
-    .unwrap();
+    let runs = pinned(&s, &pins);
     assert_eq!(
         runs.simulated, 1,
         "only the adoption pin needs its own households"
@@ -245,14 +244,7 @@ fn swings_and_period_correlations_of_fixed_costs_have_closed_forms() {
     )
     .unwrap();
     let (_, pins) = sensitivity::pins(&s);
-    let runs = run_pinned_until(
-        &s,
-        &pins,
-        0..40,
-        &mut |_| {},
-        &std::sync::atomic::AtomicBool::new(false),
-    )
-    .unwrap();
+    let runs = pinned(&s, &pins);
     let a = sensitivity::analyse(&s, &runs, metric, Some((By::Year, period.unwrap())));
     // Months of 2022..2028 under each fixed_per_year key of the scenario.
     let months_in_force = [
