@@ -82,6 +82,27 @@ fn premium_figures_are_stable() {
     check(&actual, &PINNED_PREMIUM);
 }
 
+#[test]
+fn correlated_latin_hypercube_figures_are_stable() {
+    // Latin hypercube and Iman–Conover (tests/fixtures/correlated.toml), over one full and
+    // one partial design block.
+    let names = [
+        "units_sold",
+        "interactions",
+        "orders_voice_shopping",
+        "net_incremental",
+    ];
+    let actual = scalars("tests/fixtures/correlated.toml", 2_000, 150, 2024, &names);
+    check(&actual, &PINNED_CORRELATED);
+}
+
+const PINNED_CORRELATED: [(&str, f64); 4] = [
+    ("units_sold", 79676.66666666667),
+    ("interactions", 118968393.33333333),
+    ("orders_voice_shopping", 10716.666666666666),
+    ("net_incremental", -220160966.6108201),
+];
+
 const PINNED_BASELINE: [(&str, f64); 8] = [
     ("units_sold", 185400000.0),
     ("active_households", 57352500.0),
