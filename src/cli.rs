@@ -439,19 +439,41 @@ const LARGE_MEMORY: f64 = 8e9;
 /// Household-months per second per thread, measured on this machine kind (conservative).
 const THROUGHPUT_PER_THREAD: f64 = 2.5e8;
 
-/// Checks the work and result memory of `runs` runs of `scenario` before any work starts.
+/// Numbers kept per trial of one run: monthly, yearly and horizon figures of every metric.
+fn values_per_trial(scenario: &Scenario) -> f64 {
+    let metrics = crate::engine::Layout::new(scenario).len() as f64;
+    let years = (scenario.months() as f64 / 12.0).ceil() + 1.0;
+    (scenario.months() as f64 + years + 2.0) * metrics
+}
+
+/// What a command will do: `runs` simulations of the scenario's size, keeping `kept`
+/// numbers per trial.
+struct Budget {
+    runs: u64,
+    kept: f64,
+}
+
+impl Budget {
+    /// `runs` runs that each keep all their per-trial results.
+    fn runs(scenario: &Scenario, runs: u64) -> Budget {
+        Budget {
+            runs,
+            kept: runs as f64 * values_per_trial(scenario),
+        }
+    }
+}
+
+/// Checks the work and result memory of a command before any work starts.
 fn check_budget(
     scenario: &Scenario,
-    runs: u64,
+    budget: &Budget,
     threads: usize,
     options: &RunOptions,
 ) -> Result<(), CliError> {
     let sim = scenario.simulation();
+    let runs = budget.runs;
     let work = sim.households as f64 * scenario.months() as f64 * sim.trials as f64 * runs as f64;
-    let metrics = crate::engine::Layout::new(scenario).len() as f64;
-    let years = (scenario.months() as f64 / 12.0).ceil() + 1.0;
-    let memory =
-        runs as f64 * sim.trials as f64 * (scenario.months() as f64 + years + 2.0) * metrics * 8.0;
+    let memory = sim.trials as f64 * budget.kept * 8.0;
     if options.allow_large || (work <= LARGE_WORK && memory <= LARGE_MEMORY) {
         return Ok(());
     }
@@ -480,12 +502,12 @@ fn check_budget(
 fn prepare(
     dir: &Path,
     scenario: &Scenario,
-    runs: u64,
+    budget: Budget,
     options: &RunOptions,
 ) -> Result<rayon::ThreadPool, CliError> {
     check_out_dir(dir, options.force)?;
     let pool = thread_pool(options.threads)?;
-    check_budget(scenario, runs, pool.current_num_threads(), options)?;
+    check_budget(scenario, &budget, pool.current_num_threads(), options)?;
     handle_interrupts();
     Ok(pool)
 }
@@ -646,7 +668,12 @@ fn execute_job(job: &Job, out: &Option<PathBuf>, format: Format) -> Result<(), C
     };
     let dir = out_dir(out, first, prefix, suffix)?;
     let shard = shard(&job.options)?;
-    let pool = prepare(&dir, &plan.scenarios[0], plan.runs(), &job.options)?;
+    let pool = prepare(
+        &dir,
+        &plan.scenarios[0],
+        Budget::runs(&plan.scenarios[0], plan.runs()),
+        &job.options,
+    )?;
     let scenarios = points(job, &plan)?;
     let sim = scenarios[0].simulation();
     let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
@@ -904,7 +931,7 @@ fn run_to_precision(args: &RunArgs, job: &Job, precision: &str) -> Result<(), Cl
         s.set_simulation(sim).map_err(CliError::Input)?;
         s
     };
-    let pool = prepare(&dir, &capped, 1, &job.options)?;
+    let pool = prepare(&dir, &capped, Budget::runs(&capped, 1), &job.options)?;
     let per_trial = sim.households * scenario.months() as u64;
     let bar = progress_bar(per_trial * args.max_trials, job.options.quiet);
     let started = Instant::now();
@@ -991,7 +1018,13 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
     }
     let dir = out_dir(&args.out, &args.scenario, "", "-sensitivity")?;
     let shard = shard(&options)?;
-    let pool = prepare(&dir, &scenario, 1 + pins.len() as u64, &options)?;
+    // Every variant may need its own households; only the plain run keeps all its figures,
+    // the variants keep their scalars.
+    let budget = Budget {
+        runs: 1 + pins.len() as u64,
+        kept: values_per_trial(&scenario) + (pins.len() * layout.scalars.len()) as f64,
+    };
+    let pool = prepare(&dir, &scenario, budget, &options)?;
     let sim = scenario.simulation();
     let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
     let per_run = sim.households * (trials.end - trials.start) * scenario.months() as u64;
@@ -1267,7 +1300,7 @@ fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.scenario, &args.options)?;
     let targets = crate::backtest::load(&args.targets, &scenario)?;
     let dir = out_dir(&args.out, &args.scenario, "", "-backtest")?;
-    let pool = prepare(&dir, &scenario, 1, &args.options)?;
+    let pool = prepare(&dir, &scenario, Budget::runs(&scenario, 1), &args.options)?;
     let sim = scenario.simulation();
     let bar = progress_bar(
         sim.households * sim.trials * scenario.months() as u64,

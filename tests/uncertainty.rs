@@ -539,6 +539,23 @@ fn precision_and_sensitivity_refuse_bad_requests() {
 }
 
 #[test]
+fn sensitivity_counts_every_variant_in_its_budget() {
+    // 57 uncertain parameters: the plain run and 114 variants, refused before any work.
+    let out = downstream(&[
+        "sensitivity",
+        "scenarios/premium_5usd_2024.toml",
+        "--households",
+        "100000000",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: this request is 1.93e14 household-months (100000000 households x 84 months x 200 trials x 115 run(s))"),
+        "{err}"
+    );
+}
+
+#[test]
 fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
     let dir = temp_dir("sensitivity");
     let mut tornado = Vec::new();
