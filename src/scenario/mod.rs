@@ -1209,6 +1209,17 @@ impl Checker {
         let issues_before = self.issues.len();
         for (e, entry) in entries.iter().enumerate() {
             let path = at.index(e, None);
+            if entry.between.len() > MAX_CORRELATED {
+                self.issue(
+                    path.key("between"),
+                    None,
+                    format!(
+                        "expected at most {MAX_CORRELATED} parameters, got {}",
+                        entry.between.len()
+                    ),
+                );
+                continue;
+            }
             let mut ids = Vec::new();
             for key in &entry.between {
                 let found = self.params.params.iter().position(|p| &p.key == key);
