@@ -205,14 +205,10 @@ pub struct RunArgs {
     /// The metric --precision watches (a row of summary.csv).
     #[arg(long, value_name = "NAME", requires = "precision")]
     pub metric: Option<String>,
-    /// With --precision: stop at this many trials if the precision is not reached.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 10_000,
-        requires = "precision"
-    )]
-    pub max_trials: u64,
+    /// With --precision: stop at this many trials if the precision is not reached
+    /// (default 10000, or the scenario's trials if more).
+    #[arg(long, value_name = "N", requires = "precision")]
+    pub max_trials: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -908,17 +904,18 @@ const PRECISION_BATCH: u64 = crate::design::BLOCK;
 fn run_to_precision(args: &RunArgs, job: &Job, precision: &str) -> Result<(), CliError> {
     let target = parse_precision(precision)?;
     let metric = args.metric.as_deref().expect("clap requires --metric");
-    if args.options.shard.is_some() {
+    if shard(&job.options)?.is_some() {
         return Err(CliError::Input(
-            "--precision decides the number of trials as it goes, so it cannot run as shards; run it unsharded, or shard a plain run with the --trials it reported".into(),
+            "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
         ));
     }
     let mut scenario = load_scenario_text(&job.inputs[0].0, &job.inputs[0].1, &job.options)?;
     let mut sim = scenario.simulation();
-    if args.max_trials < sim.trials || args.max_trials > MAX_TRIALS {
+    let max_trials = args.max_trials.unwrap_or(sim.trials.max(10_000));
+    if max_trials < sim.trials || max_trials > MAX_TRIALS {
         return Err(CliError::Input(format!(
             "--max-trials {}: expected a whole number from the first batch's {} trials to {MAX_TRIALS}",
-            args.max_trials, sim.trials
+            max_trials, sim.trials
         )));
     }
     let layout = crate::engine::Layout::new(&scenario);
@@ -927,13 +924,13 @@ fn run_to_precision(args: &RunArgs, job: &Job, precision: &str) -> Result<(), Cl
     let dir = out_dir(&args.out, &args.scenario, "", "")?;
     let capped = {
         let mut s = scenario.clone();
-        sim.trials = args.max_trials;
+        sim.trials = max_trials;
         s.set_simulation(sim).map_err(CliError::Input)?;
         s
     };
     let pool = prepare(&dir, &capped, Budget::runs(&capped, 1), &job.options)?;
     let per_trial = sim.households * scenario.months() as u64;
-    let bar = progress_bar(per_trial * args.max_trials, job.options.quiet);
+    let bar = progress_bar(per_trial * max_trials, job.options.quiet);
     let started = Instant::now();
     let engine = Engine::new(&scenario);
     let mut trials = Vec::new();
@@ -951,10 +948,11 @@ fn run_to_precision(args: &RunArgs, job: &Job, precision: &str) -> Result<(), Cl
         if half.is_finite() && half <= target * s.mean.abs() {
             break ("the precision was reached", s);
         }
-        if end >= args.max_trials {
+        if end >= max_trials {
             break ("the cap of --max-trials was reached", s);
         }
-        end = (end + PRECISION_BATCH).min(args.max_trials);
+        // The next multiple of the batch: whole design blocks from then on.
+        end = ((end / PRECISION_BATCH + 1) * PRECISION_BATCH).min(max_trials);
     };
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
@@ -972,11 +970,15 @@ fn run_to_precision(args: &RunArgs, job: &Job, precision: &str) -> Result<(), Cl
     };
     let facts = run_facts(sim, pool.current_num_threads(), wall);
     let half = summary.ci95_half_width();
+    let share = if summary.mean == 0.0 {
+        "the mean is 0".to_string()
+    } else {
+        format!("{:.2}% of the mean", 100.0 * half / summary.mean.abs())
+    };
     let note = format!(
-        "precision: {metric} mean {} ± {} (95%), {:.2}% of the mean, target {}%, after {} trials; stopped because {reason}\n",
+        "precision: {metric} mean {} ± {} (95%), {share}, target {}%, after {} trials; stopped because {reason}\n",
         num_text(summary.mean),
         num_text(half),
-        100.0 * half / summary.mean.abs(),
         100.0 * target,
         sim.trials,
     );
@@ -1018,10 +1020,10 @@ fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
     }
     let dir = out_dir(&args.out, &args.scenario, "", "-sensitivity")?;
     let shard = shard(&options)?;
-    // Every variant may need its own households; only the plain run keeps all its figures,
-    // the variants keep their scalars.
+    // The variants that need their own households (as in the first trial); only the plain
+    // run keeps all its figures, the variants keep their scalars.
     let budget = Budget {
-        runs: 1 + pins.len() as u64,
+        runs: 1 + crate::engine::pinned_simulations(&scenario, &pins, 0..1) as u64,
         kept: values_per_trial(&scenario) + (pins.len() * layout.scalars.len()) as f64,
     };
     let pool = prepare(&dir, &scenario, budget, &options)?;
@@ -1253,7 +1255,8 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         }
         check_out_dir(&args.out, args.force)?;
         handle_interrupts();
-        let simulated = crate::engine::pinned_simulations(&scenario, &pins, 0);
+        let simulated =
+            crate::engine::pinned_simulations(&scenario, &pins, 0..scenario.simulation().trials);
         let runs =
             crate::shard::pinned_runs(crate::engine::Layout::new(&scenario), trials, simulated);
         let wall = started.elapsed().as_secs_f64();

@@ -401,15 +401,20 @@ pub fn run_pinned_until(
     })
 }
 
-/// How many of the pinned variants of a trial need a household simulation of their own.
-pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trial: u64) -> usize {
+/// How many of the pinned variants need a household simulation of their own in any of
+/// `trials` (what [`run_pinned_until`] reports as `simulated`; building the models only).
+pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trials: Range<u64>) -> usize {
     let seed = scenario.simulation().seed;
-    let plain = TrialModel::new(scenario, seed, trial);
-    pins.iter()
-        .filter(|&&p| {
-            !TrialModel::pinned(scenario, seed, trial, plain.values(), p).same_households(&plain)
-        })
-        .count()
+    let mut own = vec![false; pins.len()];
+    for trial in trials {
+        let plain = TrialModel::new(scenario, seed, trial);
+        for (flag, &p) in own.iter_mut().zip(pins) {
+            *flag = *flag
+                || !TrialModel::pinned(scenario, seed, trial, plain.values(), p)
+                    .same_households(&plain);
+        }
+    }
+    own.iter().filter(|&&f| f).count()
 }
 
 /// The premium prices of the points, if the points differ in nothing else.

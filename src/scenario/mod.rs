@@ -1208,6 +1208,10 @@ impl Checker {
         let mut pairs: Vec<(usize, usize, f64, usize)> = Vec::new();
         let issues_before = self.issues.len();
         for (e, entry) in entries.iter().enumerate() {
+            if self.issues.len() - issues_before >= 20 {
+                // Enough to act on; a file of thousands of bad entries need not list them all.
+                break;
+            }
             let path = at.index(e, None);
             if entry.between.len() > MAX_CORRELATED {
                 self.issue(
@@ -1239,7 +1243,7 @@ impl Checker {
                     Some(i) if !self.params.params[i].is_uncertain() => self.issue(
                         path.key("between"),
                         Some(format!("{key:?}")),
-                        format!("expected uncertain parameters: {key} is a plain number here (in the file, or by --set or --vary), and a constant cannot be correlated"),
+                        format!("expected uncertain parameters: {key} is a plain number here (in the file, by default, or by --set or --vary), and a constant cannot be correlated"),
                     ),
                     Some(i) if ids.contains(&i) => self.issue(
                         path.key("between"),
@@ -1355,6 +1359,9 @@ impl Checker {
                     pairs.push((ua, ub, matrix[a][b], e));
                 }
             }
+            if members.len() > MAX_CORRELATED {
+                break;
+            }
         }
         let mut correlation = None;
         if self.issues.len() == issues_before && !members.is_empty() {
@@ -1380,7 +1387,8 @@ impl Checker {
                         if entries.len() == 1 { at.index(0, None) } else { at.clone() },
                         None,
                         format!(
-                            "expected rank correlations that some set of inputs can have together: the matrix they form is not positive semi-definite (smallest eigenvalue {smallest:.3}); weaken the strongest correlations or make them consistent (e.g. if a and b, and b and c, move together strongly, a and c cannot move strongly apart)"
+                            "expected rank correlations that some set of inputs can have together: the matrix they form is not positive semi-definite (smallest eigenvalue {}); weaken the strongest correlations or make them consistent (e.g. if a and b, and b and c, move together strongly, a and c cannot move strongly apart)",
+                            if smallest.abs() >= 1e-3 { format!("{smallest:.3}") } else { format!("{smallest:.1e}") }
                         ),
                     ),
                 }
