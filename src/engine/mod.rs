@@ -92,10 +92,72 @@ impl<'a> Engine<'a> {
 
     /// Simulates one block of one trial.
     pub fn simulate_block(&self, model: &TrialModel, block: u64) -> Partial {
-        let n = self.scenario.simulation().households;
-        let first = block * BLOCK_SIZE;
-        let last = (first + BLOCK_SIZE).min(n);
+        let (first, last) = self.households_of(block);
         household::simulate_block(model, self.shape, &self.keys, block, first, last)
+    }
+
+    /// The households `first..last` of a block.
+    fn households_of(&self, block: u64) -> (u64, u64) {
+        let first = block * BLOCK_SIZE;
+        let last = (first + BLOCK_SIZE).min(self.scenario.simulation().households);
+        (first, last)
+    }
+
+    /// The windowed loop of every run: the (trial, block) items of `trials` in windows of
+    /// [`WINDOW`]; each trial's model built once (`model`), its blocks simulated in parallel
+    /// (`simulate`) and merged in block order (`merge`), and each finished trial handed to
+    /// `finish` in trial order. Stops between windows once `cancel` is set.
+    #[allow(clippy::too_many_arguments)]
+    fn drive<M: Clone + Sync, P: Send>(
+        &self,
+        trials: &Range<u64>,
+        model: impl Fn(u64) -> M,
+        simulate: impl Fn(&M, u64) -> P + Sync,
+        merge: impl Fn(&mut P, P),
+        mut finish: impl FnMut(M, P),
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<(), Cancelled> {
+        let blocks = self.blocks();
+        let months = self.scenario.months() as u64;
+        let mut current: Option<(u64, M, P)> = None;
+        let mut done = 0u64;
+        for window in windows(trials, blocks) {
+            let window = &window[..];
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            // Models of the trials this window touches (at most WINDOW + 1).
+            let mut models: Vec<(u64, M)> = Vec::new();
+            for &(t, _) in window {
+                if models.last().map(|(m, _)| *m) != Some(t) {
+                    let m = match &current {
+                        Some((ct, m, _)) if *ct == t => m.clone(),
+                        _ => model(t),
+                    };
+                    models.push((t, m));
+                }
+            }
+            let model_of = |t: u64| &models.iter().find(|(m, _)| *m == t).expect("model built").1;
+            let partials: Vec<P> = window
+                .par_iter()
+                .map(|&(t, b)| simulate(model_of(t), b))
+                .collect();
+            for (&(t, b), partial) in window.iter().zip(partials) {
+                match &mut current {
+                    Some((ct, _, acc)) if *ct == t => merge(acc, partial),
+                    _ => current = Some((t, model_of(t).clone(), partial)),
+                }
+                let (first, last) = self.households_of(b);
+                done += (last - first) * months;
+                if b + 1 == blocks {
+                    let (_, m, acc) = current.take().expect("a trial in progress");
+                    finish(m, acc);
+                }
+            }
+            progress(done);
+        }
+        Ok(())
     }
 
     /// Turns a trial's merged partial into its figures.
@@ -118,57 +180,16 @@ impl<'a> Engine<'a> {
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<RunResult, Cancelled> {
-        let sim = self.scenario.simulation();
-        let blocks = self.blocks();
-        let months = self.scenario.months() as u64;
         let mut results = Vec::with_capacity((trials.end - trials.start) as usize);
-        let mut current: Option<(u64, TrialModel, Partial)> = None;
-        let mut done = 0u64;
-        for window in windows(&trials, blocks) {
-            let window = &window[..];
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Cancelled);
-            }
-            // Models of the trials this window touches (at most WINDOW + 1).
-            let mut models: Vec<(u64, TrialModel)> = Vec::new();
-            for &(t, _) in window {
-                if models.last().map(|(m, _)| *m) != Some(t) {
-                    let model = match &current {
-                        Some((ct, m, _)) if *ct == t => m.clone(),
-                        _ => self.trial_model(t),
-                    };
-                    models.push((t, model));
-                }
-            }
-            let partials: Vec<Partial> = window
-                .par_iter()
-                .map(|&(t, b)| {
-                    let model = &models.iter().find(|(m, _)| *m == t).expect("model built").1;
-                    self.simulate_block(model, b)
-                })
-                .collect();
-            for (&(t, b), partial) in window.iter().zip(partials) {
-                match &mut current {
-                    Some((ct, _, acc)) if *ct == t => acc.merge(&partial),
-                    _ => {
-                        let model = models
-                            .iter()
-                            .find(|(m, _)| *m == t)
-                            .expect("model built")
-                            .1
-                            .clone();
-                        current = Some((t, model, partial));
-                    }
-                }
-                let n_in_block = (sim.households - b * BLOCK_SIZE).min(BLOCK_SIZE);
-                done += n_in_block * months;
-                if b + 1 == blocks {
-                    let (_, model, acc) = current.take().expect("a trial in progress");
-                    results.push(self.finalize(&model, &acc));
-                }
-            }
-            progress(done);
-        }
+        self.drive(
+            &trials,
+            |t| self.trial_model(t),
+            |model, b| self.simulate_block(model, b),
+            |acc: &mut Partial, p| acc.merge(&p),
+            |model, acc| results.push(self.finalize(&model, &acc)),
+            progress,
+            cancel,
+        )?;
         Ok(RunResult {
             layout: self.layout.clone(),
             first_trial: trials.start,
@@ -231,82 +252,46 @@ pub fn run_points_until(
             .collect();
     };
     let engine = Engine::new(first);
-    let sim = first.simulation();
-    let blocks = engine.blocks();
-    let months = first.months() as u64;
     let price_id = first
         .premium
         .as_ref()
         .expect("a price sweep has a premium")
         .price_month;
     let mut results: Vec<Vec<TrialResult>> = vec![Vec::new(); points.len()];
-    let mut current: Option<(u64, Vec<TrialModel>, Vec<Partial>)> = None;
-    let mut done = 0u64;
-    for window in windows(&trials, blocks) {
-        let window = &window[..];
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Cancelled);
-        }
-        let mut models: Vec<(u64, Vec<TrialModel>)> = Vec::new();
-        for &(t, _) in window {
-            if models.last().map(|(m, _)| *m) != Some(t) {
-                let model = match &current {
-                    Some((ct, m, _)) if *ct == t => m.clone(),
-                    _ => {
-                        let base = engine.trial_model(t);
-                        prices
-                            .iter()
-                            .map(|&p| base.with_premium_price(price_id, p))
-                            .collect()
-                    }
-                };
-                models.push((t, model));
+    engine.drive(
+        &trials,
+        |t| {
+            let base = engine.trial_model(t);
+            prices
+                .iter()
+                .map(|&p| base.with_premium_price(price_id, p))
+                .collect::<Vec<_>>()
+        },
+        |models, b| {
+            let (first_h, last_h) = engine.households_of(b);
+            household::simulate_block_price_sweep(
+                &models[0],
+                &prices,
+                engine.shape,
+                &engine.keys,
+                b,
+                first_h,
+                last_h,
+            )
+        },
+        |accs: &mut Vec<Partial>, block| {
+            for (acc, p) in accs.iter_mut().zip(&block) {
+                acc.merge(p);
             }
-        }
-        let partials: Vec<Vec<Partial>> = window
-            .par_iter()
-            .map(|&(t, b)| {
-                let model = &models.iter().find(|(m, _)| *m == t).expect("model built").1[0];
-                let first_h = b * BLOCK_SIZE;
-                let last_h = (first_h + BLOCK_SIZE).min(sim.households);
-                household::simulate_block_price_sweep(
-                    model,
-                    &prices,
-                    engine.shape,
-                    &engine.keys,
-                    b,
-                    first_h,
-                    last_h,
-                )
-            })
-            .collect();
-        for (&(t, b), block) in window.iter().zip(partials) {
-            match &mut current {
-                Some((ct, _, accs)) if *ct == t => {
-                    for (acc, p) in accs.iter_mut().zip(&block) {
-                        acc.merge(p);
-                    }
-                }
-                _ => {
-                    let model = models
-                        .iter()
-                        .find(|(m, _)| *m == t)
-                        .expect("model built")
-                        .1
-                        .clone();
-                    current = Some((t, model, block));
-                }
+        },
+        |models, accs| {
+            for (k, (model, acc)) in models.iter().zip(&accs).enumerate() {
+                results[k].push(finalize::finalize(&points[k], &engine.layout, model, acc));
             }
-            done += (sim.households - b * BLOCK_SIZE).min(BLOCK_SIZE) * months;
-            if b + 1 == blocks {
-                let (_, models, accs) = current.take().expect("a trial in progress");
-                for (k, (model, acc)) in models.iter().zip(&accs).enumerate() {
-                    results[k].push(finalize::finalize(&points[k], &engine.layout, model, acc));
-                }
-            }
-        }
-        progress(done);
-    }
+        },
+        progress,
+        cancel,
+    )?;
     Ok(results
         .into_iter()
         .map(|trials_k| RunResult {
@@ -378,7 +363,8 @@ pub fn run_pinned_until(
                     Some(acc) => acc.merge(&partial),
                     slot => *slot = Some(partial),
                 }
-                done += (sim.households - b * BLOCK_SIZE).min(BLOCK_SIZE) * months;
+                let (first, last) = engine.households_of(b);
+                done += (last - first) * months;
             }
             progress(done);
         }
