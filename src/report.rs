@@ -1234,6 +1234,32 @@ fn scaled(v: &[f64], s: f64) -> Vec<f64> {
     v.iter().map(|x| x * s).collect()
 }
 
+/// A fan: the p05–p95 band, light, and the p50 line of width `width`, scaled by `s`.
+fn fan(
+    xs: Vec<f64>,
+    [lo, mid, hi]: [&[f64]; 3],
+    s: f64,
+    color: RGBColor,
+    width: u32,
+) -> [Layer; 2] {
+    [
+        Layer::Band {
+            xs: xs.clone(),
+            lo: scaled(lo, s),
+            hi: scaled(hi, s),
+            color,
+            alpha: 0.25,
+        },
+        Layer::Line {
+            xs,
+            ys: scaled(mid, s),
+            color,
+            width,
+            dashed: false,
+        },
+    ]
+}
+
 // ---------------------------------------------------------------------------------------
 // Run report
 
@@ -1410,22 +1436,7 @@ fn fan_trio(m: &Periods) -> Result<Option<String>> {
             title: Some(label.to_string()),
             x: month_axis(&m.labels, 0.0),
             y: nice_axis(0.0, 1.0, 6, ""),
-            layers: vec![
-                Layer::Band {
-                    xs: xs.clone(),
-                    lo: scaled(&lo, s),
-                    hi: scaled(&hi, s),
-                    color,
-                    alpha: 0.25,
-                },
-                Layer::Line {
-                    xs: xs.clone(),
-                    ys: scaled(&mid, s),
-                    color,
-                    width: 2,
-                    dashed: false,
-                },
-            ],
+            layers: fan(xs.clone(), [&lo, &mid, &hi], s, color, 2).into(),
             legend: Vec::new(),
             x_grid: true,
             y_zero: true,
@@ -1787,22 +1798,7 @@ fn fan_single(
     };
     let s = Unit::of(metric).scale();
     let xs: Vec<f64> = m.labels.iter().map(|l| month_x(l)).collect();
-    let mut layers = vec![
-        Layer::Band {
-            xs: xs.clone(),
-            lo: scaled(&lo, s),
-            hi: scaled(&hi, s),
-            color,
-            alpha: 0.25,
-        },
-        Layer::Line {
-            xs,
-            ys: scaled(&mid, s),
-            color,
-            width: 3,
-            dashed: false,
-        },
-    ];
+    let mut layers: Vec<Layer> = fan(xs, [&lo, &mid, &hi], s, color, 3).into();
     let mut items = vec![
         legend("p05–p95 across trials", color, Swatch::Band),
         legend("p50", color, Swatch::Line),

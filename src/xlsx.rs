@@ -326,6 +326,29 @@ struct Series<'a> {
     dashed: bool,
 }
 
+/// A band: an upper and a lower line, thin, dashed and light, around a thick central one
+/// (columns in drawing order).
+fn band<'a>(
+    upper: u16,
+    centre: u16,
+    lower: u16,
+    color: &'a str,
+    light: &'a str,
+) -> [Series<'a>; 3] {
+    let line = |col: u16, color: &'a str, central: bool| Series {
+        name_col: col,
+        col,
+        color,
+        width: if central { 2.5 } else { 1.25 },
+        dashed: !central,
+    };
+    [
+        line(upper, light, false),
+        line(centre, color, true),
+        line(lower, light, false),
+    ]
+}
+
 #[allow(clippy::too_many_arguments)]
 fn line_chart(
     chart_type: ChartType,
@@ -436,29 +459,7 @@ fn run_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
             first,
             last,
             0,
-            &[
-                Series {
-                    name_col: c0 + 2,
-                    col: c0 + 2,
-                    color: light,
-                    width: 1.25,
-                    dashed: true,
-                },
-                Series {
-                    name_col: c0 + 1,
-                    col: c0 + 1,
-                    color,
-                    width: 2.5,
-                    dashed: false,
-                },
-                Series {
-                    name_col: c0,
-                    col: c0,
-                    color: light,
-                    width: 1.25,
-                    dashed: true,
-                },
-            ],
+            &band(c0 + 2, c0 + 1, c0, color, light),
         );
         chart
             .x_axis()
@@ -620,29 +621,7 @@ fn sweep_charts(ws: &mut Worksheet, dir: &Path, f: &Formats) -> Result<()> {
                 first,
                 last,
                 0,
-                &[
-                    Series {
-                        name_col: c0 + 2,
-                        col: c0 + 2,
-                        color: light,
-                        width: 1.25,
-                        dashed: true,
-                    },
-                    Series {
-                        name_col: c0,
-                        col: c0,
-                        color,
-                        width: 2.5,
-                        dashed: false,
-                    },
-                    Series {
-                        name_col: c0 + 1,
-                        col: c0 + 1,
-                        color: light,
-                        width: 1.25,
-                        dashed: true,
-                    },
-                ],
+                &band(c0 + 2, c0, c0 + 1, color, light),
             );
             chart.x_axis().set_name(&x_key);
             fit_axes(&mut chart, numeric_x.then_some(xs.as_slice()), &ys);
