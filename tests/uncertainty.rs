@@ -391,21 +391,25 @@ fn precision_stops_at_n_trials_exactly_like_a_plain_run_of_n() {
         "300",
         "--quiet",
     ];
-    let precise = dir.join("precise");
-    let stdout = ok(&[
-        &common[..],
-        &[
-            "--trials",
-            "100",
-            "--precision",
-            "1%",
-            "--metric",
-            "npv_net_incremental",
-            "--out",
-            precise.to_str().unwrap(),
-        ],
-    ]
-    .concat());
+    // `--precision PCT` from 100 trials, with extra arguments, into `dir/name`.
+    let precision_run = |name: &str, pct: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let args = [
+            &common[..],
+            &["--trials", "100", "--precision", pct],
+            &[
+                "--metric",
+                "npv_net_incremental",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            extra,
+        ]
+        .concat();
+        let stdout = ok(&args);
+        (out, stdout)
+    };
+    let (precise, stdout) = precision_run("precise", "1%", &[]);
     let line = stdout
         .lines()
         .find(|l| l.starts_with("precision: "))
@@ -448,23 +452,7 @@ fn precision_stops_at_n_trials_exactly_like_a_plain_run_of_n() {
     assert_eq!(results(&precise), results(&plain));
 
     // A cap that comes first.
-    let capped = dir.join("capped");
-    let stdout = ok(&[
-        &common[..],
-        &[
-            "--trials",
-            "100",
-            "--precision",
-            "0.01%",
-            "--metric",
-            "npv_net_incremental",
-            "--max-trials",
-            "200",
-            "--out",
-            capped.to_str().unwrap(),
-        ],
-    ]
-    .concat());
+    let (_, stdout) = precision_run("capped", "0.01%", &["--max-trials", "200"]);
     assert!(
         stdout.contains("after 200 trials; stopped because the cap of --max-trials was reached"),
         "{stdout}"
