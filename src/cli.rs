@@ -1257,8 +1257,12 @@ fn merge(args: &MergeArgs) -> Result<(), CliError> {
         handle_interrupts();
         let simulated =
             crate::engine::pinned_simulations(&scenario, &pins, 0..scenario.simulation().trials);
-        let runs =
-            crate::shard::pinned_runs(crate::engine::Layout::new(&scenario), trials, simulated);
+        let runs = crate::shard::pinned_runs(
+            &pins,
+            crate::engine::Layout::new(&scenario),
+            trials,
+            simulated,
+        );
         let wall = started.elapsed().as_secs_f64();
         let facts = run_facts(scenario.simulation(), threads, wall);
         return emit_sensitivity(&scenario, &runs, settings, &args.out, facts, &options, wall);

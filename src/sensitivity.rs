@@ -118,15 +118,14 @@ pub fn pins(scenario: &Scenario) -> (Vec<ParamId>, Vec<Pin>) {
     (ids, pins)
 }
 
-/// Analyses the runs of [`pins`]: `metric` is a scalar index, `period` the per-period metric
-/// of `--by`.
+/// Analyses runs made with the pins of [`pins`]: `metric` is a scalar index, `period` the
+/// per-period metric of `--by`.
 pub fn analyse(
     scenario: &Scenario,
     runs: &PinnedRuns,
     metric: usize,
     period: Option<(By, usize)>,
 ) -> Analysis {
-    let (ids, pins) = pins(scenario);
     let layout = &runs.base.layout;
     let name = layout.scalars[metric].clone();
     let values = runs.base.scalar(metric);
@@ -137,10 +136,12 @@ pub fn analyse(
             .map(|t| t.draws[id.0 as usize])
             .collect()
     };
-    let mut rows: Vec<Row> = ids
-        .iter()
+    let mut rows: Vec<Row> = runs
+        .pins
+        .chunks(2)
         .enumerate()
-        .map(|(i, &id)| {
+        .map(|(i, pair)| {
+            let id = pair[0].param;
             let at = |k: usize| -> Vec<f64> {
                 runs.pinned[k]
                     .iter()
@@ -153,8 +154,8 @@ pub fn analyse(
             Row {
                 parameter: scenario.params().get(id).key().to_string(),
                 id,
-                low: pins[2 * i].value,
-                high: pins[2 * i + 1].value,
+                low: pair[0].value,
+                high: pair[1].value,
                 mean_at_low: summarize(&lo).mean,
                 mean_at_high: summarize(&hi).mean,
                 swing: d.mean.abs(),

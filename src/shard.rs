@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Layout, PinnedRuns, RunResult, TrialResult};
+use crate::engine::{Layout, Pin, PinnedRuns, RunResult, TrialResult};
 
 /// One task of an array job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,9 +344,10 @@ pub fn pinned_parts(runs: &PinnedRuns) -> Vec<RunResult> {
     parts
 }
 
-/// The inverse of [`pinned_parts`] for the joined trials of all parts; `simulated` as
-/// counted by the caller.
+/// The inverse of [`pinned_parts`] for the joined trials of all parts, made with `pins`;
+/// `simulated` as counted by the caller.
 pub fn pinned_runs(
+    pins: &[Pin],
     layout: Layout,
     mut trials: Vec<Vec<TrialResult>>,
     simulated: usize,
@@ -357,6 +358,7 @@ pub fn pinned_runs(
         .map(|run| run.into_iter().map(|t| t.scalars).collect())
         .collect();
     PinnedRuns {
+        pins: pins.to_vec(),
         base: RunResult {
             layout,
             first_trial: 0,

@@ -309,6 +309,8 @@ pub struct PinnedRuns {
     pub base: RunResult,
     /// Per pin, per trial: the scalars of the variant (see [`Layout::scalars`]).
     pub pinned: Vec<Vec<Vec<f64>>>,
+    /// The pins, one per variant.
+    pub pins: Vec<Pin>,
     /// How many variants needed their own household simulation (the others change only
     /// what the finalisation reads, and reuse the plain run's households).
     pub simulated: usize,
@@ -377,6 +379,7 @@ pub fn run_pinned_until(
         }
     }
     Ok(PinnedRuns {
+        pins: pins.to_vec(),
         base: RunResult {
             layout: engine.layout.clone(),
             first_trial: trials.start,
