@@ -8,6 +8,8 @@
 //!
 //! Set `DOWNSTREAM_REPORT_KEEP=DIR` to keep the pages and workbooks for a look.
 
+mod common;
+
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,18 +19,10 @@ use std::time::{Duration, Instant};
 use calamine::{Data, Reader, Xlsx};
 use downstream::{report, xlsx};
 
+use common::{root, temp_dir};
+
 const SEED: &str = "4242";
 const PREMIUM_NAME: &str = "Paid Alexa tier at $5/month from 2024-07";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("downstream-report-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 fn cli(args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
@@ -63,9 +57,9 @@ fn folders() -> &'static Folders {
     static F: OnceLock<Folders> = OnceLock::new();
     F.get_or_init(|| {
         let f = Folders {
-            run: temp_dir("run"),
-            sweep: temp_dir("sweep"),
-            compare: temp_dir("compare"),
+            run: temp_dir("report", "run"),
+            sweep: temp_dir("report", "sweep"),
+            compare: temp_dir("report", "compare"),
         };
         let premium = "scenarios/premium_5usd_2024.toml";
         cli(&["run", premium, "--out", f.run.to_str().unwrap()]);
@@ -223,7 +217,7 @@ fn compare_report_shows_paired_differences() {
 
 #[test]
 fn text_from_the_files_is_escaped() {
-    let dir = temp_dir("hostile");
+    let dir = temp_dir("report", "hostile");
     copy_dir(&folders().sweep, &dir);
     let evil = "<script>alert(\"x\")</script> & https://example.invalid/";
     let toml_path = dir.join("scenario.resolved.toml");
@@ -258,7 +252,7 @@ fn text_from_the_files_is_escaped() {
 
 #[test]
 fn a_folder_without_results_is_refused() {
-    let dir = temp_dir("empty");
+    let dir = temp_dir("report", "empty");
     std::fs::create_dir_all(&dir).unwrap();
     let err = report::html(&dir).unwrap_err().to_string();
     assert!(err.contains("not a result folder"), "{err}");
@@ -269,7 +263,7 @@ fn a_folder_without_results_is_refused() {
 
 #[test]
 fn a_reused_folder_reports_the_newest_command() {
-    let dir = temp_dir("reused");
+    let dir = temp_dir("report", "reused");
     copy_dir(&folders().sweep, &dir);
     copy_dir(&folders().run, &dir);
     let set = |file: &str, secs: u64| set_modified(&dir.join(file), secs);
@@ -319,7 +313,7 @@ net_incremental,2024,churn.monthly,-0.07
 /// A `sensitivity` result folder: the marker, a resolved scenario, `tornado.csv` and, if
 /// given, `sensitivity_by_period.csv`.
 fn sensitivity_folder(name: &str, tornado: &str, by_period: Option<&str>) -> PathBuf {
-    let dir = temp_dir(name);
+    let dir = temp_dir("report", name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join(downstream::output::MARKER),
@@ -831,7 +825,7 @@ fn reports_render_in_a_browser() {
         );
         return;
     }
-    let dir = temp_dir("browser");
+    let dir = temp_dir("report", "browser");
     std::fs::create_dir_all(&dir).unwrap();
     let png = dir.join("report.png");
     let limit = Duration::from_secs(120);

@@ -2,34 +2,14 @@
 //! count, exact merging of trial and block subsets, different seeds differ, and a premium
 //! price change leaves every non-premium figure of every trial unchanged.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 
 use downstream::engine::{Engine, Partial, RunResult, TrialResult};
 use downstream::scenario::{Override, Scenario};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("downstream-repro-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn run_cli(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "downstream {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{ok, root, temp_dir};
 
 const FILES: [&str; 4] = ["summary.csv", "monthly.csv", "yearly.csv", "trials.csv"];
 
@@ -49,7 +29,7 @@ fn output_files_are_identical_for_one_and_two_threads() {
         "scenarios/echo_2017_2021.toml",
         "scenarios/premium_5usd_2024.toml",
     ] {
-        let (a, b) = (temp_dir("t1"), temp_dir("t2"));
+        let (a, b) = (temp_dir("repro", "t1"), temp_dir("repro", "t2"));
         let common = [
             "--households",
             "9000",
@@ -59,34 +39,30 @@ fn output_files_are_identical_for_one_and_two_threads() {
             "11",
             "--quiet",
         ];
-        run_cli(
+        ok(&[
             &[
-                &[
-                    "run",
-                    scenario,
-                    "--threads",
-                    "1",
-                    "--out",
-                    a.to_str().unwrap(),
-                ][..],
-                &common,
-            ]
-            .concat(),
-        );
-        run_cli(
+                "run",
+                scenario,
+                "--threads",
+                "1",
+                "--out",
+                a.to_str().unwrap(),
+            ][..],
+            &common,
+        ]
+        .concat());
+        ok(&[
             &[
-                &[
-                    "run",
-                    scenario,
-                    "--threads",
-                    "2",
-                    "--out",
-                    b.to_str().unwrap(),
-                ][..],
-                &common,
-            ]
-            .concat(),
-        );
+                "run",
+                scenario,
+                "--threads",
+                "2",
+                "--out",
+                b.to_str().unwrap(),
+            ][..],
+            &common,
+        ]
+        .concat());
         for f in FILES {
             let (x, y) = (
                 std::fs::read(a.join(f)).unwrap(),

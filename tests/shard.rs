@@ -1,35 +1,18 @@
 //! Sharded runs merge to exactly the unsharded results, for run, sweep and compare, with
 //! any shard count; merge refuses incomplete or mixed sets of parts.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{downstream, ok, root};
 
+/// A fresh, existing folder for one test.
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("downstream-shard-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = common::temp_dir("shard", name);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn downstream(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) {
-    let out = downstream(args);
-    assert!(
-        out.status.success(),
-        "downstream {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Every output file, with the run facts that legitimately differ removed.

@@ -4,29 +4,12 @@
 //! point is byte for byte a plain run with that value set — also through the one-pass
 //! price-sweep path of the engine.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
 use downstream::engine::{Engine, RunResult, run_points};
 use downstream::scenario::{Override, Scenario};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("downstream-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{downstream, root, temp_dir};
 
 fn load(path: &str, sets: &[String]) -> Scenario {
     let overrides: Vec<Override> = sets.iter().map(|o| Override::parse(o).unwrap()).collect();
@@ -143,7 +126,7 @@ fn premium_price_sweep_has_crn_properties() {
 
 #[test]
 fn a_sweep_point_is_a_plain_run_byte_for_byte() {
-    let (sweep_dir, run_dir) = (temp_dir("sweep"), temp_dir("run"));
+    let (sweep_dir, run_dir) = (temp_dir("sweep", "sweep"), temp_dir("sweep", "run"));
     let common = [
         "--households",
         "5000",
@@ -153,35 +136,39 @@ fn a_sweep_point_is_a_plain_run_byte_for_byte() {
         "3",
         "--quiet",
     ];
-    let out = cli(&[
+    let out = downstream(
         &[
-            "sweep",
-            "scenarios/premium_5usd_2024.toml",
-            "--vary",
-            "premium.price_month=3,7.5",
-            "--out",
-            sweep_dir.to_str().unwrap(),
-        ][..],
-        &common,
-    ]
-    .concat());
+            &[
+                "sweep",
+                "scenarios/premium_5usd_2024.toml",
+                "--vary",
+                "premium.price_month=3,7.5",
+                "--out",
+                sweep_dir.to_str().unwrap(),
+            ][..],
+            &common,
+        ]
+        .concat(),
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = cli(&[
+    let out = downstream(
         &[
-            "run",
-            "scenarios/premium_5usd_2024.toml",
-            "--set",
-            "premium.price_month=7.5",
-            "--out",
-            run_dir.to_str().unwrap(),
-        ][..],
-        &common,
-    ]
-    .concat());
+            &[
+                "run",
+                "scenarios/premium_5usd_2024.toml",
+                "--set",
+                "premium.price_month=7.5",
+                "--out",
+                run_dir.to_str().unwrap(),
+            ][..],
+            &common,
+        ]
+        .concat(),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -216,8 +203,8 @@ fn a_sweep_point_is_a_plain_run_byte_for_byte() {
 
 #[test]
 fn comparing_a_scenario_with_itself_gives_zero_differences() {
-    let dir = temp_dir("self");
-    let out = cli(&[
+    let dir = temp_dir("sweep", "self");
+    let out = downstream(&[
         "compare",
         "scenarios/premium_5usd_2024.toml",
         "scenarios/premium_5usd_2024.toml",
@@ -306,7 +293,7 @@ fn status_quo_versus_premium_shares_everything_but_the_tier() {
 
 #[test]
 fn compare_rejects_different_horizons() {
-    let out = cli(&[
+    let out = downstream(&[
         "compare",
         "scenarios/echo_2017_2021.toml",
         "scenarios/premium_5usd_2024.toml",
@@ -338,7 +325,7 @@ fn sweep_rejects_bad_grids() {
             "error: --set premium.prise=1: premium.prise: unknown key; expected one of: launch, price_month, included_with_prime, wtp_median, wtp_sigma, wtp_activity_elasticity, consider_per_month, churn_per_year, usage_uplift, conversion_uplift, serving_cost_per_interaction (did you mean `price_month`?)\n",
         ),
     ] {
-        let out = cli(&[
+        let out = downstream(&[
             "sweep",
             "scenarios/premium_5usd_2024.toml",
             "--vary",

@@ -4,14 +4,17 @@
 //!
 //! Every statistical check states its tolerance next to it; all seeds are fixed.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 
 use downstream::design::Sampling;
 use downstream::engine::{Engine, Pin, PinnedRuns, RunResult, run_pinned_until};
 use downstream::scenario::{Override, Scenario};
 use downstream::sensitivity::{self, By};
 use downstream::stats::{spearman, summarize};
+
+use common::{downstream, ok, temp_dir};
 
 const PREMIUM: &str = include_str!("../scenarios/premium_5usd_2024.toml");
 const CORRELATED: &str = include_str!("fixtures/correlated.toml");
@@ -294,44 +297,13 @@ fn swings_and_period_correlations_of_fixed_costs_have_closed_forms() {
 // ---------------------------------------------------------------------------------------
 // The command line.
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "downstream-uncertainty-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn downstream(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = downstream(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 #[test]
 fn summary_reports_the_standard_error_and_half_width_of_every_mean() {
-    let dir = temp_dir("se");
+    let dir = temp_dir("uncertainty", "se");
     let stdout = ok(&[
         "run",
         "scenarios/premium_5usd_2024.toml",
@@ -383,7 +355,7 @@ fn results(dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn precision_stops_at_n_trials_exactly_like_a_plain_run_of_n() {
-    let dir = temp_dir("precision");
+    let dir = temp_dir("uncertainty", "precision");
     let common = [
         "run",
         "scenarios/premium_5usd_2024.toml",
@@ -547,7 +519,7 @@ fn sensitivity_counts_every_variant_in_its_budget() {
 
 #[test]
 fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
-    let dir = temp_dir("sensitivity");
+    let dir = temp_dir("uncertainty", "sensitivity");
     let mut tornado = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.join(threads);
