@@ -276,7 +276,7 @@ pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target
                             Some(j) => out.push(j),
                             None => {
                                 let known: Vec<&str> = if horizon {
-                                    layout.scalars.iter().map(String::as_str).collect()
+                                    layout.scalar_names().collect()
                                 } else {
                                     layout.defs.iter().map(|d| d.name.as_str()).collect()
                                 };

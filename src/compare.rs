@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 
 use crate::engine::RunResult;
-use crate::engine::metrics::higher_is_better;
 use crate::output::{KEY_FIGURES, num, safe_text};
 use crate::stats::{Summary, summarize};
 
@@ -34,7 +33,7 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
     for (j, metric) in base.layout.scalars.iter().enumerate() {
         let base_values = base.scalar(j);
         for (name, run) in names.iter().zip(runs) {
-            let Some(k) = run.layout.scalar_index(metric) else {
+            let Some(k) = run.layout.scalar_index(&metric.name) else {
                 continue;
             };
             let values = run.scalar(k);
@@ -46,16 +45,10 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
             let better = values
                 .iter()
                 .zip(&base_values)
-                .filter(|(a, b)| {
-                    if higher_is_better(metric) {
-                        a > b
-                    } else {
-                        a < b
-                    }
-                })
+                .filter(|&(&a, &b)| metric.better.better(a, b))
                 .count();
             out.push(Row {
-                metric: metric.clone(),
+                metric: metric.name.clone(),
                 scenario: name.clone(),
                 stats: summarize(&values),
                 diff: summarize(&diffs),

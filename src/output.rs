@@ -101,7 +101,7 @@ impl Report {
             "mean_se",
             "mean_ci95_half_width",
         ])?;
-        for (name, s) in self.layout.scalars.iter().zip(&self.summary) {
+        for (name, s) in self.layout.scalar_names().zip(&self.summary) {
             w.write_record([
                 safe_text(name),
                 num(s.mean),
@@ -163,7 +163,7 @@ pub fn trials_csv(scenario: &Scenario, run: &RunResult) -> Result<Vec<u8>, csv::
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["trial".to_string()];
     header.extend(uncertain.iter().map(|(_, k)| safe_text(k)));
-    header.extend(run.layout.scalars.iter().map(|s| safe_text(s)));
+    header.extend(run.layout.scalar_names().map(safe_text));
     w.write_record(&header)?;
     for t in &run.trials {
         let mut row = vec![t.trial.to_string()];
@@ -423,12 +423,11 @@ pub fn summary_json(scenario: &Scenario, report: &Report, trials: usize) -> Stri
     };
     let metrics: serde_json::Map<String, serde_json::Value> = report
         .layout
-        .scalars
-        .iter()
+        .scalar_names()
         .zip(&report.summary)
         .map(|(name, s)| {
             (
-                name.clone(),
+                name.to_string(),
                 serde_json::json!({
                     "mean": stat(s.mean), "sd": stat(s.sd),
                     "p05": stat(s.p05), "p50": stat(s.p50), "p95": stat(s.p95),

@@ -25,7 +25,20 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
-use crate::engine::metrics::higher_is_better;
+
+/// Transitional: the direction of a scalar by name, until the report reads typed results.
+fn higher_is_better(scalar: &str) -> bool {
+    let metric = scalar.strip_prefix("npv_").unwrap_or(scalar);
+    !matches!(
+        metric,
+        "device_cost"
+            | "hardware_subsidy"
+            | "serving_cost"
+            | "premium_serving_cost"
+            | "fixed_cost"
+            | "breakeven_month"
+    )
+}
 use crate::output::KEY_FIGURES;
 
 /// Which command wrote a result folder.

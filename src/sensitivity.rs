@@ -73,7 +73,7 @@ pub fn metric_indices(
     by: Option<By>,
 ) -> Result<(usize, Option<usize>), String> {
     let Some(j) = layout.scalar_index(metric) else {
-        let names: Vec<&str> = layout.scalars.iter().map(String::as_str).collect();
+        let names: Vec<&str> = layout.scalar_names().collect();
         let hint = crate::scenario::error::nearest(metric, &names)
             .map(|k| format!("; did you mean {k}?"))
             .unwrap_or_default();
@@ -90,8 +90,7 @@ pub fn metric_indices(
         match by {
             None => None,
             Some(_) => {
-                let flow = metric.strip_prefix("npv_").unwrap_or(metric);
-                Some(layout.index_of(flow).ok_or_else(|| {
+                Some(layout.scalars[j].metric.ok_or_else(|| {
                     format!("--metric {metric}: has no value per period for --by")
                 })?)
             }
@@ -127,7 +126,7 @@ pub fn analyse(
     period: Option<(By, usize)>,
 ) -> Analysis {
     let layout = &runs.base.layout;
-    let name = layout.scalars[metric].clone();
+    let name = layout.scalars[metric].name.clone();
     let values = runs.base.scalar(metric);
     let draws = |id: ParamId| -> Vec<f64> {
         runs.base
@@ -196,9 +195,8 @@ pub fn analyse(
             rank_correlation,
         }
     });
-    let flow = name.strip_prefix("npv_").unwrap_or(&name);
     Analysis {
-        money: layout.index_of(flow).is_some_and(|i| layout.defs[i].money),
+        money: layout.scalars[metric].money(),
         metric: name,
         base_mean: summarize(&values).mean,
         trials: values.len(),

@@ -11,7 +11,6 @@
 use std::fmt::Write as _;
 
 use crate::engine::RunResult;
-use crate::engine::metrics::higher_is_better;
 use crate::output::{num, safe_text};
 use crate::stats::summarize;
 
@@ -148,19 +147,12 @@ pub struct Best {
 pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
     let l = &runs[0].layout;
     let trials = runs[0].trials.len();
-    let money: Vec<(usize, &String)> = l
-        .scalars
-        .iter()
-        .enumerate()
-        .filter(|(_, name)| {
-            let base = name.strip_prefix("npv_").unwrap_or(name);
-            l.defs.iter().any(|d| d.money && d.name == base)
-        })
-        .collect();
+    let money: Vec<(usize, &crate::engine::metrics::ScalarDef)> =
+        l.scalars.iter().enumerate().filter(|(_, d)| d.money()).collect();
     money
         .into_iter()
-        .map(|(j, name)| {
-            let better = |a: f64, b: f64| if higher_is_better(name) { a > b } else { a < b };
+        .map(|(j, def)| {
+            let better = |a: f64, b: f64| def.better.better(a, b);
             let stats: Vec<_> = runs.iter().map(|r| summarize(&r.scalar(j))).collect();
             let mut point = 0;
             for (k, s) in stats.iter().enumerate() {
@@ -185,7 +177,7 @@ pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
                 wins[best] += 1;
             }
             Best {
-                metric: name.clone(),
+                metric: def.name.clone(),
                 point,
                 mean: stats[point].mean,
                 p05: stats[point].p05,
@@ -213,7 +205,7 @@ pub fn sweep_csv(
     let l = &runs[0].layout;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = axes.iter().map(|a| safe_text(&a.key)).collect();
-    for s in &l.scalars {
+    for s in l.scalar_names() {
         for stat in ["mean", "p05", "p50", "p95"] {
             header.push(safe_text(&format!("{s}_{stat}")));
         }
@@ -240,7 +232,7 @@ pub fn sweep_trials_csv(
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = axes.iter().map(|a| safe_text(&a.key)).collect();
     header.push("trial".into());
-    header.extend(l.scalars.iter().map(|s| safe_text(s)));
+    header.extend(l.scalar_names().map(safe_text));
     w.write_record(&header)?;
     for (point, run) in points.iter().zip(runs) {
         for t in &run.trials {

@@ -171,7 +171,7 @@ pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -
         .collect();
     let mut slot = n;
     for (j, def) in l.defs.iter().enumerate() {
-        if def.money {
+        if def.money() {
             scalars[slot] = (0..months).map(|m| monthly[m * n + j] * factors[m]).sum();
             slot += 1;
         }

@@ -1,9 +1,14 @@
-//! The metrics a run reports, in a fixed order derived from the scenario's names.
+//! The metric catalogue: every metric a run reports, in a fixed order derived from the
+//! scenario's names, with what it is.
 //!
-//! Every scenario reports the same core metrics (premium and ecosystem metrics are present
-//! and zero when those sections are absent), so that scenarios can be compared row by row.
-//! [`Layout`] gives each metric its column; per-device, per-intent, per-channel and per-plan
-//! metrics follow their section's order in the file.
+//! This module is the one owner of the facts about a metric: its name, how it aggregates
+//! over time ([`Kind`]), its [`Unit`] (and so whether it is money), which direction is
+//! better ([`Better`]) and its human label. Every table, CSV, chart and workbook asks the
+//! [`Layout`] (per metric, [`MetricDef`]; per per-trial scalar, [`ScalarDef`]) instead of
+//! deciding by name. Every scenario reports the same core metrics (premium and ecosystem
+//! metrics are present and zero when those sections are absent), so that scenarios can be
+//! compared row by row. Per-device, per-intent, per-channel and per-plan metrics follow
+//! their section's order in the file.
 
 use crate::scenario::Scenario;
 
@@ -18,16 +23,100 @@ pub enum Kind {
     Buyers,
 }
 
+/// What a metric counts, and how it is shown to people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// US dollars; shown in $B.
+    Dollars,
+    /// Units, households, interactions, orders, subscribers; shown in millions.
+    Count,
+    /// Months from the start (the breakeven month); shown as is.
+    Months,
+}
+
+impl Unit {
+    /// Factor from the metric's unit to the unit people read (`$B`, `M`).
+    pub fn scale(self) -> f64 {
+        match self {
+            Unit::Dollars => 1e-9,
+            Unit::Count => 1e-6,
+            Unit::Months => 1.0,
+        }
+    }
+
+    /// The unit people read, as written in tables and chart axes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Unit::Dollars => "$B",
+            Unit::Count => "M",
+            Unit::Months => "months",
+        }
+    }
+
+    /// The unit column of a table: empty for months, which need none beside a month count.
+    pub fn column_label(self) -> &'static str {
+        match self {
+            Unit::Months => "",
+            u => u.label(),
+        }
+    }
+}
+
+/// Which direction of a metric is better (for "beats the base" and "best point").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    /// Costs and the breakeven month.
+    Lower,
+}
+
+impl Better {
+    /// True if `a` is strictly better than `b`.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Better::Higher => a > b,
+            Better::Lower => a < b,
+        }
+    }
+}
+
 /// One reported metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricDef {
     pub name: String,
     pub kind: Kind,
-    /// In US dollars (these also get an `npv_` scalar).
-    pub money: bool,
+    pub unit: Unit,
+    pub better: Better,
+    /// Human label, e.g. "Device P&L".
+    pub label: String,
 }
 
-/// Column index of every metric.
+impl MetricDef {
+    /// In US dollars (these also get an `npv_` scalar).
+    pub fn money(&self) -> bool {
+        self.unit == Unit::Dollars
+    }
+}
+
+/// One per-trial scalar: a metric's horizon value, the NPV of a money metric, or the
+/// breakeven month.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalarDef {
+    pub name: String,
+    pub unit: Unit,
+    pub better: Better,
+    pub label: String,
+    /// The metric whose horizon value or NPV this is (`None` for the breakeven month).
+    pub metric: Option<usize>,
+}
+
+impl ScalarDef {
+    pub fn money(&self) -> bool {
+        self.unit == Unit::Dollars
+    }
+}
+
+/// Column index of every metric, and the catalogue entry of every metric and scalar.
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub defs: Vec<MetricDef>,
@@ -59,63 +148,180 @@ pub struct Layout {
     pub downstream_incremental: usize,
     pub net_claimed: usize,
     pub net_incremental: usize,
-    /// Names of the per-trial scalars: every metric's horizon value, then `npv_<money>`,
-    /// then `breakeven_month`.
-    pub scalars: Vec<String>,
+    /// The per-trial scalars: every metric's horizon value, then `npv_<money>`, then
+    /// `breakeven_month`.
+    pub scalars: Vec<ScalarDef>,
+}
+
+/// "Net, incremental" → "net, incremental", for "NPV of net, incremental".
+fn lower_first(label: &str) -> String {
+    let mut c = label.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 impl Layout {
     pub fn new(s: &Scenario) -> Layout {
+        use Better::{Higher, Lower};
+        use Unit::{Count, Dollars};
         let mut defs = Vec::new();
-        let mut add = |name: String, kind: Kind, money: bool| {
-            defs.push(MetricDef { name, kind, money });
+        let mut add = |name: String, kind: Kind, unit: Unit, better: Better, label: String| {
+            defs.push(MetricDef {
+                name,
+                kind,
+                unit,
+                better,
+                label,
+            });
             defs.len() - 1
         };
-        let active_households = add("active_households".into(), Kind::Stock, false);
-        let new_adopters = add("new_adopters".into(), Kind::Flow, false);
-        let units_sold = add("units_sold".into(), Kind::Flow, false);
+        let mut core = |name: &str, kind: Kind, unit: Unit, better: Better, label: &str| {
+            add(name.into(), kind, unit, better, label.into())
+        };
+        let active_households = core(
+            "active_households",
+            Kind::Stock,
+            Count,
+            Higher,
+            "Active households (last month)",
+        );
+        let new_adopters = core("new_adopters", Kind::Flow, Count, Higher, "New adopters");
+        let units_sold = core("units_sold", Kind::Flow, Count, Higher, "Units sold");
+        let mut per = |prefix: &str, item: &str, kind: Kind, unit: Unit, label: &str| {
+            add(
+                format!("{prefix}_{item}"),
+                kind,
+                unit,
+                Higher,
+                format!("{label}, {item}"),
+            )
+        };
         let units = s
             .device_names()
-            .map(|d| add(format!("units_{d}"), Kind::Flow, false))
+            .map(|d| per("units", d, Kind::Flow, Count, "Units sold"))
             .collect();
-        let device_revenue = add("device_revenue".into(), Kind::Flow, true);
-        let device_cost = add("device_cost".into(), Kind::Flow, true);
-        let hardware_subsidy = add("hardware_subsidy".into(), Kind::Flow, true);
-        let interactions = add("interactions".into(), Kind::Flow, false);
+        let mut core = |name: &str, kind: Kind, unit: Unit, better: Better, label: &str| {
+            add(name.into(), kind, unit, better, label.into())
+        };
+        let device_revenue = core("device_revenue", Kind::Flow, Dollars, Higher, "Device revenue");
+        let device_cost = core("device_cost", Kind::Flow, Dollars, Lower, "Device cost");
+        let hardware_subsidy = core(
+            "hardware_subsidy",
+            Kind::Flow,
+            Dollars,
+            Lower,
+            "Hardware subsidy",
+        );
+        let interactions = core("interactions", Kind::Flow, Count, Higher, "Interactions");
+        let mut per = |prefix: &str, item: &str, kind: Kind, unit: Unit, label: &str| {
+            add(
+                format!("{prefix}_{item}"),
+                kind,
+                unit,
+                Higher,
+                format!("{label}, {item}"),
+            )
+        };
         let interactions_by_intent = s
             .intent_names()
-            .map(|k| add(format!("interactions_{k}"), Kind::Flow, false))
+            .map(|k| per("interactions", k, Kind::Flow, Count, "Interactions"))
             .collect();
         let (mut orders, mut gmv, mut margin, mut buyers) = (vec![], vec![], vec![], vec![]);
         for p in s.purchase_names() {
-            orders.push(add(format!("orders_{p}"), Kind::Flow, false));
-            gmv.push(add(format!("gmv_{p}"), Kind::Flow, true));
-            margin.push(add(format!("margin_{p}"), Kind::Flow, true));
-            buyers.push(add(format!("buyers_{p}"), Kind::Buyers, false));
+            orders.push(per("orders", p, Kind::Flow, Count, "Orders"));
+            gmv.push(per("gmv", p, Kind::Flow, Dollars, "GMV"));
+            margin.push(per("margin", p, Kind::Flow, Dollars, "Margin"));
+            buyers.push(per("buyers", p, Kind::Buyers, Count, "Buyers"));
         }
         let (mut subscribers, mut revenue) = (vec![], vec![]);
         for p in s.subscription_names() {
-            subscribers.push(add(format!("subscribers_{p}"), Kind::Stock, false));
-            revenue.push(add(format!("revenue_{p}"), Kind::Flow, true));
+            subscribers.push(per("subscribers", p, Kind::Stock, Count, "Subscribers"));
+            revenue.push(per("revenue", p, Kind::Flow, Dollars, "Revenue"));
         }
-        let premium_subscribers = add("premium_subscribers".into(), Kind::Stock, false);
-        let premium_revenue = add("premium_revenue".into(), Kind::Flow, true);
-        let premium_serving_cost = add("premium_serving_cost".into(), Kind::Flow, true);
-        let serving_cost = add("serving_cost".into(), Kind::Flow, true);
-        let ecosystem_spend = add("ecosystem_spend".into(), Kind::Flow, true);
-        let fixed_cost = add("fixed_cost".into(), Kind::Flow, true);
-        let device_pnl = add("device_pnl".into(), Kind::Flow, true);
-        let downstream_claimed = add("downstream_claimed".into(), Kind::Flow, true);
-        let downstream_incremental = add("downstream_incremental".into(), Kind::Flow, true);
-        let net_claimed = add("net_claimed".into(), Kind::Flow, true);
-        let net_incremental = add("net_incremental".into(), Kind::Flow, true);
-        let mut scalars: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
-        scalars.extend(
-            defs.iter()
-                .filter(|d| d.money)
-                .map(|d| format!("npv_{}", d.name)),
+        let mut core = |name: &str, kind: Kind, unit: Unit, better: Better, label: &str| {
+            add(name.into(), kind, unit, better, label.into())
+        };
+        let premium_subscribers = core(
+            "premium_subscribers",
+            Kind::Stock,
+            Count,
+            Higher,
+            "Premium subscribers (last month)",
         );
-        scalars.push("breakeven_month".into());
+        let premium_revenue = core(
+            "premium_revenue",
+            Kind::Flow,
+            Dollars,
+            Higher,
+            "Premium revenue",
+        );
+        let premium_serving_cost = core(
+            "premium_serving_cost",
+            Kind::Flow,
+            Dollars,
+            Lower,
+            "Premium serving cost (LLM)",
+        );
+        let serving_cost = core("serving_cost", Kind::Flow, Dollars, Lower, "Serving cost");
+        let ecosystem_spend = core(
+            "ecosystem_spend",
+            Kind::Flow,
+            Dollars,
+            Higher,
+            "Ecosystem spend",
+        );
+        let fixed_cost = core("fixed_cost", Kind::Flow, Dollars, Lower, "Fixed cost");
+        let device_pnl = core("device_pnl", Kind::Flow, Dollars, Higher, "Device P&L");
+        let downstream_claimed = core(
+            "downstream_claimed",
+            Kind::Flow,
+            Dollars,
+            Higher,
+            "Downstream claimed",
+        );
+        let downstream_incremental = core(
+            "downstream_incremental",
+            Kind::Flow,
+            Dollars,
+            Higher,
+            "Downstream incremental",
+        );
+        let net_claimed = core("net_claimed", Kind::Flow, Dollars, Higher, "Net, claimed");
+        let net_incremental = core(
+            "net_incremental",
+            Kind::Flow,
+            Dollars,
+            Higher,
+            "Net, incremental",
+        );
+        let horizon = defs.iter().enumerate().map(|(i, d)| ScalarDef {
+            name: d.name.clone(),
+            unit: d.unit,
+            better: d.better,
+            label: d.label.clone(),
+            metric: Some(i),
+        });
+        let npv = defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.money())
+            .map(|(i, d)| ScalarDef {
+                name: format!("npv_{}", d.name),
+                unit: d.unit,
+                better: d.better,
+                label: format!("NPV of {}", lower_first(&d.label)),
+                metric: Some(i),
+            });
+        let mut scalars: Vec<ScalarDef> = horizon.chain(npv).collect();
+        scalars.push(ScalarDef {
+            name: "breakeven_month".into(),
+            unit: Unit::Months,
+            better: Lower,
+            label: "Breakeven month (from start)".into(),
+            metric: None,
+        });
         Layout {
             defs,
             active_households,
@@ -164,21 +370,44 @@ impl Layout {
 
     /// Column of a scalar by name.
     pub fn scalar_index(&self, name: &str) -> Option<usize> {
-        self.scalars.iter().position(|d| d == name)
+        self.scalars.iter().position(|d| d.name == name)
+    }
+
+    /// The catalogue entry of a scalar by name.
+    pub fn scalar(&self, name: &str) -> Option<&ScalarDef> {
+        self.scalars.iter().find(|d| d.name == name)
+    }
+
+    /// The scalars' names, in column order.
+    pub fn scalar_names(&self) -> impl Iterator<Item = &str> {
+        self.scalars.iter().map(|d| d.name.as_str())
     }
 }
 
-/// Whether a larger value of a scalar is better (for "beats the base" and "best point"):
-/// false for costs and for the breakeven month, true for everything else.
-pub fn higher_is_better(scalar: &str) -> bool {
-    let metric = scalar.strip_prefix("npv_").unwrap_or(scalar);
-    !matches!(
-        metric,
-        "device_cost"
-            | "hardware_subsidy"
-            | "serving_cost"
-            | "premium_serving_cost"
-            | "fixed_cost"
-            | "breakeven_month"
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_knows_money_costs_and_labels() {
+        let s = Scenario::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/echo_2017_2021.toml"),
+            &[],
+        )
+        .unwrap();
+        let l = Layout::new(&s);
+        let npv = l.scalar("npv_net_incremental").unwrap();
+        assert_eq!(npv.unit, Unit::Dollars);
+        assert_eq!(npv.label, "NPV of net, incremental");
+        assert_eq!(npv.metric, Some(l.net_incremental));
+        assert_eq!(l.scalar("npv_fixed_cost").unwrap().better, Better::Lower);
+        assert_eq!(l.scalar("breakeven_month").unwrap().better, Better::Lower);
+        assert_eq!(l.scalar("breakeven_month").unwrap().unit, Unit::Months);
+        assert_eq!(l.scalar("units_sold").unwrap().unit, Unit::Count);
+        assert!(l.defs[l.gmv[0]].money() && !l.defs[l.orders[0]].money());
+        assert!(Better::Lower.better(1.0, 2.0) && !Better::Lower.better(2.0, 2.0));
+        // Every money metric has its NPV, and nothing else does.
+        let npvs = l.scalars.iter().filter(|d| d.name.starts_with("npv_")).count();
+        assert_eq!(npvs, l.defs.iter().filter(|d| d.money()).count());
+    }
 }
