@@ -21,12 +21,11 @@
 //! are errors), then validation against the scenario (unknown metrics, periods outside the
 //! horizon, inverted bands), every problem located by file, line and key.
 
-use std::fmt::Write as _;
 
 use serde::Deserialize;
 
+use crate::export::csv::num;
 use crate::engine::RunResult;
-use crate::output::{num, safe_text};
 use crate::scenario::error::{deserialize_file, nearest, place_in_file};
 use crate::scenario::{Issue, KeyPath, ParamId, Scenario, ScenarioError, YearMonth};
 use crate::stats::{Summary, summarize};
@@ -94,7 +93,7 @@ impl Statistic {
             Statistic::P95 => s.p95,
         }
     }
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Statistic::Mean => "mean",
             Statistic::P05 => "p05",
@@ -429,139 +428,4 @@ pub fn evaluate(scenario: &Scenario, targets: &[Target], run: &RunResult) -> Vec
             }
         })
         .collect()
-}
-
-/// A number in readable units (k, M, B) with three significant digits.
-pub fn human(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let a = x.abs();
-    let (v, unit) = if a >= 1e9 {
-        (x / 1e9, "B")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e3 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    };
-    let digits = if v.abs() >= 100.0 {
-        0
-    } else if v.abs() >= 10.0 {
-        1
-    } else if v.abs() >= 1.0 || v == 0.0 {
-        2
-    } else {
-        4
-    };
-    format!("{v:.digits$}{unit}")
-}
-
-/// The printed table.
-pub fn table(outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  result",
-        "id", "target", "period", "band", "p05", "p50", "p95"
-    );
-    for o in outcomes {
-        let t = &o.target;
-        let what = if t.statistic == Statistic::P50 {
-            t.what.clone()
-        } else {
-            format!("{} ({})", t.what, t.statistic.name())
-        };
-        let _ = writeln!(
-            out,
-            "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  {}",
-            t.id,
-            what,
-            t.period_label,
-            format!("[{}, {}]", human(t.low), human(t.high)),
-            human(o.summary.p05),
-            human(o.summary.p50),
-            human(o.summary.p95),
-            match (o.hit, t.informational) {
-                (true, _) => "hit",
-                (false, false) => "MISS",
-                (false, true) => "miss*",
-            }
-        );
-    }
-    let hits = outcomes.iter().filter(|o| o.hit).count();
-    let required: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| !o.target.informational)
-        .collect();
-    let required_hits = required.iter().filter(|o| o.hit).count();
-    let _ = write!(out, "{hits} of {} targets hit", outcomes.len());
-    if required.len() < outcomes.len() {
-        let _ = write!(
-            out,
-            "; {required_hits} of {} required (* informational: shown, does not decide the exit status)",
-            required.len()
-        );
-    }
-    out.push('\n');
-    out
-}
-
-/// `backtest.csv`.
-pub fn csv(outcomes: &[Outcome]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "id",
-        "target",
-        "period",
-        "statistic",
-        "low",
-        "high",
-        "mean",
-        "p05",
-        "p50",
-        "p95",
-        "value",
-        "hit",
-        "required",
-        "source",
-    ])?;
-    for o in outcomes {
-        let t = &o.target;
-        w.write_record([
-            safe_text(&t.id),
-            safe_text(&t.what),
-            safe_text(&t.period_label),
-            t.statistic.name().to_string(),
-            num(t.low),
-            num(t.high),
-            num(o.summary.mean),
-            num(o.summary.p05),
-            num(o.summary.p50),
-            num(o.summary.p95),
-            num(o.value),
-            if o.hit { "1".into() } else { "0".into() },
-            if t.informational {
-                "0".into()
-            } else {
-                "1".into()
-            },
-            safe_text(&t.source),
-        ])?;
-    }
-    crate::output::finish(w)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn human_units() {
-        assert_eq!(human(-6.12e9), "-6.12B");
-        assert_eq!(human(24.2e6), "24.2M");
-        assert_eq!(human(0.0234), "0.0234");
-        assert_eq!(human(f64::NAN), "-");
-    }
 }

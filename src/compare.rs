@@ -6,10 +6,8 @@
 //! per scalar and scenario, the statistics, the paired difference to the base and the share
 //! of trials in which the scenario beats the base, for `compare.csv` and the printed table.
 
-use std::fmt::Write as _;
 
 use crate::engine::RunResult;
-use crate::output::{KEY_FIGURES, num, safe_text};
 use crate::stats::{Summary, summarize};
 
 /// One scalar of one scenario against the base.
@@ -59,91 +57,4 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
     out
 }
 
-/// `compare.csv`, tidy: one row per scalar and scenario.
-pub fn compare_csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "metric",
-        "scenario",
-        "mean",
-        "sd",
-        "p05",
-        "p50",
-        "p95",
-        "diff_mean",
-        "diff_p05",
-        "diff_p95",
-        "share_better",
-    ])?;
-    for r in rows {
-        w.write_record([
-            safe_text(&r.metric),
-            safe_text(&r.scenario),
-            num(r.stats.mean),
-            num(r.stats.sd),
-            num(r.stats.p05),
-            num(r.stats.p50),
-            num(r.stats.p95),
-            num(r.diff.mean),
-            num(r.diff.p05),
-            num(r.diff.p95),
-            num(r.share_better),
-        ])?;
-    }
-    crate::output::finish(w)
-}
 
-/// The printed comparison of the key figures.
-pub fn table(names: &[String], rows: &[Row], trials: usize) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better.",
-        names[0], trials
-    );
-    for name in &names[1..] {
-        let _ = writeln!(out, "\n{name} vs {}", names[0]);
-        let _ = writeln!(
-            out,
-            "{:<34} {:>5} {:>10} {:>10} {:>24} {:>9}",
-            "horizon total", "unit", "base p50", "p50", "difference", "P(better)"
-        );
-        for (label, unit, metric) in KEY_FIGURES {
-            let base = rows
-                .iter()
-                .find(|r| r.metric == metric && r.scenario == names[0]);
-            let row = rows
-                .iter()
-                .find(|r| r.metric == metric && r.scenario == *name);
-            let (Some(base), Some(row)) = (base, row) else {
-                continue;
-            };
-            let scale = match unit {
-                "$B" => 1e9,
-                "M" => 1e6,
-                _ => 1.0,
-            };
-            let f = |x: f64| {
-                if x.is_finite() {
-                    format!("{:.2}", x / scale)
-                } else {
-                    "-".into()
-                }
-            };
-            let _ = writeln!(
-                out,
-                "{label:<34} {unit:>5} {:>10} {:>10} {:>24} {:>8.0}%",
-                f(base.stats.p50),
-                f(row.stats.p50),
-                format!(
-                    "{} [{}, {}]",
-                    f(row.diff.mean),
-                    f(row.diff.p05),
-                    f(row.diff.p95)
-                ),
-                100.0 * row.share_better
-            );
-        }
-    }
-    out
-}

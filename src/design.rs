@@ -31,13 +31,15 @@ const LHS_SALT: u64 = sampling::name_key("design.lhs");
 const RANK_SALT: u64 = sampling::name_key("design.iman_conover");
 
 /// How the trials' parameter draws are spread over their distributions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Sampling {
     /// Independent draws (plain Monte Carlo).
     #[default]
+    #[serde(rename = "mc")]
     MonteCarlo,
     /// Latin hypercube: within each block of [`BLOCK`] trials every parameter takes one
     /// value in each of its [`BLOCK`] equal-probability strata.
+    #[serde(rename = "lhs")]
     LatinHypercube,
 }
 

@@ -39,7 +39,30 @@ fn higher_is_better(scalar: &str) -> bool {
             | "breakeven_month"
     )
 }
-use crate::output::KEY_FIGURES;
+
+/// Transitional copy, until the report reads typed results.
+pub(crate) const KEY_FIGURES: [(&str, &str, &str); 16] = [
+    ("Units sold", "M", "units_sold"),
+    ("Active households (last month)", "M", "active_households"),
+    ("Device revenue", "$B", "device_revenue"),
+    ("Hardware subsidy", "$B", "hardware_subsidy"),
+    ("Serving cost", "$B", "serving_cost"),
+    ("Fixed cost", "$B", "fixed_cost"),
+    (
+        "Premium subscribers (last month)",
+        "M",
+        "premium_subscribers",
+    ),
+    ("Premium revenue", "$B", "premium_revenue"),
+    ("Premium serving cost (LLM)", "$B", "premium_serving_cost"),
+    ("Device P&L", "$B", "device_pnl"),
+    ("Downstream claimed", "$B", "downstream_claimed"),
+    ("Downstream incremental", "$B", "downstream_incremental"),
+    ("Net, claimed", "$B", "net_claimed"),
+    ("Net, incremental", "$B", "net_incremental"),
+    ("NPV of net, incremental", "$B", "npv_net_incremental"),
+    ("Breakeven month (from start)", "", "breakeven_month"),
+];
 
 /// Which command wrote a result folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,10 +10,9 @@
 //! difference. The tornado lists parameters by swing. With a period (`--by year|month`) the
 //! rank correlation is also computed per period, with the metric's value in that period.
 
-use std::fmt::Write as _;
 
 use crate::engine::{Layout, Pin, PinnedRuns};
-use crate::output::{billions, finish, millions, month_labels, num, safe_text, year_labels};
+use crate::results::{month_labels, year_labels};
 use crate::scenario::{ParamId, Scenario};
 use crate::stats::{spearman, summarize};
 
@@ -22,7 +21,10 @@ pub const LOW: f64 = 0.1;
 pub const HIGH: f64 = 0.9;
 
 /// The periods of `--by`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum By {
     Year,
     Month,
@@ -205,191 +207,8 @@ pub fn analyse(
     }
 }
 
-fn opt(x: Option<f64>) -> String {
-    x.map_or_else(String::new, num)
-}
-
-/// `tornado.csv`: one row per uncertain parameter, by swing.
-pub fn tornado_csv(a: &Analysis) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "metric",
-        "parameter",
-        "p10",
-        "p90",
-        "base_mean",
-        "mean_at_p10",
-        "mean_at_p90",
-        "swing",
-        "swing_se",
-        "rank_correlation",
-    ])?;
-    for r in &a.rows {
-        w.write_record([
-            safe_text(&a.metric),
-            safe_text(&r.parameter),
-            num(r.low),
-            num(r.high),
-            num(a.base_mean),
-            num(r.mean_at_low),
-            num(r.mean_at_high),
-            num(r.swing),
-            num(r.swing_se),
-            opt(r.rank_correlation),
-        ])?;
-    }
-    finish(w)
-}
-
-/// `sensitivity_by_period.csv`: per period and parameter (tornado order), the rank
-/// correlation with the metric's value in that period.
-pub fn by_period_csv(a: &Analysis) -> Option<Result<Vec<u8>, csv::Error>> {
-    let b = a.by_period.as_ref()?;
-    let write = || {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["metric", "period", "parameter", "rank_correlation"])?;
-        for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
-            for (r, rho) in a.rows.iter().zip(row) {
-                w.write_record([
-                    safe_text(&b.metric),
-                    period.clone(),
-                    safe_text(&r.parameter),
-                    opt(*rho),
-                ])?;
-            }
-        }
-        finish(w)
-    };
-    Some(write())
-}
-
 /// The 95% band of a rank correlation between independent variables over `n` trials,
 /// `1.96 / sqrt(n - 1)`.
 pub fn noise(n: usize) -> f64 {
     1.96 / ((n as f64) - 1.0).sqrt()
-}
-
-/// A parameter value with four significant digits.
-fn value(x: f64) -> String {
-    if x == 0.0 {
-        "0".into()
-    } else if x.abs() >= 1e6 || x.abs() < 1e-3 {
-        format!("{x:.3e}")
-    } else {
-        let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        format!("{x:.digits$}")
-    }
-}
-
-/// The tornado's top `top` rows and, by period, the strongest drivers, for stdout.
-pub fn table(scenario: &Scenario, a: &Analysis, top: usize) -> String {
-    let sim = scenario.simulation();
-    let (unit, money): (&str, fn(f64) -> String) = if a.money {
-        ("$B", billions)
-    } else {
-        ("M", millions)
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: sensitivity of {} ({unit}), {} trials x {} households, seed {}; mean {}",
-        scenario.name(),
-        a.metric,
-        a.trials,
-        sim.households,
-        sim.seed,
-        money(a.base_mean)
-    );
-    let width = a
-        .rows
-        .iter()
-        .take(top)
-        .map(|r| r.parameter.chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
-    let _ = writeln!(
-        out,
-        "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
-        "parameter", "p10", "p90", "at p10", "at p90", "swing", "rank corr"
-    );
-    for r in a.rows.iter().take(top) {
-        let _ = writeln!(
-            out,
-            "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
-            r.parameter,
-            value(r.low),
-            value(r.high),
-            money(r.mean_at_low),
-            money(r.mean_at_high),
-            money(r.swing),
-            r.rank_correlation
-                .map_or_else(|| "-".into(), |x| format!("{x:+.2}"))
-        );
-    }
-    if a.rows.len() > top {
-        let _ = writeln!(
-            out,
-            "({} more parameters in tornado.csv)",
-            a.rows.len() - top
-        );
-    }
-    if a.trials > 2 {
-        let _ = writeln!(
-            out,
-            "a rank correlation within ±{:.2} is indistinguishable from 0 with {} trials (95%)",
-            noise(a.trials),
-            a.trials
-        );
-    }
-    if let Some(b) = &a.by_period {
-        if b.periods.len() <= 20 {
-            let _ = writeln!(
-                out,
-                "\nstrongest drivers of {} in each period (rank correlation)",
-                b.metric
-            );
-            for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
-                let mut order: Vec<usize> = (0..row.len()).filter(|&i| row[i].is_some()).collect();
-                order.sort_by(|&i, &j| {
-                    let key = |k: usize| row[k].map_or(0.0, f64::abs);
-                    key(j).total_cmp(&key(i))
-                });
-                let drivers: Vec<String> = order
-                    .iter()
-                    .take(2)
-                    .map(|&i| {
-                        format!(
-                            "{} ({:+.2})",
-                            a.rows[i].parameter,
-                            row[i].expect("filtered")
-                        )
-                    })
-                    .collect();
-                let _ = writeln!(out, "{period:<8} {}", drivers.join(", "));
-            }
-        } else {
-            let _ = writeln!(
-                out,
-                "\nrank correlations of {} in each of {} periods: sensitivity_by_period.csv",
-                b.metric,
-                b.periods.len()
-            );
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::value;
-
-    #[test]
-    fn values_have_four_significant_digits() {
-        assert_eq!(value(0.31234), "0.3123");
-        assert_eq!(value(12.5), "12.50");
-        assert_eq!(value(4.2e9), "4.200e9");
-        assert_eq!(value(0.0), "0");
-        assert_eq!(value(2.5e-4), "2.500e-4");
-    }
 }

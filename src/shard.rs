@@ -22,6 +22,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Layout, Pin, PinnedRuns, RunResult, TrialResult};
+use crate::job::{Job, Simulated};
 
 /// One task of an array job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,27 +114,14 @@ impl Shard {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartHeader {
     pub tool_version: String,
-    /// `run`, `sweep`, `compare` or `sensitivity`.
-    pub command: String,
-    /// The scenario files as given (path, content).
-    pub inputs: Vec<(String, String)>,
-    pub set: Vec<String>,
-    pub vary: Vec<String>,
+    /// The job, with its scenario files' text: `merge` plans it again and finishes it.
+    pub job: Job,
+    /// The job's run settings as resolved from its scenario and command line.
     pub households: u64,
     pub trials: u64,
     pub seed: u64,
     pub shard: Shard,
-    /// `sensitivity`'s own options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sensitivity: Option<SensitivityOptions>,
-}
-
-/// The options of a sharded `sensitivity`, for `merge`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SensitivityOptions {
-    pub metric: String,
-    /// `year` or `month`.
-    pub by: Option<String>,
+    /// Rows of the tornado printed on stdout (`sensitivity --top`).
     pub top: usize,
 }
 
@@ -262,7 +250,7 @@ pub fn join(
                 format!("tool version {} vs {}", h.tool_version, first.tool_version)
             } else if h.shard.count != first.shard.count {
                 format!("{} shards vs {}", h.shard.count, first.shard.count)
-            } else if h.inputs != first.inputs {
+            } else if h.job.inputs() != first.job.inputs() {
                 "the scenario files differ".into()
             } else if h.seed != first.seed {
                 format!("seed {} vs {}", h.seed, first.seed)
@@ -316,9 +304,20 @@ pub fn join(
     Ok((first, joined))
 }
 
+impl Simulated {
+    /// The runs a part stores: one per scenario of the plan; for a sensitivity analysis the
+    /// plain run, then one run per pin holding only each trial's scalars.
+    pub fn into_parts(self) -> Vec<RunResult> {
+        match self {
+            Simulated::Runs(runs) => runs,
+            Simulated::Pinned(pinned) => pinned_parts(&pinned),
+        }
+    }
+}
+
 /// The runs a sharded `sensitivity` stores: the plain run, then one run per pin holding only
 /// each trial's scalars.
-pub fn pinned_parts(runs: &PinnedRuns) -> Vec<RunResult> {
+fn pinned_parts(runs: &PinnedRuns) -> Vec<RunResult> {
     let mut parts = vec![RunResult {
         layout: runs.base.layout.clone(),
         first_trial: runs.base.first_trial,
@@ -488,17 +487,21 @@ mod tests {
     }
 
     fn header(index: u64, count: u64) -> PartHeader {
+        use crate::job::{Input, Settings};
         PartHeader {
             tool_version: "0".into(),
-            command: "run".into(),
-            inputs: vec![("a.toml".into(), "x".into())],
-            set: vec![],
-            vary: vec![],
+            job: Job::Run {
+                input: Input {
+                    origin: "a.toml".into(),
+                    text: "x".into(),
+                },
+                settings: Settings::default(),
+            },
             households: 10,
             trials: 5,
             seed: 1,
             shard: Shard { index, count },
-            sensitivity: None,
+            top: 0,
         }
     }
 

@@ -25,7 +25,7 @@ use rust_xlsxwriter::{
     Workbook, Worksheet,
 };
 
-use crate::output::KEY_FIGURES;
+use crate::report::KEY_FIGURES;
 use crate::report::{
     self, FolderKind, Meta, Periods, TOP_PARAMETERS, Table, Tornado, Unit, is_money, number,
     unescape,

@@ -1,0 +1,221 @@
+//! Argument definitions (clap): what a user can type, and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::design::Sampling;
+
+/// Simulates what households do with voice-assistant devices sold at or below cost, and
+/// whether it pays the devices back.
+#[derive(Debug, Parser)]
+#[command(name = "downstream", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write summary, monthly, yearly and per-trial results.
+    Run(RunArgs),
+    /// Check scenario files and report every problem found.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Compare scenarios with the base on common random numbers (paired differences).
+    Compare(CompareArgs),
+    /// Sweep one or more parameters over a grid and find the best point.
+    Sweep(SweepArgs),
+    /// Which uncertain assumptions drive a metric: rank correlations and swings (tornado).
+    Sensitivity(SensitivityArgs),
+    /// Check a scenario's simulated figures against known ones (exit 3 if any misses).
+    Backtest(BacktestArgs),
+    /// Merge the part files of a sharded run, sweep or compare into its results.
+    Merge(MergeArgs),
+    /// Write report.html (and with --xlsx results.xlsx) for a folder of results.
+    Report {
+        /// A folder written by run, sweep, compare, sensitivity or merge.
+        dir: PathBuf,
+        /// Also write results.xlsx.
+        #[arg(long)]
+        xlsx: bool,
+    },
+    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
+    Schema,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BacktestArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Targets file (TOML, [[target]] tables).
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Output folder (default: output/<scenario file stem>-backtest/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The scalar metric to explain (a row of summary.csv).
+    #[arg(long, value_name = "NAME", default_value = "npv_net_incremental")]
+    pub metric: String,
+    /// Also correlate each parameter with the metric in each year or month
+    /// (sensitivity_by_period.csv).
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub by: Option<crate::sensitivity::By>,
+    /// Rows of the tornado printed on stdout (tornado.csv has all).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Output folder (default: output/<scenario file stem>-sensitivity/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    /// The base scenario.
+    pub base: PathBuf,
+    /// Scenarios to compare with the base.
+    #[arg(required = true)]
+    pub others: Vec<PathBuf>,
+    /// Output folder (default: output/compare-<base file stem>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// KEY=START:STOP:STEP or KEY=V1,V2,... (repeat for a full grid).
+    #[arg(long, required = true, value_name = "SPEC")]
+    pub vary: Vec<String>,
+    /// Output folder (default: output/<scenario file stem>-sweep/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// Options shared by the commands that run simulations.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunOptions {
+    /// Simulated households per trial (overrides [simulation] households).
+    #[arg(long, value_name = "N")]
+    pub households: Option<u64>,
+    /// Trials, i.e. draws of the uncertain parameters (overrides [simulation] trials).
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// Master seed (overrides [simulation] seed).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// How trials draw the uncertain parameters: mc (plain Monte Carlo) or lhs (Latin
+    /// hypercube in blocks of 100 trials). Overrides [simulation] sampling.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub sampling: Option<SamplingArg>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Set any parameter by dotted key, e.g. premium.price_month=7.5 or
+    /// 'purchase.voice_shopping.conversion={dist="beta",alpha=2,beta=300}'. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write into an existing non-empty --out folder that the tool did not create.
+    #[arg(long)]
+    pub force: bool,
+    /// Run even if the work exceeds 1e12 household-months or the results need more than
+    /// 8 GB of memory.
+    #[arg(long)]
+    pub allow_large: bool,
+    /// Run only shard I of N (a slice of the trials) and write part-I-of-N.bin for
+    /// `downstream merge`. Without it, Slurm, AWS Batch and Kubernetes array variables set one.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of shards, for engines whose environment gives only the index (Kubernetes).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u64>,
+    /// Also write report.html (charts; self-contained, opens offline).
+    #[arg(long)]
+    pub report: bool,
+    /// Also write results.xlsx (one sheet per CSV, native charts).
+    #[arg(long)]
+    pub xlsx: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// Folder holding part-I-of-N.bin files of one sharded job.
+    pub parts: PathBuf,
+    /// Output folder for the merged results.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads (recorded only; merging does no simulation).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Write into an existing non-empty folder that the tool did not create.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output folder (default: output/<scenario file stem>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// How to print the summary on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Add trials in batches of 100 until the 95% half-width of --metric's mean is within
+    /// this share of the mean, e.g. 1%; the trials of the scenario (or --trials) are the
+    /// first batch.
+    #[arg(long, value_name = "PCT", requires = "metric")]
+    pub precision: Option<String>,
+    /// The metric --precision watches (a row of summary.csv).
+    #[arg(long, value_name = "NAME", requires = "precision")]
+    pub metric: Option<String>,
+    /// With --precision: stop at this many trials if the precision is not reached
+    /// (default 10000, or the scenario's trials if more).
+    #[arg(long, value_name = "N", requires = "precision")]
+    pub max_trials: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingArg {
+    Mc,
+    Lhs,
+}
+
+impl SamplingArg {
+    pub fn method(self) -> Sampling {
+        match self {
+            SamplingArg::Mc => Sampling::MonteCarlo,
+            SamplingArg::Lhs => Sampling::LatinHypercube,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}

@@ -1,0 +1,29 @@
+//! `downstream compare`: scenarios against the base on common random numbers.
+
+use super::{Naming, run_job};
+use crate::cli::CliError;
+use crate::cli::args::{CompareArgs, Format};
+use crate::cli::output::Show;
+use crate::job::{Input, Job};
+
+pub(in crate::cli) fn compare(args: &CompareArgs) -> Result<(), CliError> {
+    let inputs = std::iter::once(&args.base)
+        .chain(&args.others)
+        .map(|p| Input::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let job = Job::Compare {
+        inputs,
+        settings: args.options.settings(),
+    };
+    let show = Show {
+        format: Format::Table,
+        report: args.options.report,
+        xlsx: args.options.xlsx,
+        top: 0,
+    };
+    let naming = Naming {
+        prefix: "compare-",
+        suffix: "",
+    };
+    run_job(job, &args.out, &args.options, naming, show).map(|_| ())
+}

@@ -1,0 +1,82 @@
+//! One small file per command; [`run_job`] is the pipeline the simulating commands share:
+//! plan → output folder → shard → budget → simulate all trials (then publish the
+//! results) or one shard's (then write its part).
+
+pub(super) mod backtest;
+pub(super) mod compare;
+pub(super) mod merge;
+pub(super) mod report;
+pub(super) mod run;
+pub(super) mod sensitivity;
+pub(super) mod sweep;
+pub(super) mod validate;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::CliError;
+use super::args::RunOptions;
+use super::options::{check_budget, check_out_dir, out_dir, thread_pool};
+use super::output::{Show, publish, write_part};
+use super::progress;
+use crate::job::{Control, Job};
+use crate::results::Results;
+use crate::shard::PartHeader;
+
+/// Where a command writes by default: `output/<prefix><stem><suffix>/`.
+pub(super) struct Naming {
+    pub prefix: &'static str,
+    pub suffix: &'static str,
+}
+
+/// Runs a job: all trials (then writes and prints its results), or one shard's trials
+/// (then writes its part file).
+pub(super) fn run_job(
+    job: Job,
+    out: &Option<PathBuf>,
+    options: &RunOptions,
+    naming: Naming,
+    show: Show,
+) -> Result<Option<Results>, CliError> {
+    let plan = job.plan()?;
+    let dir = out_dir(out, &job.inputs()[0].origin, naming.prefix, naming.suffix)?;
+    let shard = options.shard()?;
+    if shard.is_some() && !plan.shardable() {
+        return Err(CliError::Input(
+            "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
+        ));
+    }
+    check_out_dir(&dir, options.force)?;
+    let pool = thread_pool(options.threads)?;
+    check_budget(&plan.budget(), pool.current_num_threads(), options.allow_large)?;
+    progress::handle_interrupts();
+    let sim = plan.scenario().simulation();
+    let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
+    let bar = progress::bar(plan.progress_total(&trials), options.quiet);
+    let control = Control {
+        progress: &|d| bar.set_position(d),
+        cancel: &progress::INTERRUPTED,
+    };
+    let started = Instant::now();
+    let Some(shard) = shard else {
+        let results = pool.install(|| plan.execute(&control));
+        bar.finish_and_clear();
+        let results = results?;
+        publish(&results, &dir, &show)?;
+        return Ok(Some(results));
+    };
+    let simulated = pool.install(|| plan.simulate(trials, &control));
+    bar.finish_and_clear();
+    let simulated = simulated?;
+    let header = PartHeader {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        job,
+        households: sim.households,
+        trials: sim.trials,
+        seed: sim.seed,
+        shard,
+        top: show.top,
+    };
+    write_part(&dir, &header, &simulated.into_parts(), started.elapsed().as_secs_f64())?;
+    Ok(None)
+}

@@ -1,0 +1,27 @@
+//! `downstream sensitivity`: which uncertain parameters drive a metric.
+
+use super::{Naming, run_job};
+use crate::cli::CliError;
+use crate::cli::args::{Format, SensitivityArgs};
+use crate::cli::output::Show;
+use crate::job::{Input, Job};
+
+pub(in crate::cli) fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
+    let job = Job::Sensitivity {
+        input: Input::read(&args.scenario)?,
+        settings: args.options.settings(),
+        metric: args.metric.clone(),
+        by: args.by,
+    };
+    let show = Show {
+        format: Format::Table,
+        report: args.options.report,
+        xlsx: args.options.xlsx,
+        top: args.top,
+    };
+    let naming = Naming {
+        prefix: "",
+        suffix: "-sensitivity",
+    };
+    run_job(job, &args.out, &args.options, naming, show).map(|_| ())
+}

@@ -1,0 +1,78 @@
+//! The command line: a front end over the library's typed jobs.
+//!
+//! Argument definitions live in [`args`]; [`options`] turns them into a [`crate::job::Job`]
+//! and checks the budget and the output folder; [`progress`] owns the progress bar and the
+//! interrupt handler; [`output`] publishes results (files, stdout, reports) and part files;
+//! [`commands`] has one small file per command. Errors are classified into exit codes: 2
+//! for a bad scenario or arguments, 3 for missed backtest targets, 130 when interrupted,
+//! 1 otherwise.
+
+pub mod args;
+mod commands;
+mod options;
+mod output;
+mod progress;
+
+pub use args::{Cli, Command, Format, RunOptions};
+
+use crate::job::JobError;
+use crate::scenario::ScenarioError;
+
+/// A failed command, with the exit status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A bad scenario or bad arguments: exit status 2.
+    #[error("{0}")]
+    Input(String),
+    /// Several scenario problems, already printed: exit status 2.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// Anything else (I/O, ...): exit status 1.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+    /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: exit status 130.
+    #[error("interrupted; no results were written")]
+    Interrupted,
+    /// A backtest ran and some targets were missed: exit status 3.
+    #[error("{missed} of {total} required backtest targets missed")]
+    Missed { missed: usize, total: usize },
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Input(_) | CliError::Scenario(_) => 2,
+            CliError::Other(_) => 1,
+            CliError::Missed { .. } => 3,
+            CliError::Interrupted => 130,
+        }
+    }
+}
+
+impl From<JobError> for CliError {
+    fn from(e: JobError) -> CliError {
+        match e {
+            JobError::Input(s) => CliError::Input(s),
+            JobError::Scenario(s) => CliError::Scenario(s),
+            JobError::Cancelled => CliError::Interrupted,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => commands::run::run(&args),
+        Command::Validate { files } => commands::validate::validate(&files),
+        Command::Compare(args) => commands::compare::compare(&args),
+        Command::Sweep(args) => commands::sweep::sweep(&args),
+        Command::Backtest(args) => commands::backtest::backtest(&args),
+        Command::Sensitivity(args) => commands::sensitivity::sensitivity(&args),
+        Command::Merge(args) => commands::merge::merge(&args),
+        Command::Report { dir, xlsx } => commands::report::report(&dir, xlsx),
+        Command::Schema => {
+            println!("{}", crate::schema::json_schema());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The progress bar on stderr and the interrupt handler.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by Ctrl-C (SIGINT) or SIGTERM; the engine stops between windows and no results are
+/// written. A second signal exits at once.
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the handler of Ctrl-C and SIGTERM (once).
+pub(super) fn handle_interrupts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// Whether an interrupt arrived.
+pub(super) fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// A bar of household-months on stderr, hidden when quiet or not on a terminal.
+pub(super) fn bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% household-months, ETA {eta}",
+        )
+        .expect("a valid template"),
+    );
+    bar
+}

@@ -1,0 +1,379 @@
+//! The tables printed on stdout after each command: the key figures, the best points of
+//! a sweep, a comparison's paired differences, the tornado and a backtest's targets.
+
+use std::fmt::Write as _;
+
+use crate::backtest::{Outcome, Statistic};
+use crate::engine::metrics::Unit;
+use crate::export::key_figures;
+use crate::format;
+use crate::job::PrecisionOutcome;
+use crate::results::{
+    BacktestResults, CompareResults, RunResults, SensitivityResults, SweepResults,
+};
+
+/// A readable table of the key figures.
+pub fn run(r: &RunResults) -> String {
+    let (scenario, report, trials) = (&r.scenario, &r.stats, r.trials.len());
+    let mut out = String::new();
+    let sim = scenario.simulation();
+    let _ = writeln!(
+        out,
+        "{}: {} to {}, {} trials x {} households, seed {}",
+        scenario.name(),
+        scenario.start(),
+        scenario.start().plus(scenario.months() - 1),
+        trials,
+        sim.households,
+        sim.seed
+    );
+    let _ = writeln!(
+        out,
+        "{:<32} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+        "horizon total", "unit", "p05", "p50", "p95", "mean", "se", "±95%"
+    );
+    for def in key_figures(&report.layout) {
+        if def.name.starts_with("premium_") && !scenario.has_premium() {
+            continue;
+        }
+        let Some(s) = report.scalar(&def.name) else {
+            continue;
+        };
+        let (label, unit) = (&def.label, def.unit.column_label());
+        let f = |x: f64, undefined: &str| format::in_unit(x, def.unit, undefined);
+        let p = |x: f64| match def.unit {
+            Unit::Months if x.is_finite() => format!("{x:.0}"),
+            _ => f(x, "never"),
+        };
+        let _ = writeln!(
+            out,
+            "{label:<32} {unit:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+            p(s.p05),
+            p(s.p50),
+            p(s.p95),
+            f(s.mean, "-"),
+            f(s.se(), "-"),
+            f(s.ci95_half_width(), "-"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nby year (p50)   units M   device P&L $B   claimed $B   incremental $B   net incr. $B"
+    );
+    let l = &report.layout;
+    let n = l.len();
+    for (i, year) in report.years.iter().enumerate() {
+        let p50 = |j: usize| report.yearly[i * n + j].p50;
+        let _ = writeln!(
+            out,
+            "{year:<13} {:>9} {:>15} {:>12} {:>16} {:>14}",
+            format::millions(p50(l.units_sold)),
+            format::billions(p50(l.device_pnl)),
+            format::billions(p50(l.downstream_claimed)),
+            format::billions(p50(l.downstream_incremental)),
+            format::billions(p50(l.net_incremental)),
+        );
+    }
+    out
+}
+
+/// The printed comparison of the key figures.
+pub fn compare(r: &CompareResults) -> String {
+    let (names, rows, trials) = (&r.names, &r.rows, r.facts.trials);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better.",
+        names[0], trials
+    );
+    for name in &names[1..] {
+        let _ = writeln!(out, "\n{name} vs {}", names[0]);
+        let _ = writeln!(
+            out,
+            "{:<34} {:>5} {:>10} {:>10} {:>24} {:>9}",
+            "horizon total", "unit", "base p50", "p50", "difference", "P(better)"
+        );
+        for def in key_figures(&r.layout) {
+            let (label, unit, metric) = (&def.label, def.unit.column_label(), &def.name);
+            let base = rows
+                .iter()
+                .find(|r| r.metric == *metric && r.scenario == names[0]);
+            let row = rows
+                .iter()
+                .find(|r| r.metric == *metric && r.scenario == *name);
+            let (Some(base), Some(row)) = (base, row) else {
+                continue;
+            };
+            let scale = 1.0 / def.unit.scale();
+            let f = |x: f64| {
+                if x.is_finite() {
+                    format!("{:.2}", x / scale)
+                } else {
+                    "-".into()
+                }
+            };
+            let _ = writeln!(
+                out,
+                "{label:<34} {unit:>5} {:>10} {:>10} {:>24} {:>8.0}%",
+                f(base.stats.p50),
+                f(row.stats.p50),
+                format!(
+                    "{} [{}, {}]",
+                    f(row.diff.mean),
+                    f(row.diff.p05),
+                    f(row.diff.p95)
+                ),
+                100.0 * row.share_better
+            );
+        }
+    }
+    out
+}
+
+/// The printed result: the best point of each money metric, with its p05–p95 and the share
+/// of trials in which it is the best; then, for the headline metric, the points most often best.
+pub fn sweep(r: &SweepResults) -> String {
+    let (points, best, trials) = (&r.grid, &r.best, r.facts.trials);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} points x {trials} trials on common random numbers. Best point by mean per money metric ($B);\nP(best) = share of trials in which that point is the best:",
+        points.len()
+    );
+    let _ = writeln!(
+        out,
+        "{:<34} {:<32} {:>9} {:>9} {:>9} {:>8}",
+        "metric", "best point", "mean", "p05", "p95", "P(best)"
+    );
+    let b = |x: f64| {
+        if x.is_finite() {
+            format!("{:.3}", x / 1e9)
+        } else {
+            "-".into()
+        }
+    };
+    for x in best.iter().filter(|x| x.varies) {
+        let _ = writeln!(
+            out,
+            "{:<34} {:<32} {:>9} {:>9} {:>9} {:>7.0}%",
+            x.metric,
+            r.point_label(x.point),
+            b(x.mean),
+            b(x.p05),
+            b(x.p95),
+            100.0 * x.share_best[x.point]
+        );
+    }
+    let same: Vec<&str> = best
+        .iter()
+        .filter(|x| !x.varies && !x.metric.starts_with("npv_"))
+        .map(|x| x.metric.as_str())
+        .collect();
+    if !same.is_empty() {
+        let _ = writeln!(
+            out,
+            "identical at every point (not affected by the varied keys): {}",
+            same.join(", ")
+        );
+    }
+    if let Some(head) = best
+        .iter()
+        .find(|x| x.metric == "net_incremental" && x.varies)
+    {
+        let mut ranked: Vec<(usize, f64)> = head
+            .share_best
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, s)| *s > 0.0)
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let _ = writeln!(
+            out,
+            "\nnet_incremental: how often each point is the best (per-trial argmax)"
+        );
+        for (k, share) in ranked.iter().take(8) {
+            let _ = writeln!(
+                out,
+                "  {:<40} {:>5.1}%",
+                r.point_label(*k),
+                100.0 * share
+            );
+        }
+    }
+    out
+}
+
+
+/// The tornado's top `top` rows and, by period, the strongest drivers, for stdout.
+pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
+    let (scenario, a) = (&r.scenario, &r.analysis);
+    let sim = scenario.simulation();
+    let (unit, money): (&str, fn(f64) -> String) = if a.money {
+        ("$B", format::billions)
+    } else {
+        ("M", format::millions)
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: sensitivity of {} ({unit}), {} trials x {} households, seed {}; mean {}",
+        scenario.name(),
+        a.metric,
+        a.trials,
+        sim.households,
+        sim.seed,
+        money(a.base_mean)
+    );
+    let width = a
+        .rows
+        .iter()
+        .take(top)
+        .map(|r| r.parameter.chars().count())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let _ = writeln!(
+        out,
+        "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
+        "parameter", "p10", "p90", "at p10", "at p90", "swing", "rank corr"
+    );
+    for r in a.rows.iter().take(top) {
+        let _ = writeln!(
+            out,
+            "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
+            r.parameter,
+            format::significant(r.low),
+            format::significant(r.high),
+            money(r.mean_at_low),
+            money(r.mean_at_high),
+            money(r.swing),
+            r.rank_correlation
+                .map_or_else(|| "-".into(), |x| format!("{x:+.2}"))
+        );
+    }
+    if a.rows.len() > top {
+        let _ = writeln!(
+            out,
+            "({} more parameters in tornado.csv)",
+            a.rows.len() - top
+        );
+    }
+    if a.trials > 2 {
+        let _ = writeln!(
+            out,
+            "a rank correlation within ±{:.2} is indistinguishable from 0 with {} trials (95%)",
+            crate::sensitivity::noise(a.trials),
+            a.trials
+        );
+    }
+    if let Some(b) = &a.by_period {
+        if b.periods.len() <= 20 {
+            let _ = writeln!(
+                out,
+                "\nstrongest drivers of {} in each period (rank correlation)",
+                b.metric
+            );
+            for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
+                let mut order: Vec<usize> = (0..row.len()).filter(|&i| row[i].is_some()).collect();
+                order.sort_by(|&i, &j| {
+                    let key = |k: usize| row[k].map_or(0.0, f64::abs);
+                    key(j).total_cmp(&key(i))
+                });
+                let drivers: Vec<String> = order
+                    .iter()
+                    .take(2)
+                    .map(|&i| {
+                        format!(
+                            "{} ({:+.2})",
+                            a.rows[i].parameter,
+                            row[i].expect("filtered")
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(out, "{period:<8} {}", drivers.join(", "));
+            }
+        } else {
+            let _ = writeln!(
+                out,
+                "\nrank correlations of {} in each of {} periods: sensitivity_by_period.csv",
+                b.metric,
+                b.periods.len()
+            );
+        }
+    }
+    out
+}
+
+/// The printed table.
+pub fn backtest(r: &BacktestResults) -> String {
+    let outcomes = &r.outcomes;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  result",
+        "id", "target", "period", "band", "p05", "p50", "p95"
+    );
+    for o in outcomes {
+        let t = &o.target;
+        let what = if t.statistic == Statistic::P50 {
+            t.what.clone()
+        } else {
+            format!("{} ({})", t.what, t.statistic.name())
+        };
+        let _ = writeln!(
+            out,
+            "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  {}",
+            t.id,
+            what,
+            t.period_label,
+            format!("[{}, {}]", format::human(t.low), format::human(t.high)),
+            format::human(o.summary.p05),
+            format::human(o.summary.p50),
+            format::human(o.summary.p95),
+            match (o.hit, t.informational) {
+                (true, _) => "hit",
+                (false, false) => "MISS",
+                (false, true) => "miss*",
+            }
+        );
+    }
+    let hits = outcomes.iter().filter(|o| o.hit).count();
+    let required: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| !o.target.informational)
+        .collect();
+    let required_hits = required.iter().filter(|o| o.hit).count();
+    let _ = write!(out, "{hits} of {} targets hit", outcomes.len());
+    if required.len() < outcomes.len() {
+        let _ = write!(
+            out,
+            "; {required_hits} of {} required (* informational: shown, does not decide the exit status)",
+            required.len()
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// The line saying how `run --precision` ended.
+pub fn precision(p: &PrecisionOutcome) -> String {
+    let share = if p.mean == 0.0 {
+        "the mean is 0".to_string()
+    } else {
+        format!("{:.2}% of the mean", 100.0 * p.half_width / p.mean.abs())
+    };
+    let reason = if p.reached {
+        "the precision was reached"
+    } else {
+        "the cap of --max-trials was reached"
+    };
+    format!(
+        "precision: {} mean {} ± {} (95%), {share}, target {}%, after {} trials; stopped because {reason}\n",
+        p.metric,
+        format::scientific(p.mean),
+        format::scientific(p.half_width),
+        100.0 * p.target,
+        p.trials,
+    )
+}

@@ -1,0 +1,188 @@
+//! Numbers for people: the one place that decides how a figure is shown in a terminal
+//! table, a message, the HTML report or the workbook's captions.
+//!
+//! Files meant for programs (CSV, JSON, TOML) keep full precision and are formatted by
+//! their exporters ([`crate::export::csv::num`]); everything here rounds for reading.
+//! Undefined values are `-` in terminal tables and `–` (en dash) on the HTML page.
+
+use crate::engine::metrics::Unit;
+
+/// Money in $B with two decimals (`-` when undefined).
+pub fn billions(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}", x / 1e9)
+    } else {
+        "-".into()
+    }
+}
+
+/// Counts in millions with one decimal (`-` when undefined).
+pub fn millions(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.1}", x / 1e6)
+    } else {
+        "-".into()
+    }
+}
+
+/// A value in the unit people read it in, for a terminal table: $B with two decimals,
+/// millions with one, months with one; `undefined` when not finite.
+pub fn in_unit(x: f64, unit: Unit, undefined: &str) -> String {
+    match unit {
+        _ if !x.is_finite() => undefined.to_string(),
+        Unit::Dollars => billions(x),
+        Unit::Count => millions(x),
+        Unit::Months => format!("{x:.1}"),
+    }
+}
+
+/// A figure of any size with a k/M/B suffix and about three significant digits
+/// (`-6.12B`, `24.2M`, `0.0234`).
+pub fn human(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    let (v, unit) = if a >= 1e9 {
+        (x / 1e9, "B")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e3 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else if v.abs() >= 1.0 || v == 0.0 {
+        2
+    } else {
+        4
+    };
+    format!("{v:.digits$}{unit}")
+}
+
+/// A parameter value with four significant digits (`0.3123`, `12.50`, `4.200e9`).
+pub fn significant(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() >= 1e6 || x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{x:.digits$}")
+    }
+}
+
+/// A number for a one-line message: 4 significant digits in scientific notation.
+pub fn scientific(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4e}")
+    } else {
+        "undefined".into()
+    }
+}
+
+/// Fixed decimals for the page, `–` when undefined, and no `-0`.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let s = format!("{x:.decimals$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// A value in its display unit for the page: $B or millions with two decimals, months
+/// whole.
+pub fn fixed_in_unit(x: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Months => fixed(x, 0),
+        _ => fixed(x * unit.scale(), 2),
+    }
+}
+
+/// A price as written: no decimals when whole, else two.
+pub fn price(x: f64) -> String {
+    if x.fract() == 0.0 {
+        fixed(x, 0)
+    } else {
+        fixed(x, 2)
+    }
+}
+
+/// A share as a whole percentage (`–` when undefined).
+pub fn percent(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.0}%", x * 100.0)
+    } else {
+        "–".into()
+    }
+}
+
+/// A parameter value for the page: thousands separators from 10,000 up, else four
+/// significant digits without trailing zeros.
+pub fn grouped(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    if x.abs() >= 1e4 {
+        let digits = format!("{:.0}", x.abs());
+        let mut out = String::from(if x < 0.0 { "-" } else { "" });
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(d);
+        }
+        return out;
+    }
+    let decimals = (3.0 - x.abs().log10().floor()).clamp(0.0, 6.0) as usize;
+    let s = fixed(x, decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human(-6.12e9), "-6.12B");
+        assert_eq!(human(24.2e6), "24.2M");
+        assert_eq!(human(0.0234), "0.0234");
+        assert_eq!(human(f64::NAN), "-");
+    }
+
+    #[test]
+    fn values_have_four_significant_digits() {
+        assert_eq!(significant(0.31234), "0.3123");
+        assert_eq!(significant(12.5), "12.50");
+        assert_eq!(significant(4.2e9), "4.200e9");
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(significant(2.5e-4), "2.500e-4");
+    }
+
+    #[test]
+    fn page_numbers() {
+        assert_eq!(fixed(-0.001, 2), "0.00");
+        assert_eq!(fixed(f64::NAN, 2), "–");
+        assert_eq!(price(5.0), "5");
+        assert_eq!(price(7.5), "7.50");
+        assert_eq!(percent(0.256), "26%");
+        assert_eq!(grouped(1234567.0), "1,234,567");
+        assert_eq!(grouped(0.12340), "0.1234");
+        assert_eq!(fixed_in_unit(2.5e9, Unit::Dollars), "2.50");
+        assert_eq!(billions(f64::NAN), "-");
+        assert_eq!(millions(2.56e6), "2.6");
+    }
+}

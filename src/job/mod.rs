@@ -1,0 +1,218 @@
+//! Typed jobs: every analysis the tool runs, as a value the library executes.
+//!
+//! A [`Job`] says what to analyse (scenario inputs with their text, command-line run
+//! settings, and the analysis' own typed options); [`Job::plan`] loads and validates
+//! everything it needs into a [`Plan`], which simulates all trials or one shard's
+//! ([`Plan::simulate`]) and turns simulated trials into typed [`Results`]
+//! ([`Plan::results`]). [`execute`] does all three. A sharded part stores its job (serde),
+//! so `merge` rebuilds the same plan from the parts and finishes it.
+//!
+//! The job layer does no I/O but reading nothing: scenario and targets text arrive in the
+//! job ([`Input`]). Progress and cancellation come in through [`Control`].
+
+mod plan;
+mod precision;
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use serde::{Deserialize, Serialize};
+
+use crate::design::Sampling;
+use crate::results::Results;
+use crate::scenario::{MAX_HOUSEHOLDS, MAX_TRIALS, Override, Scenario, ScenarioError};
+use crate::sensitivity::By;
+use crate::sweep::AxisLabels;
+
+pub use plan::{Plan, Simulated};
+pub use plan::Budget;
+pub use precision::{Precision, PrecisionOutcome};
+
+/// A scenario or targets file: its name as given and its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    pub origin: String,
+    pub text: String,
+}
+
+impl Input {
+    /// Reads a file (refusing what is not a readable text file, with a located message).
+    pub fn read(path: &Path) -> Result<Input, ScenarioError> {
+        Ok(Input {
+            origin: path.display().to_string(),
+            text: crate::scenario::error::read_source(path)?,
+        })
+    }
+}
+
+/// Run settings given on the command line, applied over every scenario's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub households: Option<u64>,
+    pub trials: Option<u64>,
+    pub seed: Option<u64>,
+    pub sampling: Option<Sampling>,
+    /// `--set KEY=VALUE` overrides, in order.
+    pub set: Vec<String>,
+}
+
+impl Settings {
+    /// Loads a scenario with the overrides and run settings applied.
+    pub fn load(&self, input: &Input) -> Result<Scenario, JobError> {
+        let overrides = self
+            .set
+            .iter()
+            .map(|s| Override::parse(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(JobError::Input)?;
+        let mut scenario = Scenario::parse(&input.origin, &input.text, &overrides)?;
+        let mut sim = scenario.simulation();
+        let bounded = |flag: &str, value: Option<u64>, max: u64, current: u64| match value {
+            Some(v) if v < 1 || v > max => Err(JobError::Input(format!(
+                "{flag} {v}: expected a whole number from 1 to {max}"
+            ))),
+            Some(v) => Ok(v),
+            None => Ok(current),
+        };
+        sim.households = bounded(
+            "--households",
+            self.households,
+            MAX_HOUSEHOLDS,
+            sim.households,
+        )?;
+        sim.trials = bounded("--trials", self.trials, MAX_TRIALS, sim.trials)?;
+        if let Some(s) = self.seed {
+            sim.seed = s;
+        }
+        if let Some(m) = self.sampling {
+            sim.sampling = m;
+        }
+        scenario.set_simulation(sim).map_err(JobError::Input)?;
+        Ok(scenario)
+    }
+}
+
+/// An analysis to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "analysis")]
+pub enum Job {
+    /// One scenario: statistics of every metric.
+    Run { input: Input, settings: Settings },
+    /// One scenario, adding trials until a metric's mean is precise enough.
+    Precision {
+        input: Input,
+        settings: Settings,
+        precision: Precision,
+    },
+    /// Scenarios against the first on common random numbers.
+    Compare {
+        inputs: Vec<Input>,
+        settings: Settings,
+    },
+    /// A grid of parameter values on common random numbers.
+    Sweep {
+        input: Input,
+        settings: Settings,
+        axes: Vec<AxisLabels>,
+    },
+    /// Which uncertain parameters drive a metric.
+    Sensitivity {
+        input: Input,
+        settings: Settings,
+        metric: String,
+        by: Option<By>,
+    },
+    /// A scenario's figures against a targets file.
+    Backtest {
+        input: Input,
+        settings: Settings,
+        targets: Input,
+    },
+}
+
+impl Job {
+    /// The scenario inputs, the base first.
+    pub fn inputs(&self) -> &[Input] {
+        match self {
+            Job::Compare { inputs, .. } => inputs,
+            Job::Run { input, .. }
+            | Job::Precision { input, .. }
+            | Job::Sweep { input, .. }
+            | Job::Sensitivity { input, .. }
+            | Job::Backtest { input, .. } => std::slice::from_ref(input),
+        }
+    }
+
+    /// The command-line run settings.
+    pub fn settings(&self) -> &Settings {
+        match self {
+            Job::Run { settings, .. }
+            | Job::Precision { settings, .. }
+            | Job::Compare { settings, .. }
+            | Job::Sweep { settings, .. }
+            | Job::Sensitivity { settings, .. }
+            | Job::Backtest { settings, .. } => settings,
+        }
+    }
+
+    /// The command that runs this job, for messages.
+    pub fn command(&self) -> &'static str {
+        match self {
+            Job::Run { .. } | Job::Precision { .. } => "run",
+            Job::Compare { .. } => "compare",
+            Job::Sweep { .. } => "sweep",
+            Job::Sensitivity { .. } => "sensitivity",
+            Job::Backtest { .. } => "backtest",
+        }
+    }
+
+    /// Loads and checks everything the job needs, before any work starts.
+    pub fn plan(&self) -> Result<Plan, JobError> {
+        Plan::new(self)
+    }
+}
+
+/// How a caller follows and stops a job: a progress callback (household-months done so far)
+/// and a cancel flag checked between windows of work.
+pub struct Control<'a> {
+    pub progress: &'a (dyn Fn(u64) + Sync),
+    pub cancel: &'a AtomicBool,
+}
+
+impl Control<'_> {
+    /// No progress reports, never cancelled.
+    pub fn none() -> Control<'static> {
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        Control {
+            progress: &|_| {},
+            cancel: &NEVER,
+        }
+    }
+}
+
+/// Why a job did not produce results.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Bad input (arguments, options, a bad combination).
+    #[error("{0}")]
+    Input(String),
+    /// A bad scenario or targets file (every problem found).
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// Stopped through [`Control::cancel`].
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl From<crate::engine::Cancelled> for JobError {
+    fn from(_: crate::engine::Cancelled) -> JobError {
+        JobError::Cancelled
+    }
+}
+
+/// Runs a job whole on the current rayon pool: plans it, simulates every trial and
+/// returns its results.
+pub fn execute(job: &Job, control: &Control) -> Result<Results, JobError> {
+    let plan = job.plan()?;
+    plan.execute(control)
+}

@@ -1,0 +1,397 @@
+//! A job loaded and checked: the scenarios it simulates, what it keeps, and how simulated
+//! trials become typed results.
+
+use std::ops::Range;
+use std::time::Instant;
+
+use crate::backtest;
+use crate::engine::{self, Engine, Layout, Pin, PinnedRuns, RunResult, TrialResult};
+use crate::results::{
+    BacktestResults, CompareResults, Results, RunFacts, RunResults, SensitivityResults,
+    SweepResults,
+};
+use crate::scenario::Scenario;
+use crate::sensitivity::{self, By};
+use crate::sweep::AxisLabels;
+
+use super::{Control, Input, Job, JobError, Settings};
+
+/// What one analysis adds to its scenarios.
+#[derive(Clone, Debug)]
+enum Detail {
+    Run,
+    Precision {
+        metric: usize,
+        max_trials: u64,
+    },
+    Compare,
+    Sweep {
+        axes: Vec<AxisLabels>,
+        grid: Vec<Vec<usize>>,
+    },
+    Sensitivity {
+        metric: usize,
+        period: Option<(By, usize)>,
+        pins: Vec<Pin>,
+    },
+    Backtest {
+        targets: Vec<backtest::Target>,
+    },
+}
+
+/// A job ready to run: every scenario validated, every option checked.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    job: Job,
+    /// The scenario the run settings and the resolved file come from (a sweep's base).
+    base: Scenario,
+    /// The scenarios simulated: one per compared file or sweep point; else the base.
+    scenarios: Vec<Scenario>,
+    detail: Detail,
+}
+
+/// Simulated trials of a plan (all of them, or one shard's).
+pub enum Simulated {
+    /// One run per scenario of the plan.
+    Runs(Vec<RunResult>),
+    /// A sensitivity analysis' plain run and pinned variants.
+    Pinned(PinnedRuns),
+}
+
+/// What a plan will cost: `runs` simulations of `households` × `months` for each of
+/// `trials`, keeping `kept` numbers per trial.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    pub households: u64,
+    pub months: u64,
+    pub trials: u64,
+    pub runs: u64,
+    pub kept: f64,
+}
+
+impl Budget {
+    /// Household-months simulated.
+    pub fn work(&self) -> f64 {
+        self.households as f64 * self.months as f64 * self.trials as f64 * self.runs as f64
+    }
+    /// Bytes of per-trial results kept in memory.
+    pub fn memory(&self) -> f64 {
+        self.trials as f64 * self.kept * 8.0
+    }
+}
+
+/// Numbers kept per trial of one run: monthly, yearly and horizon figures of every metric.
+fn values_per_trial(scenario: &Scenario) -> f64 {
+    let metrics = Layout::new(scenario).len() as f64;
+    let years = (scenario.months() as f64 / 12.0).ceil() + 1.0;
+    (scenario.months() as f64 + years + 2.0) * metrics
+}
+
+impl Plan {
+    pub(super) fn new(job: &Job) -> Result<Plan, JobError> {
+        let settings = job.settings();
+        let base = settings.load(&job.inputs()[0])?;
+        let (scenarios, detail) = match job {
+            Job::Run { .. } => (vec![base.clone()], Detail::Run),
+            Job::Precision { precision, .. } => {
+                let (metric, max_trials) = precision.check(&base)?;
+                (vec![base.clone()], Detail::Precision { metric, max_trials })
+            }
+            Job::Compare { inputs, .. } => (compared(&base, inputs, settings)?, Detail::Compare),
+            Job::Sweep { input, axes, .. } => sweep_points(input, settings, axes)?,
+            Job::Sensitivity {
+                input, metric, by, ..
+            } => (vec![base.clone()], sensitivity_detail(&base, input, metric, *by)?),
+            Job::Backtest { targets, .. } => {
+                let targets = backtest::parse(&targets.origin, &targets.text, &base)?;
+                (vec![base.clone()], Detail::Backtest { targets })
+            }
+        };
+        Ok(Plan {
+            job: job.clone(),
+            base,
+            scenarios,
+            detail,
+        })
+    }
+
+    /// The job this plan runs.
+    pub fn job(&self) -> &Job {
+        &self.job
+    }
+
+    /// The scenario whose run settings the job uses (a sweep's base, a comparison's base).
+    pub fn scenario(&self) -> &Scenario {
+        &self.base
+    }
+
+    /// Whether the job can run as shards of its trials (`run --precision` decides its
+    /// trials as it goes, so it cannot).
+    pub fn shardable(&self) -> bool {
+        !matches!(self.detail, Detail::Precision { .. })
+    }
+
+    /// The work and result memory of the whole job, for a budget check before it starts.
+    pub fn budget(&self) -> Budget {
+        let sim = self.base.simulation();
+        let per_run = values_per_trial(&self.base);
+        let (trials, runs, kept) = match &self.detail {
+            Detail::Precision { max_trials, .. } => (*max_trials, 1, per_run),
+            Detail::Sensitivity { pins, .. } => {
+                // The variants that need their own households (as in the first trial); only
+                // the plain run keeps all its figures, the variants keep their scalars.
+                let own = engine::pinned_simulations(&self.base, pins, 0..1) as u64;
+                let scalars = Layout::new(&self.base).scalars.len();
+                (sim.trials, 1 + own, per_run + (pins.len() * scalars) as f64)
+            }
+            _ => {
+                let n = self.scenarios.len() as u64;
+                (sim.trials, n, n as f64 * per_run)
+            }
+        };
+        Budget {
+            households: sim.households,
+            months: self.base.months() as u64,
+            trials,
+            runs,
+            kept,
+        }
+    }
+
+    /// Household-months that simulating `trials` reports as progress.
+    pub fn progress_total(&self, trials: &Range<u64>) -> u64 {
+        let sim = self.base.simulation();
+        let per_trial = sim.households * self.base.months() as u64;
+        match &self.detail {
+            Detail::Precision { max_trials, .. } => per_trial * max_trials,
+            Detail::Sensitivity { pins, .. } => {
+                per_trial * (trials.end - trials.start) * (1 + pins.len() as u64)
+            }
+            _ => per_trial * (trials.end - trials.start) * self.scenarios.len() as u64,
+        }
+    }
+
+    /// Simulates `trials` (all, or one shard's) on the current rayon pool.
+    pub fn simulate(&self, trials: Range<u64>, control: &Control) -> Result<Simulated, JobError> {
+        let cancel = control.cancel;
+        let progress = control.progress;
+        Ok(match &self.detail {
+            Detail::Sensitivity { pins, .. } => Simulated::Pinned(engine::run_pinned_until(
+                &self.base,
+                pins,
+                trials,
+                &mut |d| progress(d),
+                cancel,
+            )?),
+            Detail::Compare => {
+                let mut done = 0;
+                let per_run = self.base.simulation().households
+                    * (trials.end - trials.start)
+                    * self.base.months() as u64;
+                let runs = self
+                    .scenarios
+                    .iter()
+                    .map(|s| {
+                        let r = Engine::new(s).run_until(
+                            trials.clone(),
+                            &mut |d| progress(done + d),
+                            cancel,
+                        );
+                        done += per_run;
+                        r
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Simulated::Runs(runs)
+            }
+            Detail::Sweep { .. } => Simulated::Runs(engine::run_points_until(
+                &self.scenarios,
+                trials,
+                &mut |d| progress(d),
+                cancel,
+            )?),
+            Detail::Precision { .. } => {
+                return Err(JobError::Input(
+                    "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
+                ));
+            }
+            Detail::Run | Detail::Backtest { .. } => Simulated::Runs(vec![
+                Engine::new(&self.base).run_until(trials, &mut |d| progress(d), cancel)?,
+            ]),
+        })
+    }
+
+    /// Rebuilds the simulated trials of the whole job from the joined trials of its parts
+    /// (one list per stored run, in trial order).
+    pub fn from_parts(&self, trials: Vec<Vec<TrialResult>>) -> Result<Simulated, String> {
+        if let Detail::Sensitivity { pins, .. } = &self.detail {
+            if trials.len() != 1 + pins.len() {
+                return Err(format!(
+                    "the parts hold {} runs but the sensitivity has {}",
+                    trials.len(),
+                    1 + pins.len()
+                ));
+            }
+            let all = 0..self.base.simulation().trials;
+            let simulated = engine::pinned_simulations(&self.base, pins, all);
+            return Ok(Simulated::Pinned(crate::shard::pinned_runs(
+                pins,
+                Layout::new(&self.base),
+                trials,
+                simulated,
+            )));
+        }
+        if trials.len() != self.scenarios.len() {
+            return Err(format!(
+                "the parts hold {} runs but the job has {}",
+                trials.len(),
+                self.scenarios.len()
+            ));
+        }
+        let layouts = self.scenarios.iter().map(Layout::new).collect();
+        Ok(Simulated::Runs(crate::shard::runs(layouts, trials)))
+    }
+
+    /// Runs the whole job: every trial, then its results.
+    pub fn execute(&self, control: &Control) -> Result<Results, JobError> {
+        let started = Instant::now();
+        if let (Job::Precision { precision, .. }, Detail::Precision { metric, max_trials }) =
+            (&self.job, &self.detail)
+        {
+            return precision.run(&self.base, *metric, *max_trials, control, started);
+        }
+        let sim = self.base.simulation();
+        let simulated = self.simulate(0..sim.trials, control)?;
+        let facts = RunFacts::new(
+            &self.base,
+            rayon::current_num_threads(),
+            started.elapsed().as_secs_f64(),
+        );
+        self.results(simulated, facts)
+    }
+
+    /// The typed results of the whole job's simulated trials.
+    pub fn results(&self, simulated: Simulated, facts: RunFacts) -> Result<Results, JobError> {
+        let runs = match simulated {
+            Simulated::Pinned(pinned) => {
+                let Detail::Sensitivity { metric, period, .. } = &self.detail else {
+                    return Err(JobError::Input("pinned runs of a job that is not a sensitivity analysis".into()));
+                };
+                let analysis = sensitivity::analyse(&self.base, &pinned, *metric, *period);
+                return Ok(Results::Sensitivity(SensitivityResults {
+                    scenario: self.base.clone(),
+                    facts,
+                    analysis,
+                    variants: pinned.pinned.len(),
+                    simulated: pinned.simulated,
+                }));
+            }
+            Simulated::Runs(runs) => runs,
+        };
+        Ok(match (&self.detail, &self.job) {
+            (Detail::Compare, Job::Compare { inputs, .. }) => Results::Compare(CompareResults::new(
+                inputs.iter().map(|i| i.origin.clone()).collect(),
+                self.scenarios.clone(),
+                facts,
+                &runs,
+            )),
+            (Detail::Sweep { axes, grid }, _) => Results::Sweep(SweepResults::new(
+                self.base.clone(),
+                facts,
+                axes.clone(),
+                grid.clone(),
+                &runs,
+            )),
+            (Detail::Backtest { targets }, _) => Results::Backtest(BacktestResults {
+                outcomes: backtest::evaluate(&self.base, targets, &runs[0]),
+                scenario: self.base.clone(),
+                facts,
+            }),
+            _ => Results::Run(RunResults::new(self.base.clone(), &runs[0], facts)),
+        })
+    }
+}
+
+/// The scenarios of a comparison: the same horizon as the base, and the base's run
+/// settings unless given on the command line (they were applied).
+fn compared(base: &Scenario, inputs: &[Input], settings: &Settings) -> Result<Vec<Scenario>, JobError> {
+    let mut scenarios = vec![base.clone()];
+    for input in &inputs[1..] {
+        let mut s = settings.load(input)?;
+        if s.start() != base.start() || s.months() != base.months() {
+            return Err(JobError::Input(format!(
+                "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
+                input.origin,
+                s.start(),
+                s.months(),
+                inputs[0].origin,
+                base.start(),
+                base.months()
+            )));
+        }
+        s.set_simulation(base.simulation()).map_err(JobError::Input)?;
+        scenarios.push(s);
+    }
+    Ok(scenarios)
+}
+
+/// The points of a sweep: the base scenario with each point's values set.
+fn sweep_points(
+    input: &Input,
+    settings: &Settings,
+    axes: &[AxisLabels],
+) -> Result<(Vec<Scenario>, Detail), JobError> {
+    let grid = crate::sweep::grid(axes).map_err(JobError::Input)?;
+    let with = |sets: Vec<String>| {
+        let mut s = settings.clone();
+        s.set.extend(sets);
+        s.load(input)
+    };
+    // Every value of every axis is checked on its own, so a bad key or value is reported
+    // before the whole grid is built.
+    for axis in axes {
+        for value in &axis.values {
+            with(vec![format!("{}={value}", axis.key)])?;
+        }
+    }
+    let points = grid
+        .iter()
+        .map(|point| {
+            with(
+                axes.iter()
+                    .zip(point)
+                    .map(|(a, &i)| format!("{}={}", a.key, a.values[i]))
+                    .collect(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        points,
+        Detail::Sweep {
+            axes: axes.to_vec(),
+            grid,
+        },
+    ))
+}
+
+fn sensitivity_detail(
+    scenario: &Scenario,
+    input: &Input,
+    metric: &str,
+    by: Option<By>,
+) -> Result<Detail, JobError> {
+    let layout = Layout::new(scenario);
+    let (metric, period) =
+        sensitivity::metric_indices(&layout, metric, by).map_err(JobError::Input)?;
+    let (ids, pins) = sensitivity::pins(scenario);
+    if ids.is_empty() {
+        return Err(JobError::Input(format!(
+            "{}: no parameter is uncertain, so nothing can drive the result; give some parameters a distribution",
+            input.origin
+        )));
+    }
+    Ok(Detail::Sensitivity {
+        metric,
+        period: by.zip(period),
+        pins,
+    })
+}

@@ -1,0 +1,70 @@
+//! The files of a results folder: their names, and which command's results they hold.
+//!
+//! Every file name the tool writes or reads is defined here once.
+
+/// The file that marks a folder as written by this tool; `--out` refuses to write into a
+/// non-empty folder without it unless forced.
+pub const MARKER: &str = ".downstream-output";
+
+/// `run`: statistics of every scalar over the horizon.
+pub const SUMMARY: &str = "summary.csv";
+/// `run`: statistics of every metric per month.
+pub const MONTHLY: &str = "monthly.csv";
+/// `run`: statistics of every metric per calendar year.
+pub const YEARLY: &str = "yearly.csv";
+/// `run`: per trial, the drawn uncertain parameters and every scalar.
+pub const TRIALS: &str = "trials.csv";
+/// `sweep`: per point, statistics of every scalar.
+pub const SWEEP: &str = "sweep.csv";
+/// `sweep`: per point and trial, every scalar.
+pub const SWEEP_TRIALS: &str = "sweep_trials.csv";
+/// `sweep`: per money scalar and point, the best point by mean and per trial.
+pub const SWEEP_BEST: &str = "sweep_best.csv";
+/// `compare`: per scalar and scenario, statistics and paired differences with the base.
+pub const COMPARE: &str = "compare.csv";
+/// `sensitivity`: one row per uncertain parameter.
+pub const TORNADO: &str = "tornado.csv";
+/// `sensitivity --by`: rank correlations per period.
+pub const SENSITIVITY_BY_PERIOD: &str = "sensitivity_by_period.csv";
+/// `backtest`: one row per target.
+pub const BACKTEST: &str = "backtest.csv";
+/// The scenario as run, with defaults filled in and a `[run]` table.
+pub const RESOLVED: &str = "scenario.resolved.toml";
+/// The HTML report (`--report`, `downstream report`).
+pub const REPORT: &str = "report.html";
+/// The workbook (`--xlsx`, `downstream report --xlsx`).
+pub const WORKBOOK: &str = "results.xlsx";
+
+/// `compare`: the resolved scenario of input `index` (0 is the base), named by the stem
+/// of its file; numbered because one file may be compared with itself.
+pub fn compare_resolved(index: usize, input: &str) -> String {
+    let stem = std::path::Path::new(input)
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    format!("{index}-{stem}.resolved.toml")
+}
+
+/// Which command wrote a result folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderKind {
+    /// `run`: `summary.csv`, `monthly.csv`, `yearly.csv`, `trials.csv`.
+    Run,
+    /// `sweep`: `sweep.csv`, `sweep_best.csv`, `sweep_trials.csv`.
+    Sweep,
+    /// `compare`: `compare.csv` and one `<i>-<stem>.resolved.toml` per scenario.
+    Compare,
+    /// `sensitivity`: `tornado.csv` and, with `--by year|month`, `sensitivity_by_period.csv`.
+    Sensitivity,
+}
+
+impl FolderKind {
+    /// The file whose presence tells the kind (the most recently written one counts when a
+    /// reused folder holds several).
+    pub const SIGNATURES: [(FolderKind, &'static str); 5] = [
+        (FolderKind::Sensitivity, TORNADO),
+        (FolderKind::Compare, COMPARE),
+        (FolderKind::Sweep, SWEEP),
+        (FolderKind::Run, SUMMARY),
+        (FolderKind::Run, MONTHLY),
+    ];
+}

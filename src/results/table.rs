@@ -1,0 +1,331 @@
+//! The tabular view of results: one typed [`Table`] per CSV file.
+//!
+//! [`tables`] turns any [`Results`] into its named tables, in the order the files are
+//! written. The CSV exporter writes them as text, the workbook as sheets, and the reader of
+//! a folder parses the same layouts back; the columns of each file are defined here once.
+
+use crate::results::files;
+use crate::results::{
+    BacktestResults, CompareResults, Results, RunResults, SensitivityResults, SweepResults,
+};
+use crate::stats::Summary;
+
+/// One cell, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Text from a user or a name (neutralised for spreadsheets when written).
+    Text(String),
+    /// A number; NaN or infinite when undefined (an empty cell).
+    Number(f64),
+    /// A whole number (a trial index, a year, a 0/1 flag).
+    Int(i64),
+    /// A period label (`YYYY-MM` or `YYYY`), written as is.
+    Period(String),
+}
+
+impl Cell {
+    fn opt(x: Option<f64>) -> Cell {
+        Cell::Number(x.unwrap_or(f64::NAN))
+    }
+    fn flag(b: bool) -> Cell {
+        Cell::Int(b as i64)
+    }
+}
+
+/// A table: a header and rows of typed cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
+        Table {
+            header: header.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// A named table of a result: its file name (e.g. `summary.csv`) and contents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedTable {
+    pub file: &'static str,
+    pub table: Table,
+}
+
+/// The tables of a result, in the order their files are written.
+pub fn tables(results: &Results) -> Vec<NamedTable> {
+    match results {
+        Results::Run(r) => run_tables(r),
+        Results::Sweep(r) => sweep_tables(r),
+        Results::Compare(r) => vec![compare_table(r)],
+        Results::Sensitivity(r) => sensitivity_tables(r),
+        Results::Backtest(r) => vec![backtest_table(r)],
+    }
+}
+
+fn stats_cells(s: &Summary) -> [Cell; 5] {
+    [s.mean, s.sd, s.p05, s.p50, s.p95].map(Cell::Number)
+}
+
+fn run_tables(r: &RunResults) -> Vec<NamedTable> {
+    let st = &r.stats;
+    let l = &st.layout;
+    let mut summary = Table::new([
+        "metric",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "mean_se",
+        "mean_ci95_half_width",
+    ]);
+    for (name, s) in l.scalar_names().zip(&st.summary) {
+        let mut row = vec![Cell::Text(name.into())];
+        row.extend(stats_cells(s));
+        row.extend([Cell::Number(s.se()), Cell::Number(s.ci95_half_width())]);
+        summary.rows.push(row);
+    }
+    let period = |what: &str, labels: &[String], stats: &[Summary]| {
+        let mut t = Table::new([what, "metric", "mean", "sd", "p05", "p50", "p95"]);
+        for (i, label) in labels.iter().enumerate() {
+            for (j, def) in l.defs.iter().enumerate() {
+                let mut row = vec![Cell::Period(label.clone()), Cell::Text(def.name.clone())];
+                row.extend(stats_cells(&stats[i * l.len() + j]));
+                t.rows.push(row);
+            }
+        }
+        t
+    };
+    let years: Vec<String> = st.years.iter().map(|y| y.to_string()).collect();
+    let mut trials = Table::new(["trial".to_string()]);
+    trials.header.extend(r.parameters.iter().cloned());
+    trials.header.extend(l.scalar_names().map(String::from));
+    for t in &r.trials {
+        let mut row = vec![Cell::Int(t.trial as i64)];
+        row.extend(t.draws.iter().map(|&x| Cell::Number(x)));
+        row.extend(t.scalars.iter().map(|&x| Cell::Number(x)));
+        trials.rows.push(row);
+    }
+    vec![
+        NamedTable {
+            file: files::SUMMARY,
+            table: summary,
+        },
+        NamedTable {
+            file: files::MONTHLY,
+            table: period("month", &st.months, &st.monthly),
+        },
+        NamedTable {
+            file: files::YEARLY,
+            table: period("year", &years, &st.yearly),
+        },
+        NamedTable {
+            file: files::TRIALS,
+            table: trials,
+        },
+    ]
+}
+
+fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
+    let axis_keys = || r.axes.iter().map(|a| a.key.clone());
+    let point_cells = |k: usize| -> Vec<Cell> {
+        r.axes
+            .iter()
+            .zip(&r.grid[k])
+            .map(|(a, &i)| Cell::Text(a.values[i].clone()))
+            .collect()
+    };
+    let mut sweep = Table::new(axis_keys());
+    for s in r.layout.scalar_names() {
+        for stat in ["mean", "p05", "p50", "p95"] {
+            sweep.header.push(format!("{s}_{stat}"));
+        }
+    }
+    for (k, stats) in r.points.iter().enumerate() {
+        let mut row = point_cells(k);
+        for s in stats {
+            row.extend([s.mean, s.p05, s.p50, s.p95].map(Cell::Number));
+        }
+        sweep.rows.push(row);
+    }
+    let mut trials = Table::new(axis_keys());
+    trials.header.push("trial".into());
+    trials
+        .header
+        .extend(r.layout.scalar_names().map(String::from));
+    for (k, point) in r.trials.iter().enumerate() {
+        for (trial, scalars) in point {
+            let mut row = point_cells(k);
+            row.push(Cell::Int(*trial as i64));
+            row.extend(scalars.iter().map(|&x| Cell::Number(x)));
+            trials.rows.push(row);
+        }
+    }
+    let mut best = Table::new(["metric".to_string()]);
+    best.header.extend(axis_keys());
+    best.header
+        .extend(["best_by_mean".to_string(), "share_of_trials_best".to_string()]);
+    for b in &r.best {
+        for k in 0..r.grid.len() {
+            let mut row = vec![Cell::Text(b.metric.clone())];
+            row.extend(point_cells(k));
+            row.push(Cell::flag(k == b.point && b.varies));
+            row.push(Cell::Number(b.share_best[k]));
+            best.rows.push(row);
+        }
+    }
+    vec![
+        NamedTable {
+            file: files::SWEEP,
+            table: sweep,
+        },
+        NamedTable {
+            file: files::SWEEP_TRIALS,
+            table: trials,
+        },
+        NamedTable {
+            file: files::SWEEP_BEST,
+            table: best,
+        },
+    ]
+}
+
+fn compare_table(r: &CompareResults) -> NamedTable {
+    let mut t = Table::new([
+        "metric",
+        "scenario",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "diff_mean",
+        "diff_p05",
+        "diff_p95",
+        "share_better",
+    ]);
+    for row in &r.rows {
+        let mut cells = vec![
+            Cell::Text(row.metric.clone()),
+            Cell::Text(row.scenario.clone()),
+        ];
+        cells.extend(stats_cells(&row.stats));
+        cells.extend(
+            [row.diff.mean, row.diff.p05, row.diff.p95, row.share_better].map(Cell::Number),
+        );
+        t.rows.push(cells);
+    }
+    NamedTable {
+        file: files::COMPARE,
+        table: t,
+    }
+}
+
+fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
+    let a = &r.analysis;
+    let mut tornado = Table::new([
+        "metric",
+        "parameter",
+        "p10",
+        "p90",
+        "base_mean",
+        "mean_at_p10",
+        "mean_at_p90",
+        "swing",
+        "swing_se",
+        "rank_correlation",
+    ]);
+    for row in &a.rows {
+        let mut cells = vec![
+            Cell::Text(a.metric.clone()),
+            Cell::Text(row.parameter.clone()),
+        ];
+        cells.extend(
+            [
+                row.low,
+                row.high,
+                a.base_mean,
+                row.mean_at_low,
+                row.mean_at_high,
+                row.swing,
+                row.swing_se,
+            ]
+            .map(Cell::Number),
+        );
+        cells.push(Cell::opt(row.rank_correlation));
+        tornado.rows.push(cells);
+    }
+    let mut out = vec![NamedTable {
+        file: files::TORNADO,
+        table: tornado,
+    }];
+    if let Some(b) = &a.by_period {
+        let mut t = Table::new(["metric", "period", "parameter", "rank_correlation"]);
+        for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
+            for (r, rho) in a.rows.iter().zip(row) {
+                t.rows.push(vec![
+                    Cell::Text(b.metric.clone()),
+                    Cell::Period(period.clone()),
+                    Cell::Text(r.parameter.clone()),
+                    Cell::opt(*rho),
+                ]);
+            }
+        }
+        out.push(NamedTable {
+            file: files::SENSITIVITY_BY_PERIOD,
+            table: t,
+        });
+    }
+    out
+}
+
+fn backtest_table(r: &BacktestResults) -> NamedTable {
+    let mut t = Table::new([
+        "id",
+        "target",
+        "period",
+        "statistic",
+        "low",
+        "high",
+        "mean",
+        "p05",
+        "p50",
+        "p95",
+        "value",
+        "hit",
+        "required",
+        "source",
+    ]);
+    for o in &r.outcomes {
+        let tg = &o.target;
+        let mut cells = vec![
+            Cell::Text(tg.id.clone()),
+            Cell::Text(tg.what.clone()),
+            Cell::Text(tg.period_label.clone()),
+            Cell::Text(tg.statistic.name().to_string()),
+        ];
+        cells.extend(
+            [
+                tg.low,
+                tg.high,
+                o.summary.mean,
+                o.summary.p05,
+                o.summary.p50,
+                o.summary.p95,
+                o.value,
+            ]
+            .map(Cell::Number),
+        );
+        cells.extend([Cell::flag(o.hit), Cell::flag(!tg.informational)]);
+        cells.push(Cell::Text(tg.source.clone()));
+        t.rows.push(cells);
+    }
+    NamedTable {
+        file: files::BACKTEST,
+        table: t,
+    }
+}
