@@ -15,7 +15,9 @@ use crate::results::{Results, files};
 
 pub mod csv;
 pub mod json;
+pub mod settings;
 pub mod text;
+pub mod xlsx;
 
 /// Every file of a result but the reports: its CSV files and resolved scenario(s).
 pub fn files(results: &Results) -> Result<Vec<(String, Vec<u8>)>, ::csv::Error> {

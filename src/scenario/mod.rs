@@ -8,6 +8,7 @@
 //! a trial's draws are a plain `Vec<f64>` indexed by [`ParamId`]. Errors carry the dotted
 //! key; [`error`] adds the file, line and column.
 
+mod accessors;
 pub mod error;
 mod overrides;
 pub mod path;
