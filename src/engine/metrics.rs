@@ -153,157 +153,151 @@ pub struct Layout {
     pub scalars: Vec<ScalarDef>,
 }
 
-/// "Net, incremental" → "net, incremental", for "NPV of net, incremental".
-fn lower_first(label: &str) -> String {
-    let mut c = label.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
+/// A core metric's catalogue entry: name, kind, unit, better direction, label.
+type Spec = (&'static str, Kind, Unit, Better, &'static str);
 
-impl Layout {
-    pub fn new(s: &Scenario) -> Layout {
-        use Better::{Higher, Lower};
-        use Unit::{Count, Dollars};
-        let mut defs = Vec::new();
-        let mut add = |name: String, kind: Kind, unit: Unit, better: Better, label: String| {
-            defs.push(MetricDef {
-                name,
-                kind,
-                unit,
-                better,
-                label,
-            });
-            defs.len() - 1
-        };
-        let mut core = |name: &str, kind: Kind, unit: Unit, better: Better, label: &str| {
-            add(name.into(), kind, unit, better, label.into())
-        };
-        let active_households = core(
-            "active_households",
-            Kind::Stock,
-            Count,
+use Better::{Higher, Lower};
+use Unit::{Count, Dollars};
+
+const ACTIVE_HOUSEHOLDS: Spec = (
+    "active_households",
+    Kind::Stock,
+    Count,
+    Higher,
+    "Active households (last month)",
+);
+const NEW_ADOPTERS: Spec = ("new_adopters", Kind::Flow, Count, Higher, "New adopters");
+const UNITS_SOLD: Spec = ("units_sold", Kind::Flow, Count, Higher, "Units sold");
+const DEVICE_REVENUE: Spec = (
+    "device_revenue",
+    Kind::Flow,
+    Dollars,
+    Higher,
+    "Device revenue",
+);
+const DEVICE_COST: Spec = ("device_cost", Kind::Flow, Dollars, Lower, "Device cost");
+const HARDWARE_SUBSIDY: Spec = (
+    "hardware_subsidy",
+    Kind::Flow,
+    Dollars,
+    Lower,
+    "Hardware subsidy",
+);
+const INTERACTIONS: Spec = ("interactions", Kind::Flow, Count, Higher, "Interactions");
+const PREMIUM_SUBSCRIBERS: Spec = (
+    "premium_subscribers",
+    Kind::Stock,
+    Count,
+    Higher,
+    "Premium subscribers (last month)",
+);
+const PREMIUM_REVENUE: Spec = (
+    "premium_revenue",
+    Kind::Flow,
+    Dollars,
+    Higher,
+    "Premium revenue",
+);
+const PREMIUM_SERVING_COST: Spec = (
+    "premium_serving_cost",
+    Kind::Flow,
+    Dollars,
+    Lower,
+    "Premium serving cost (LLM)",
+);
+const SERVING_COST: Spec = ("serving_cost", Kind::Flow, Dollars, Lower, "Serving cost");
+const ECOSYSTEM_SPEND: Spec = (
+    "ecosystem_spend",
+    Kind::Flow,
+    Dollars,
+    Higher,
+    "Ecosystem spend",
+);
+const FIXED_COST: Spec = ("fixed_cost", Kind::Flow, Dollars, Lower, "Fixed cost");
+const DEVICE_PNL: Spec = ("device_pnl", Kind::Flow, Dollars, Higher, "Device P&L");
+const DOWNSTREAM_CLAIMED: Spec = (
+    "downstream_claimed",
+    Kind::Flow,
+    Dollars,
+    Higher,
+    "Downstream claimed",
+);
+const DOWNSTREAM_INCREMENTAL: Spec = (
+    "downstream_incremental",
+    Kind::Flow,
+    Dollars,
+    Higher,
+    "Downstream incremental",
+);
+const NET_CLAIMED: Spec = ("net_claimed", Kind::Flow, Dollars, Higher, "Net, claimed");
+const NET_INCREMENTAL: Spec = (
+    "net_incremental",
+    Kind::Flow,
+    Dollars,
+    Higher,
+    "Net, incremental",
+);
+
+/// Per-item metrics: prefix, kind, unit and label; the item's name follows (`units_echo_dot`,
+/// "Units sold, echo_dot").
+const UNITS: (&str, Kind, Unit, &str) = ("units", Kind::Flow, Count, "Units sold");
+const BY_INTENT: (&str, Kind, Unit, &str) = ("interactions", Kind::Flow, Count, "Interactions");
+const ORDERS: (&str, Kind, Unit, &str) = ("orders", Kind::Flow, Count, "Orders");
+const GMV: (&str, Kind, Unit, &str) = ("gmv", Kind::Flow, Dollars, "GMV");
+const MARGIN: (&str, Kind, Unit, &str) = ("margin", Kind::Flow, Dollars, "Margin");
+const BUYERS: (&str, Kind, Unit, &str) = ("buyers", Kind::Buyers, Count, "Buyers");
+const SUBSCRIBERS: (&str, Kind, Unit, &str) = ("subscribers", Kind::Stock, Count, "Subscribers");
+const REVENUE: (&str, Kind, Unit, &str) = ("revenue", Kind::Flow, Dollars, "Revenue");
+
+/// Collects the catalogue in column order.
+#[derive(Default)]
+struct Catalogue(Vec<MetricDef>);
+
+impl Catalogue {
+    fn core(&mut self, (name, kind, unit, better, label): Spec) -> usize {
+        self.push(name.into(), kind, unit, better, label.into())
+    }
+
+    fn per(&mut self, (prefix, kind, unit, label): (&str, Kind, Unit, &str), item: &str) -> usize {
+        self.push(
+            format!("{prefix}_{item}"),
+            kind,
+            unit,
             Higher,
-            "Active households (last month)",
-        );
-        let new_adopters = core("new_adopters", Kind::Flow, Count, Higher, "New adopters");
-        let units_sold = core("units_sold", Kind::Flow, Count, Higher, "Units sold");
-        let mut per = |prefix: &str, item: &str, kind: Kind, unit: Unit, label: &str| {
-            add(
-                format!("{prefix}_{item}"),
-                kind,
-                unit,
-                Higher,
-                format!("{label}, {item}"),
-            )
-        };
-        let units = s
-            .device_names()
-            .map(|d| per("units", d, Kind::Flow, Count, "Units sold"))
-            .collect();
-        let mut core = |name: &str, kind: Kind, unit: Unit, better: Better, label: &str| {
-            add(name.into(), kind, unit, better, label.into())
-        };
-        let device_revenue = core("device_revenue", Kind::Flow, Dollars, Higher, "Device revenue");
-        let device_cost = core("device_cost", Kind::Flow, Dollars, Lower, "Device cost");
-        let hardware_subsidy = core(
-            "hardware_subsidy",
-            Kind::Flow,
-            Dollars,
-            Lower,
-            "Hardware subsidy",
-        );
-        let interactions = core("interactions", Kind::Flow, Count, Higher, "Interactions");
-        let mut per = |prefix: &str, item: &str, kind: Kind, unit: Unit, label: &str| {
-            add(
-                format!("{prefix}_{item}"),
-                kind,
-                unit,
-                Higher,
-                format!("{label}, {item}"),
-            )
-        };
-        let interactions_by_intent = s
-            .intent_names()
-            .map(|k| per("interactions", k, Kind::Flow, Count, "Interactions"))
-            .collect();
-        let (mut orders, mut gmv, mut margin, mut buyers) = (vec![], vec![], vec![], vec![]);
-        for p in s.purchase_names() {
-            orders.push(per("orders", p, Kind::Flow, Count, "Orders"));
-            gmv.push(per("gmv", p, Kind::Flow, Dollars, "GMV"));
-            margin.push(per("margin", p, Kind::Flow, Dollars, "Margin"));
-            buyers.push(per("buyers", p, Kind::Buyers, Count, "Buyers"));
-        }
-        let (mut subscribers, mut revenue) = (vec![], vec![]);
-        for p in s.subscription_names() {
-            subscribers.push(per("subscribers", p, Kind::Stock, Count, "Subscribers"));
-            revenue.push(per("revenue", p, Kind::Flow, Dollars, "Revenue"));
-        }
-        let mut core = |name: &str, kind: Kind, unit: Unit, better: Better, label: &str| {
-            add(name.into(), kind, unit, better, label.into())
-        };
-        let premium_subscribers = core(
-            "premium_subscribers",
-            Kind::Stock,
-            Count,
-            Higher,
-            "Premium subscribers (last month)",
-        );
-        let premium_revenue = core(
-            "premium_revenue",
-            Kind::Flow,
-            Dollars,
-            Higher,
-            "Premium revenue",
-        );
-        let premium_serving_cost = core(
-            "premium_serving_cost",
-            Kind::Flow,
-            Dollars,
-            Lower,
-            "Premium serving cost (LLM)",
-        );
-        let serving_cost = core("serving_cost", Kind::Flow, Dollars, Lower, "Serving cost");
-        let ecosystem_spend = core(
-            "ecosystem_spend",
-            Kind::Flow,
-            Dollars,
-            Higher,
-            "Ecosystem spend",
-        );
-        let fixed_cost = core("fixed_cost", Kind::Flow, Dollars, Lower, "Fixed cost");
-        let device_pnl = core("device_pnl", Kind::Flow, Dollars, Higher, "Device P&L");
-        let downstream_claimed = core(
-            "downstream_claimed",
-            Kind::Flow,
-            Dollars,
-            Higher,
-            "Downstream claimed",
-        );
-        let downstream_incremental = core(
-            "downstream_incremental",
-            Kind::Flow,
-            Dollars,
-            Higher,
-            "Downstream incremental",
-        );
-        let net_claimed = core("net_claimed", Kind::Flow, Dollars, Higher, "Net, claimed");
-        let net_incremental = core(
-            "net_incremental",
-            Kind::Flow,
-            Dollars,
-            Higher,
-            "Net, incremental",
-        );
-        let horizon = defs.iter().enumerate().map(|(i, d)| ScalarDef {
+            format!("{label}, {item}"),
+        )
+    }
+
+    fn push(
+        &mut self,
+        name: String,
+        kind: Kind,
+        unit: Unit,
+        better: Better,
+        label: String,
+    ) -> usize {
+        self.0.push(MetricDef {
+            name,
+            kind,
+            unit,
+            better,
+            label,
+        });
+        self.0.len() - 1
+    }
+
+    /// The per-trial scalars: every metric's horizon value, then the NPV of every money
+    /// metric, then the breakeven month.
+    fn scalars(&self) -> Vec<ScalarDef> {
+        let horizon = self.0.iter().enumerate().map(|(i, d)| ScalarDef {
             name: d.name.clone(),
             unit: d.unit,
             better: d.better,
             label: d.label.clone(),
             metric: Some(i),
         });
-        let npv = defs
+        let npv = self
+            .0
             .iter()
             .enumerate()
             .filter(|(_, d)| d.money())
@@ -322,8 +316,44 @@ impl Layout {
             label: "Breakeven month (from start)".into(),
             metric: None,
         });
+        scalars
+    }
+}
+
+/// "Net, incremental" → "net, incremental", for "NPV of net, incremental".
+fn lower_first(label: &str) -> String {
+    let mut c = label.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+impl Layout {
+    pub fn new(s: &Scenario) -> Layout {
+        let mut c = Catalogue::default();
+        let active_households = c.core(ACTIVE_HOUSEHOLDS);
+        let new_adopters = c.core(NEW_ADOPTERS);
+        let units_sold = c.core(UNITS_SOLD);
+        let units = s.device_names().map(|d| c.per(UNITS, d)).collect();
+        let device_revenue = c.core(DEVICE_REVENUE);
+        let device_cost = c.core(DEVICE_COST);
+        let hardware_subsidy = c.core(HARDWARE_SUBSIDY);
+        let interactions = c.core(INTERACTIONS);
+        let interactions_by_intent = s.intent_names().map(|k| c.per(BY_INTENT, k)).collect();
+        let (mut orders, mut gmv, mut margin, mut buyers) = (vec![], vec![], vec![], vec![]);
+        for p in s.purchase_names() {
+            orders.push(c.per(ORDERS, p));
+            gmv.push(c.per(GMV, p));
+            margin.push(c.per(MARGIN, p));
+            buyers.push(c.per(BUYERS, p));
+        }
+        let (mut subscribers, mut revenue) = (vec![], vec![]);
+        for p in s.subscription_names() {
+            subscribers.push(c.per(SUBSCRIBERS, p));
+            revenue.push(c.per(REVENUE, p));
+        }
         Layout {
-            defs,
             active_households,
             new_adopters,
             units_sold,
@@ -339,18 +369,19 @@ impl Layout {
             buyers,
             subscribers,
             revenue,
-            premium_subscribers,
-            premium_revenue,
-            premium_serving_cost,
-            serving_cost,
-            ecosystem_spend,
-            fixed_cost,
-            device_pnl,
-            downstream_claimed,
-            downstream_incremental,
-            net_claimed,
-            net_incremental,
-            scalars,
+            premium_subscribers: c.core(PREMIUM_SUBSCRIBERS),
+            premium_revenue: c.core(PREMIUM_REVENUE),
+            premium_serving_cost: c.core(PREMIUM_SERVING_COST),
+            serving_cost: c.core(SERVING_COST),
+            ecosystem_spend: c.core(ECOSYSTEM_SPEND),
+            fixed_cost: c.core(FIXED_COST),
+            device_pnl: c.core(DEVICE_PNL),
+            downstream_claimed: c.core(DOWNSTREAM_CLAIMED),
+            downstream_incremental: c.core(DOWNSTREAM_INCREMENTAL),
+            net_claimed: c.core(NET_CLAIMED),
+            net_incremental: c.core(NET_INCREMENTAL),
+            scalars: c.scalars(),
+            defs: c.0,
         }
     }
 
@@ -407,7 +438,11 @@ mod tests {
         assert!(l.defs[l.gmv[0]].money() && !l.defs[l.orders[0]].money());
         assert!(Better::Lower.better(1.0, 2.0) && !Better::Lower.better(2.0, 2.0));
         // Every money metric has its NPV, and nothing else does.
-        let npvs = l.scalars.iter().filter(|d| d.name.starts_with("npv_")).count();
+        let npvs = l
+            .scalars
+            .iter()
+            .filter(|d| d.name.starts_with("npv_"))
+            .count();
         assert_eq!(npvs, l.defs.iter().filter(|d| d.money()).count());
     }
 }
