@@ -1,12 +1,32 @@
 //! Reading a results folder back into typed [`Results`](super::Results), for
 //! `downstream report DIR`.
+//!
+//! The kind of a folder is told by its files ([`kind`]); [`read`] parses its resolved
+//! scenario(s) with the scenario parser (the `[run]` table gives the [`RunFacts`]) and each
+//! CSV file by the columns [`super::table`] writes: text cells with the spreadsheet escape
+//! undone, numbers exactly (they were written in shortest round-trip form), empty cells as
+//! NaN. What the files do not hold is left undefined: the standard deviation of a sweep
+//! point or of a compared difference is NaN, and so is a difference's median.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-use super::files::FolderKind;
+use super::files::{self, FolderKind};
+use super::{
+    CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
+    TrialRow,
+};
+use crate::compare;
+use crate::engine::Layout;
+use crate::export::csv::unescape;
+use crate::scenario::Scenario;
+use crate::scenario::raw::RawScenario;
+use crate::sensitivity::{Analysis, ByPeriod};
+use crate::stats::Summary;
+use crate::sweep::{AxisLabels, Best};
 
 /// Tells the kind of a result folder from the files present. Should a reused folder hold
 /// the files of several commands, the most recently written one counts.
@@ -33,5 +53,737 @@ pub fn kind(dir: &Path) -> Result<FolderKind> {
             "{}: not a result folder of run, sweep, compare or sensitivity (no summary.csv, sweep.csv, compare.csv or tornado.csv)",
             dir.display()
         ),
+    }
+}
+
+/// Reads a result folder written by `run`, `sweep`, `compare` or `sensitivity` (or `merge`)
+/// back into the typed results that wrote it.
+pub fn read(dir: &Path) -> Result<Results> {
+    Ok(match kind(dir)? {
+        FolderKind::Run => Results::Run(read_run(dir)?),
+        FolderKind::Sweep => Results::Sweep(read_sweep(dir)?),
+        FolderKind::Compare => Results::Compare(read_compare(dir)?),
+        FolderKind::Sensitivity => Results::Sensitivity(read_sensitivity(dir)?),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Files
+
+/// A resolved scenario file: the scenario and the facts of its `[run]` table.
+fn resolved(path: &Path) -> Result<(Scenario, RunFacts)> {
+    let origin = path.display().to_string();
+    let text = fs::read_to_string(path).with_context(|| format!("cannot read {origin}"))?;
+    let scenario = Scenario::parse(&origin, &text, &[])?;
+    let raw: RawScenario =
+        toml::from_str(&text).with_context(|| format!("{origin}: not a scenario"))?;
+    let run = raw
+        .run
+        .with_context(|| format!("{origin}: no [run] table"))?;
+    let missing = |key: &str| anyhow::anyhow!("{origin}: no `{key}` in [run]");
+    let whole = |key: &str, v: Option<i64>| -> Result<u64> {
+        let v = v.ok_or_else(|| missing(key))?;
+        Ok(v as u64)
+    };
+    let facts = RunFacts {
+        tool_version: run.tool_version.ok_or_else(|| missing("tool_version"))?,
+        seed: whole("seed", run.seed)?,
+        households: whole("households", run.households)?,
+        trials: whole("trials", run.trials)?,
+        threads: whole("threads", run.threads)? as usize,
+        wall_seconds: run.wall_seconds.ok_or_else(|| missing("wall_seconds"))?,
+    };
+    Ok((scenario, facts))
+}
+
+/// A CSV file of a result: its name (for messages), header and rows of text cells with the
+/// spreadsheet escape undone.
+struct Csv {
+    file: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    fn read(dir: &Path, name: &str) -> Result<Csv> {
+        let path = dir.join(name);
+        let file = path.display().to_string();
+        let mut r = csv::ReaderBuilder::new()
+            .from_path(&path)
+            .with_context(|| format!("cannot read {file}"))?;
+        let header = r
+            .headers()
+            .with_context(|| format!("{file}: cannot read the header"))?
+            .iter()
+            .map(|s| unescape(s).to_string())
+            .collect();
+        let mut rows = Vec::new();
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.with_context(|| format!("{file}: row {}", i + 2))?;
+            rows.push(rec.iter().map(|s| unescape(s).to_string()).collect());
+        }
+        Ok(Csv { file, header, rows })
+    }
+
+    /// Checks the header against the columns the writer gives this file.
+    fn expect_header<S: AsRef<str>>(&self, columns: &[S]) -> Result<()> {
+        let same = self.header.len() == columns.len()
+            && self
+                .header
+                .iter()
+                .zip(columns)
+                .all(|(h, c)| h == c.as_ref());
+        if !same {
+            bail!(
+                "{}: unexpected columns `{}`; expected `{}`",
+                self.file,
+                self.header.join(","),
+                columns
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks that the file holds `n` rows.
+    fn expect_rows(&self, n: usize) -> Result<()> {
+        if self.rows.len() != n {
+            bail!("{}: {} rows; expected {n}", self.file, self.rows.len());
+        }
+        Ok(())
+    }
+
+    /// Checks that cell `col` of row `i` reads `want`.
+    fn expect_cell(&self, i: usize, col: usize, want: &str) -> Result<()> {
+        if self.rows[i][col] != want {
+            bail!(
+                "{}: row {}: `{}` where `{want}` was expected",
+                self.file,
+                i + 2,
+                self.rows[i][col]
+            );
+        }
+        Ok(())
+    }
+
+    /// A number cell; NaN when empty.
+    fn number(&self, i: usize, col: usize) -> Result<f64> {
+        let cell = self.rows[i][col].as_str();
+        if cell.is_empty() {
+            return Ok(f64::NAN);
+        }
+        cell.parse::<f64>().with_context(|| {
+            format!(
+                "{}: row {}, column `{}`: `{cell}` is not a number",
+                self.file,
+                i + 2,
+                self.header[col]
+            )
+        })
+    }
+
+    /// The number cells `cols` of row `i`.
+    fn numbers<const N: usize>(&self, i: usize, cols: [usize; N]) -> Result<[f64; N]> {
+        let mut out = [f64::NAN; N];
+        for (x, c) in out.iter_mut().zip(cols) {
+            *x = self.number(i, c)?;
+        }
+        Ok(out)
+    }
+
+    /// A whole-number cell.
+    fn whole(&self, i: usize, col: usize) -> Result<i64> {
+        let cell = self.rows[i][col].as_str();
+        cell.parse::<i64>().with_context(|| {
+            format!(
+                "{}: row {}, column `{}`: `{cell}` is not a whole number",
+                self.file,
+                i + 2,
+                self.header[col]
+            )
+        })
+    }
+}
+
+/// Statistics across `n` trials: mean, sd, p05, p50, p95.
+fn summary([mean, sd, p05, p50, p95]: [f64; 5], n: usize) -> Summary {
+    Summary {
+        mean,
+        sd,
+        p05,
+        p50,
+        p95,
+        n,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// run
+
+fn read_run(dir: &Path) -> Result<RunResults> {
+    let (scenario, facts) = resolved(&dir.join(files::RESOLVED))?;
+    let layout = Layout::new(&scenario);
+    let n = facts.trials as usize;
+    let months = super::month_labels(&scenario);
+    let years = super::year_labels(&scenario);
+
+    let t = Csv::read(dir, files::SUMMARY)?;
+    t.expect_header(&[
+        "metric",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "mean_se",
+        "mean_ci95_half_width",
+    ])?;
+    t.expect_rows(layout.scalars.len())?;
+    let mut summaries = Vec::with_capacity(t.rows.len());
+    for (i, def) in layout.scalars.iter().enumerate() {
+        t.expect_cell(i, 0, &def.name)?;
+        summaries.push(summary(t.numbers(i, [1, 2, 3, 4, 5])?, n));
+    }
+
+    let year_text: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    let monthly = read_periods(dir, files::MONTHLY, "month", &months, &layout, n)?;
+    let yearly = read_periods(dir, files::YEARLY, "year", &year_text, &layout, n)?;
+
+    let parameters: Vec<String> = scenario
+        .params()
+        .iter()
+        .filter(|(_, p)| p.is_uncertain())
+        .map(|(_, p)| p.key().to_string())
+        .collect();
+    let t = Csv::read(dir, files::TRIALS)?;
+    let mut header = vec!["trial".to_string()];
+    header.extend(parameters.iter().cloned());
+    header.extend(layout.scalar_names().map(String::from));
+    t.expect_header(&header)?;
+    let mut trials = Vec::with_capacity(t.rows.len());
+    for i in 0..t.rows.len() {
+        let values = (1..header.len())
+            .map(|c| t.number(i, c))
+            .collect::<Result<Vec<f64>>>()?;
+        let (draws, scalars) = values.split_at(parameters.len());
+        trials.push(TrialRow {
+            trial: t.whole(i, 0)? as u64,
+            draws: draws.to_vec(),
+            scalars: scalars.to_vec(),
+        });
+    }
+
+    Ok(RunResults {
+        stats: RunStats {
+            layout,
+            months,
+            years,
+            summary: summaries,
+            monthly,
+            yearly,
+        },
+        scenario,
+        facts,
+        parameters,
+        trials,
+        precision: None,
+    })
+}
+
+/// `monthly.csv` or `yearly.csv`: per (period, metric), row-major by period.
+fn read_periods(
+    dir: &Path,
+    file: &str,
+    what: &str,
+    labels: &[String],
+    layout: &Layout,
+    n: usize,
+) -> Result<Vec<Summary>> {
+    let t = Csv::read(dir, file)?;
+    t.expect_header(&[what, "metric", "mean", "sd", "p05", "p50", "p95"])?;
+    t.expect_rows(labels.len() * layout.len())?;
+    let mut out = Vec::with_capacity(t.rows.len());
+    for (p, label) in labels.iter().enumerate() {
+        for (j, def) in layout.defs.iter().enumerate() {
+            let i = p * layout.len() + j;
+            t.expect_cell(i, 0, label)?;
+            t.expect_cell(i, 1, &def.name)?;
+            out.push(summary(t.numbers(i, [2, 3, 4, 5, 6])?, n));
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// sweep
+
+/// A sweep's points: per row of `t`, its point index by the values of the first `axes`
+/// columns.
+fn point_of(t: &Csv, i: usize, index: &HashMap<&[String], usize>, axes: usize) -> Result<usize> {
+    index
+        .get(&t.rows[i][..axes])
+        .copied()
+        .with_context(|| format!("{}: row {}: not a point of sweep.csv", t.file, i + 2))
+}
+
+fn read_sweep(dir: &Path) -> Result<SweepResults> {
+    let (scenario, facts) = resolved(&dir.join(files::RESOLVED))?;
+    let layout = Layout::new(&scenario);
+    let n = facts.trials as usize;
+
+    let t = Csv::read(dir, files::SWEEP)?;
+    let stats = 4 * layout.scalars.len();
+    if t.header.len() <= stats {
+        bail!("{}: no varied columns", t.file);
+    }
+    let k = t.header.len() - stats;
+    let mut header = t.header[..k].to_vec();
+    for s in layout.scalar_names() {
+        for stat in ["mean", "p05", "p50", "p95"] {
+            header.push(format!("{s}_{stat}"));
+        }
+    }
+    t.expect_header(&header)?;
+    let mut axes: Vec<AxisLabels> = t.header[..k]
+        .iter()
+        .map(|key| AxisLabels {
+            key: key.clone(),
+            values: Vec::new(),
+        })
+        .collect();
+    let mut grid = Vec::with_capacity(t.rows.len());
+    let mut points = Vec::with_capacity(t.rows.len());
+    for (i, row) in t.rows.iter().enumerate() {
+        let mut point = Vec::with_capacity(k);
+        for (axis, value) in axes.iter_mut().zip(row) {
+            let v = match axis.values.iter().position(|x| x == value) {
+                Some(v) => v,
+                None => {
+                    axis.values.push(value.clone());
+                    axis.values.len() - 1
+                }
+            };
+            point.push(v);
+        }
+        grid.push(point);
+        let stats = (0..layout.scalars.len())
+            .map(|j| {
+                let [mean, p05, p50, p95] =
+                    t.numbers(i, [k + 4 * j, k + 4 * j + 1, k + 4 * j + 2, k + 4 * j + 3])?;
+                Ok(summary([mean, f64::NAN, p05, p50, p95], n))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        points.push(stats);
+    }
+    let index: HashMap<&[String], usize> = t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (&r[..k], i))
+        .collect();
+
+    let trials = read_sweep_trials(dir, &t.header[..k], &index, &layout)?;
+    let best = read_sweep_best(dir, &t.header[..k], &index, &layout, &points)?;
+    Ok(SweepResults {
+        scenario,
+        facts,
+        layout,
+        axes,
+        grid,
+        points,
+        trials,
+        best,
+    })
+}
+
+/// `sweep_trials.csv`: per point, per trial, the trial index and its scalars.
+fn read_sweep_trials(
+    dir: &Path,
+    axes: &[String],
+    index: &HashMap<&[String], usize>,
+    layout: &Layout,
+) -> Result<Vec<Vec<(u64, Vec<f64>)>>> {
+    let t = Csv::read(dir, files::SWEEP_TRIALS)?;
+    let k = axes.len();
+    let mut header = axes.to_vec();
+    header.push("trial".into());
+    header.extend(layout.scalar_names().map(String::from));
+    t.expect_header(&header)?;
+    let mut trials = vec![Vec::new(); index.len()];
+    for i in 0..t.rows.len() {
+        let p = point_of(&t, i, index, k)?;
+        let scalars = (k + 1..header.len())
+            .map(|c| t.number(i, c))
+            .collect::<Result<Vec<f64>>>()?;
+        trials[p].push((t.whole(i, k)? as u64, scalars));
+    }
+    Ok(trials)
+}
+
+/// `sweep_best.csv`: per money scalar, the best point by mean (flagged when the scalar
+/// varies at all) and each point's share of trials in which it is the best.
+fn read_sweep_best(
+    dir: &Path,
+    axes: &[String],
+    index: &HashMap<&[String], usize>,
+    layout: &Layout,
+    points: &[Vec<Summary>],
+) -> Result<Vec<Best>> {
+    let t = Csv::read(dir, files::SWEEP_BEST)?;
+    let k = axes.len();
+    let mut header = vec!["metric".to_string()];
+    header.extend(axes.iter().cloned());
+    header.extend([
+        "best_by_mean".to_string(),
+        "share_of_trials_best".to_string(),
+    ]);
+    t.expect_header(&header)?;
+    let mut best: Vec<Best> = Vec::new();
+    for i in 0..t.rows.len() {
+        let metric = &t.rows[i][0];
+        if best.last().is_none_or(|b| b.metric != *metric) {
+            if layout.scalar_index(metric).is_none() {
+                bail!("{}: row {}: no scalar `{metric}`", t.file, i + 2);
+            }
+            best.push(Best {
+                metric: metric.clone(),
+                point: 0,
+                mean: f64::NAN,
+                p05: f64::NAN,
+                p95: f64::NAN,
+                share_best: vec![f64::NAN; points.len()],
+                varies: false,
+            });
+        }
+        let b = best.last_mut().expect("pushed");
+        let p = index
+            .get(&t.rows[i][1..=k])
+            .copied()
+            .with_context(|| format!("{}: row {}: not a point of sweep.csv", t.file, i + 2))?;
+        b.share_best[p] = t.number(i, k + 2)?;
+        if t.whole(i, k + 1)? == 1 {
+            b.point = p;
+            b.varies = true;
+        }
+    }
+    for b in &mut best {
+        let s = &points[b.point][layout.scalar_index(&b.metric).expect("checked")];
+        (b.mean, b.p05, b.p95) = (s.mean, s.p05, s.p95);
+    }
+    Ok(best)
+}
+
+// ---------------------------------------------------------------------------------------
+// compare
+
+fn read_compare(dir: &Path) -> Result<CompareResults> {
+    let t = Csv::read(dir, files::COMPARE)?;
+    t.expect_header(&[
+        "metric",
+        "scenario",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "diff_mean",
+        "diff_p05",
+        "diff_p95",
+        "share_better",
+    ])?;
+    let mut names: Vec<String> = Vec::new();
+    for row in &t.rows {
+        if !names.contains(&row[1]) {
+            names.push(row[1].clone());
+        }
+    }
+    if names.is_empty() {
+        bail!("{}: no rows", t.file);
+    }
+    let mut scenarios = Vec::with_capacity(names.len());
+    let mut facts = None;
+    for (i, name) in names.iter().enumerate() {
+        let (s, f) = resolved(&dir.join(files::compare_resolved(i, name)))?;
+        scenarios.push(s);
+        facts.get_or_insert(f);
+    }
+    let facts = facts.expect("at least one scenario");
+    let layout = Layout::new(&scenarios[0]);
+    let n = facts.trials as usize;
+    let mut rows = Vec::with_capacity(t.rows.len());
+    for (i, row) in t.rows.iter().enumerate() {
+        let [
+            mean,
+            sd,
+            p05,
+            p50,
+            p95,
+            diff_mean,
+            diff_p05,
+            diff_p95,
+            share_better,
+        ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9, 10])?;
+        rows.push(compare::Row {
+            metric: row[0].clone(),
+            scenario: row[1].clone(),
+            stats: summary([mean, sd, p05, p50, p95], n),
+            diff: summary([diff_mean, f64::NAN, diff_p05, f64::NAN, diff_p95], n),
+            share_better,
+        });
+    }
+    Ok(CompareResults {
+        names,
+        scenarios,
+        facts,
+        layout,
+        rows,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// sensitivity
+
+fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
+    let (scenario, facts) = resolved(&dir.join(files::RESOLVED))?;
+    let layout = Layout::new(&scenario);
+    let t = Csv::read(dir, files::TORNADO)?;
+    t.expect_header(&[
+        "metric",
+        "parameter",
+        "p10",
+        "p90",
+        "base_mean",
+        "mean_at_p10",
+        "mean_at_p90",
+        "swing",
+        "swing_se",
+        "rank_correlation",
+    ])?;
+    let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
+    let mut base_mean = f64::NAN;
+    let mut rows = Vec::with_capacity(t.rows.len());
+    for (i, row) in t.rows.iter().enumerate() {
+        t.expect_cell(i, 0, &metric)?;
+        let parameter = row[1].clone();
+        let id = scenario
+            .params()
+            .iter()
+            .find(|(_, p)| p.key() == parameter)
+            .map(|(id, _)| id)
+            .with_context(|| format!("{}: row {}: no parameter `{parameter}`", t.file, i + 2))?;
+        let [
+            low,
+            high,
+            base,
+            mean_at_low,
+            mean_at_high,
+            swing,
+            swing_se,
+            rho,
+        ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9])?;
+        base_mean = base;
+        rows.push(crate::sensitivity::Row {
+            parameter,
+            id,
+            low,
+            high,
+            mean_at_low,
+            mean_at_high,
+            swing,
+            swing_se,
+            rank_correlation: (!rho.is_nan()).then_some(rho),
+        });
+    }
+    let money = layout.scalar(&metric).is_some_and(|d| d.money());
+    let by_period = match dir.join(files::SENSITIVITY_BY_PERIOD) {
+        p if p.is_file() => Some(read_by_period(dir, &rows)?),
+        _ => None,
+    };
+    Ok(SensitivityResults {
+        analysis: Analysis {
+            metric,
+            money,
+            base_mean,
+            trials: facts.trials as usize,
+            rows,
+            by_period,
+        },
+        scenario,
+        facts,
+        // The folder does not record the pinned variants.
+        variants: 0,
+        simulated: 0,
+    })
+}
+
+/// `sensitivity_by_period.csv`: per period, per tornado row, the rank correlation.
+fn read_by_period(dir: &Path, rows: &[crate::sensitivity::Row]) -> Result<ByPeriod> {
+    let t = Csv::read(dir, files::SENSITIVITY_BY_PERIOD)?;
+    t.expect_header(&["metric", "period", "parameter", "rank_correlation"])?;
+    let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
+    let mut periods: Vec<String> = Vec::new();
+    let mut rank_correlation: Vec<Vec<Option<f64>>> = Vec::new();
+    for (i, row) in t.rows.iter().enumerate() {
+        t.expect_cell(i, 0, &metric)?;
+        if periods.last() != Some(&row[1]) {
+            periods.push(row[1].clone());
+            rank_correlation.push(vec![None; rows.len()]);
+        }
+        let r = rows
+            .iter()
+            .position(|r| r.parameter == row[2])
+            .with_context(|| {
+                format!("{}: row {}: not a parameter of tornado.csv", t.file, i + 2)
+            })?;
+        let rho = t.number(i, 3)?;
+        rank_correlation.last_mut().expect("pushed")[r] = (!rho.is_nan()).then_some(rho);
+    }
+    Ok(ByPeriod {
+        metric,
+        periods,
+        rank_correlation,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export;
+    use crate::job::{Control, Input, Job, Settings, execute};
+    use crate::results::folder::write_files;
+    use crate::sensitivity::By;
+
+    fn input(name: &str) -> Input {
+        Input::read(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            households: Some(400),
+            trials: Some(6),
+            seed: Some(11),
+            ..Settings::default()
+        }
+    }
+
+    /// Writes a job's files into a fresh folder, reads the folder back and checks that the
+    /// results read give the same files, byte for byte.
+    fn round_trip(name: &str, job: Job) -> Results {
+        let results = execute(&job, &Control::none()).unwrap();
+        let written = export::files(&results).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "downstream-read-test-{}-{name}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let named: Vec<(&str, Vec<u8>)> = written
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.clone()))
+            .collect();
+        write_files(&dir, &named).unwrap();
+        let read_back = read(&dir).unwrap();
+        let again = export::files(&read_back).unwrap();
+        assert_eq!(written.len(), again.len(), "{name}: files");
+        for ((n1, b1), (n2, b2)) in written.iter().zip(&again) {
+            assert_eq!(n1, n2, "{name}");
+            assert!(
+                b1 == b2,
+                "{name}: {n1} differs:\n{}\n---\n{}",
+                String::from_utf8_lossy(b1),
+                String::from_utf8_lossy(b2)
+            );
+        }
+        fs::remove_dir_all(&dir).unwrap();
+        read_back
+    }
+
+    #[test]
+    fn a_run_reads_back() {
+        let r = round_trip(
+            "run",
+            Job::Run {
+                input: input("premium_5usd_2024.toml"),
+                settings: settings(),
+            },
+        );
+        assert!(matches!(r, Results::Run(_)));
+    }
+
+    #[test]
+    fn a_sweep_reads_back() {
+        let axes = vec![
+            AxisLabels::parse("premium.price_month=2:6:2").unwrap(),
+            AxisLabels::parse("premium.included_with_prime=true,false").unwrap(),
+        ];
+        let r = round_trip(
+            "sweep",
+            Job::Sweep {
+                input: input("premium_5usd_2024.toml"),
+                settings: settings(),
+                axes,
+            },
+        );
+        let Results::Sweep(s) = r else {
+            panic!("not a sweep")
+        };
+        assert_eq!(s.axes[0].values, ["2", "4", "6"]);
+        assert_eq!(s.grid.len(), 6);
+    }
+
+    #[test]
+    fn a_comparison_reads_back() {
+        let r = round_trip(
+            "compare",
+            Job::Compare {
+                inputs: vec![
+                    input("status_quo_2022_2028.toml"),
+                    input("premium_5usd_2024.toml"),
+                ],
+                settings: settings(),
+            },
+        );
+        let Results::Compare(c) = r else {
+            panic!("not a comparison")
+        };
+        assert_eq!(c.scenarios.len(), 2);
+    }
+
+    #[test]
+    fn a_sensitivity_analysis_reads_back() {
+        for by in [Some(By::Year), None] {
+            let r = round_trip(
+                "sensitivity",
+                Job::Sensitivity {
+                    input: input("premium_5usd_2024.toml"),
+                    settings: settings(),
+                    metric: "npv_net_incremental".into(),
+                    by,
+                },
+            );
+            let Results::Sensitivity(s) = r else {
+                panic!("not a sensitivity analysis")
+            };
+            assert_eq!(s.analysis.by_period.is_some(), by.is_some());
+            assert!(!s.analysis.rows.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_folder_without_results_is_refused() {
+        let dir =
+            std::env::temp_dir().join(format!("downstream-read-empty-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let err = read(&dir).unwrap_err().to_string();
+        assert!(err.contains("not a result folder"), "{err}");
+        assert!(read(&dir.join("missing")).is_err());
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
