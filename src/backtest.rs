@@ -21,11 +21,10 @@
 //! are errors), then validation against the scenario (unknown metrics, periods outside the
 //! horizon, inverted bands), every problem located by file, line and key.
 
-
 use serde::Deserialize;
 
-use crate::export::csv::num;
 use crate::engine::RunResult;
+use crate::export::csv::num;
 use crate::scenario::error::{deserialize_file, nearest, place_in_file};
 use crate::scenario::{Issue, KeyPath, ParamId, Scenario, ScenarioError, YearMonth};
 use crate::stats::{Summary, summarize};
@@ -72,6 +71,8 @@ struct RawTarget {
     /// Shown and written, but does not decide the exit status (a figure that covers more
     /// than the model, kept for comparison).
     informational: Option<bool>,
+    /// A note for readers of the file; accepted and not used.
+    #[allow(dead_code)]
     note: Option<String>,
 }
 
@@ -160,219 +161,237 @@ pub fn load(path: &std::path::Path, scenario: &Scenario) -> Result<Vec<Target>, 
 /// Parses and validates targets text against a scenario, reporting every problem.
 pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target>, ScenarioError> {
     let raw: RawTargets = deserialize_file(origin, text, "one or more [[target]] tables")?;
-    let layout = crate::engine::Layout::new(scenario);
-    let mut issues = Vec::new();
+    let mut c = Checker {
+        scenario,
+        layout: crate::engine::Layout::new(scenario),
+        issues: Vec::new(),
+    };
     let mut targets = Vec::new();
-    let mut issue = |path: KeyPath, value: Option<String>, message: String| {
-        issues.push(Issue {
+    for (i, t) in raw.target.iter().enumerate() {
+        let p = KeyPath::root().key("target").index(i, None);
+        let band = c.band(&p, t);
+        let statistic = c.statistic(&p, t);
+        let period = c.period(&p, t);
+        let cumulative = t.cumulative.unwrap_or(false);
+        // A bad year is still looked up per period, a bad month or both over the horizon.
+        let horizon = match &period {
+            Some((period, _)) => *period == Period::Horizon,
+            None => !(t.year.is_some() && t.month.is_none()),
+        };
+        let quantity = c.quantity(&p, t, horizon);
+        let (Some(()), Some(statistic), Some((period, label)), Some((quantity, what))) =
+            (band, statistic, period, quantity)
+        else {
+            continue;
+        };
+        let period_label = if cumulative && period != Period::Horizon {
+            format!("start to {label}")
+        } else {
+            label
+        };
+        targets.push(Target {
+            id: t.id.clone(),
+            what: t.label.clone().unwrap_or(what),
+            period_label,
+            statistic,
+            low: t.low,
+            high: t.high,
+            source: t.source.clone(),
+            informational: t.informational.unwrap_or(false),
+            quantity,
+            period,
+            cumulative,
+        });
+    }
+    if c.issues.is_empty() {
+        Ok(targets)
+    } else {
+        Err(ScenarioError::new(
+            c.issues
+                .into_iter()
+                .map(|i| place_in_file(origin, text, i))
+                .collect(),
+        ))
+    }
+}
+
+/// Validation of one targets file: each check records its problems and returns `None`
+/// when the target cannot be used.
+struct Checker<'a> {
+    scenario: &'a Scenario,
+    layout: crate::engine::Layout,
+    issues: Vec<Issue>,
+}
+
+impl Checker<'_> {
+    fn issue(&mut self, path: KeyPath, value: Option<String>, message: String) {
+        self.issues.push(Issue {
             path,
             value,
             message,
             at_key: false,
         });
-    };
-    let first_year = scenario.start().year();
-    let last = scenario.start().plus(scenario.months() - 1);
-    for (i, t) in raw.target.iter().enumerate() {
-        let p = KeyPath::root().key("target").index(i, None);
-        let mut ok = true;
+    }
+
+    fn band(&mut self, p: &KeyPath, t: &RawTarget) -> Option<()> {
         if !(t.low.is_finite() && t.high.is_finite()) || t.low > t.high {
-            issue(
-                p.key("high"),
-                Some(num(t.high)),
-                format!(
-                    "expected a band with low <= high, both finite; low is {}",
-                    num(t.low)
-                ),
+            let message = format!(
+                "expected a band with low <= high, both finite; low is {}",
+                num(t.low)
             );
-            ok = false;
+            self.issue(p.key("high"), Some(num(t.high)), message);
+            return None;
         }
-        let statistic = match t.statistic.as_deref().unwrap_or("p50") {
-            "mean" => Statistic::Mean,
-            "p05" => Statistic::P05,
-            "p50" => Statistic::P50,
-            "p95" => Statistic::P95,
+        Some(())
+    }
+
+    fn statistic(&mut self, p: &KeyPath, t: &RawTarget) -> Option<Statistic> {
+        match t.statistic.as_deref().unwrap_or("p50") {
+            "mean" => Some(Statistic::Mean),
+            "p05" => Some(Statistic::P05),
+            "p50" => Some(Statistic::P50),
+            "p95" => Some(Statistic::P95),
             other => {
-                issue(
-                    p.key("statistic"),
-                    Some(format!("{other:?}")),
-                    "expected one of mean, p05, p50, p95".into(),
-                );
-                ok = false;
-                Statistic::P50
+                let message = "expected one of mean, p05, p50, p95".into();
+                self.issue(p.key("statistic"), Some(format!("{other:?}")), message);
+                None
             }
-        };
-        let (period, period_label) = match (t.year, &t.month) {
+        }
+    }
+
+    /// The period and its label as written.
+    fn period(&mut self, p: &KeyPath, t: &RawTarget) -> Option<(Period, String)> {
+        let start = self.scenario.start();
+        let first_year = start.year();
+        let last = start.plus(self.scenario.months() - 1);
+        match (t.year, &t.month) {
             (Some(_), Some(_)) => {
-                issue(
-                    p.key("month"),
-                    None,
-                    "give either `year` or `month`, not both".into(),
-                );
-                ok = false;
-                (Period::Horizon, String::new())
+                let message = "give either `year` or `month`, not both".into();
+                self.issue(p.key("month"), None, message);
+                None
             }
             (Some(y), None) => {
                 if y < first_year as i64 || y > last.year() as i64 {
-                    issue(
-                        p.key("year"),
-                        Some(y.to_string()),
-                        format!(
-                            "expected a year within the horizon {first_year} to {}",
-                            last.year()
-                        ),
+                    let message = format!(
+                        "expected a year within the horizon {first_year} to {}",
+                        last.year()
                     );
-                    ok = false;
+                    self.issue(p.key("year"), Some(y.to_string()), message);
+                    return None;
                 }
-                (
-                    Period::Year((y - first_year as i64).max(0) as usize),
+                Some((
+                    Period::Year((y - first_year as i64) as usize),
                     y.to_string(),
-                )
+                ))
             }
             (None, Some(m)) => match YearMonth::parse(m) {
                 Some(ym)
-                    if (0..scenario.months() as i64)
-                        .contains(&scenario.start().months_until(ym)) =>
+                    if (0..self.scenario.months() as i64).contains(&start.months_until(ym)) =>
                 {
-                    (
-                        Period::Month(scenario.start().months_until(ym) as usize),
-                        m.clone(),
-                    )
+                    Some((Period::Month(start.months_until(ym) as usize), m.clone()))
                 }
                 _ => {
-                    issue(
-                        p.key("month"),
-                        Some(format!("{m:?}")),
-                        format!(
-                            "expected a month \"YYYY-MM\" within the horizon {} to {last}",
-                            scenario.start()
-                        ),
+                    let message = format!(
+                        "expected a month \"YYYY-MM\" within the horizon {start} to {last}"
                     );
-                    ok = false;
-                    (Period::Horizon, String::new())
+                    self.issue(p.key("month"), Some(format!("{m:?}")), message);
+                    None
                 }
             },
-            (None, None) => (Period::Horizon, "horizon".into()),
-        };
-        let cumulative = t.cumulative.unwrap_or(false);
-        let period_label = if cumulative && period != Period::Horizon {
-            format!("start to {period_label}")
-        } else {
-            period_label
-        };
-        let (quantity, what) = match (&t.metric, &t.param) {
-            (Some(metric), None) => {
-                let horizon = period == Period::Horizon;
-                let mut resolve = |names: &Names, key: &str| -> Option<Vec<usize>> {
-                    let mut out = Vec::new();
-                    for name in names.list() {
-                        let found = if horizon {
-                            layout.scalar_index(name)
-                        } else {
-                            layout.index_of(name)
-                        };
-                        match found {
-                            Some(j) => out.push(j),
-                            None => {
-                                let known: Vec<&str> = if horizon {
-                                    layout.scalar_names().collect()
-                                } else {
-                                    layout.defs.iter().map(|d| d.name.as_str()).collect()
-                                };
-                                let mut message = "unknown metric of this scenario".to_string();
-                                if let Some(best) = nearest(name, &known) {
-                                    message.push_str(&format!(" (did you mean `{best}`?)"));
-                                }
-                                message.push_str("; see the metric list in README.md");
-                                issue(p.key(key), Some(format!("{name:?}")), message);
-                                return None;
-                            }
-                        }
-                    }
-                    Some(out)
-                };
-                let num = resolve(metric, "metric");
-                let den = t.per.as_ref().map(|per| resolve(per, "per"));
-                match (num, den) {
-                    (Some(num), None) => (
-                        Quantity::Metrics { num, den: None },
-                        metric.list().join(" + "),
-                    ),
-                    (Some(num), Some(Some(den))) => (
-                        Quantity::Metrics {
-                            num,
-                            den: Some(den),
-                        },
-                        format!(
-                            "{} / {}",
-                            metric.list().join(" + "),
-                            t.per
-                                .as_ref()
-                                .map(|d| d.list().join(" + "))
-                                .unwrap_or_default()
-                        ),
-                    ),
-                    _ => {
-                        ok = false;
-                        (
-                            Quantity::Metrics {
-                                num: vec![],
-                                den: None,
-                            },
-                            String::new(),
-                        )
-                    }
-                }
-            }
-            (None, Some(param)) => match scenario.params().iter().find(|(_, q)| q.key() == param) {
-                Some((id, _)) => (Quantity::Param(id), format!("param {param}")),
-                None => {
-                    let keys: Vec<&str> = scenario.params().iter().map(|(_, q)| q.key()).collect();
-                    let mut message = "unknown parameter of this scenario".to_string();
-                    if let Some(best) = nearest(param, &keys) {
-                        message.push_str(&format!(" (did you mean `{best}`?)"));
-                    }
-                    issue(p.key("param"), Some(format!("{param:?}")), message);
-                    ok = false;
-                    (Quantity::Param(ParamId(0)), String::new())
-                }
-            },
-            _ => {
-                issue(
-                    p.clone(),
-                    None,
-                    "give exactly one of `metric` (optionally with `per`) or `param`".into(),
-                );
-                ok = false;
-                (Quantity::Param(ParamId(0)), String::new())
-            }
-        };
-        if ok {
-            targets.push(Target {
-                id: t.id.clone(),
-                what: t.label.clone().unwrap_or(what),
-                period_label,
-                statistic,
-                low: t.low,
-                high: t.high,
-                source: t.source.clone(),
-                informational: t.informational.unwrap_or(false),
-                quantity,
-                period,
-                cumulative,
-            });
+            (None, None) => Some((Period::Horizon, "horizon".into())),
         }
-        let _ = &t.note;
     }
-    if issues.is_empty() {
-        Ok(targets)
-    } else {
-        Err(ScenarioError::new(
-            issues
-                .into_iter()
-                .map(|i| place_in_file(origin, text, i))
-                .collect(),
-        ))
+
+    /// The metrics of `names`: scalars over the horizon, else per-period metrics.
+    fn metrics(
+        &mut self,
+        p: &KeyPath,
+        names: &Names,
+        key: &str,
+        horizon: bool,
+    ) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        for name in names.list() {
+            let found = if horizon {
+                self.layout.scalar_index(name)
+            } else {
+                self.layout.index_of(name)
+            };
+            if let Some(j) = found {
+                out.push(j);
+                continue;
+            }
+            let known: Vec<&str> = if horizon {
+                self.layout.scalar_names().collect()
+            } else {
+                self.layout.defs.iter().map(|d| d.name.as_str()).collect()
+            };
+            let mut message = "unknown metric of this scenario".to_string();
+            if let Some(best) = nearest(name, &known) {
+                message.push_str(&format!(" (did you mean `{best}`?)"));
+            }
+            message.push_str("; see the metric list in README.md");
+            self.issue(p.key(key), Some(format!("{name:?}")), message);
+            return None;
+        }
+        Some(out)
+    }
+
+    /// What is measured and its description; metrics are scalars over the horizon, else
+    /// per-period metrics.
+    fn quantity(
+        &mut self,
+        p: &KeyPath,
+        t: &RawTarget,
+        horizon: bool,
+    ) -> Option<(Quantity, String)> {
+        match (&t.metric, &t.param) {
+            (Some(metric), None) => {
+                let num = self.metrics(p, metric, "metric", horizon);
+                let den = t
+                    .per
+                    .as_ref()
+                    .map(|per| self.metrics(p, per, "per", horizon));
+                let what = metric.list().join(" + ");
+                match (num, den) {
+                    (Some(num), None) => Some((Quantity::Metrics { num, den: None }, what)),
+                    (Some(num), Some(Some(den))) => {
+                        let per = t
+                            .per
+                            .as_ref()
+                            .map(|d| d.list().join(" + "))
+                            .unwrap_or_default();
+                        Some((
+                            Quantity::Metrics {
+                                num,
+                                den: Some(den),
+                            },
+                            format!("{what} / {per}"),
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+            (None, Some(param)) => {
+                let params = self.scenario.params();
+                if let Some((id, _)) = params.iter().find(|(_, q)| q.key() == param) {
+                    return Some((Quantity::Param(id), format!("param {param}")));
+                }
+                let keys: Vec<&str> = params.iter().map(|(_, q)| q.key()).collect();
+                let mut message = "unknown parameter of this scenario".to_string();
+                if let Some(best) = nearest(param, &keys) {
+                    message.push_str(&format!(" (did you mean `{best}`?)"));
+                }
+                self.issue(p.key("param"), Some(format!("{param:?}")), message);
+                None
+            }
+            _ => {
+                let message =
+                    "give exactly one of `metric` (optionally with `per`) or `param`".into();
+                self.issue(p.clone(), None, message);
+                None
+            }
+        }
     }
 }
 

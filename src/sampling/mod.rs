@@ -1,0 +1,315 @@
+//! Random numbers for the simulator: keyed random streams, hot-path samplers and the
+//! uncertain-value distributions of the scenario format.
+//!
+//! * **Keyed streams.** Every random decision draws from a [`Rng`] built by [`stream`] from
+//!   a key saying what the stream is for (run seed, trial, unit such as a household, and a
+//!   component such as a channel or parameter, usually a [`name_key`]). Results therefore do
+//!   not depend on thread scheduling or on the order in which units are simulated, and adding
+//!   a new random component does not shift the numbers drawn by the others.
+//! * **Hot-path samplers.** [`uniform`], [`exp1`], [`geometric`], [`poisson`], [`binomial`],
+//!   [`gamma`], and the precomputed [`Bernoulli`] and [`Categorical`] are exact for their
+//!   distributions and cheap enough to be called many times per household.
+//! * **Uncertain values.** [`Dist`] is a scenario's distribution for an uncertain parameter.
+//!   It is drawn through its quantile function ([`Dist::quantile`]) from a single uniform, so
+//!   that Latin hypercube sampling and rank correlation can be layered on top later. Normal
+//!   quantiles are refined to full precision; Beta and Gamma quantiles are computed by a
+//!   safeguarded Newton iteration on the `statrs` CDFs, because `statrs`' own `inverse_cdf`
+//!   is inaccurate in the tails and for small shapes (and can panic for Beta).
+
+use rand::Rng as _;
+use rand::SeedableRng;
+use rand_distr::Distribution;
+
+/// The only random number generator the crate uses (xoshiro256++, seeded per [`stream`]).
+pub use rand_xoshiro::Xoshiro256PlusPlus as Rng;
+
+/// Stable 64-bit FNV-1a hash of a name, used to key streams by parameter/channel name.
+///
+/// The value never changes between versions or platforms, so it can be used as the
+/// `component` (or `unit`) of a [`stream`] key.
+pub const fn name_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// SplitMix64 finaliser (Stafford's Mix13): a bijective 64-bit mixer with full avalanche.
+#[inline]
+const fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A random stream keyed by what it is for.
+///
+/// The key `(seed, trial, unit, component)` is hashed by a chain of SplitMix64 finalisers,
+/// each stage mixing in one input (offset by its own constant), and the result seeds a
+/// xoshiro256++ exactly as `Rng::seed_from_u64` does. Each stage is a bijection in its state
+/// and in its input, so two keys differing in exactly one component always give different
+/// seeds, and the avalanche of the mixer makes neighbouring keys give unrelated streams.
+/// Costs about 8 ns (hash plus seeding).
+#[inline]
+pub fn stream(seed: u64, trial: u64, unit: u64, component: u64) -> Rng {
+    seed_from_u64(stream_key(seed, trial, unit, component))
+}
+
+/// The 64-bit hash of a stream key (see [`stream`]).
+#[inline]
+fn stream_key(seed: u64, trial: u64, unit: u64, component: u64) -> u64 {
+    let mut h = mix64(seed ^ 0x243f_6a88_85a3_08d3);
+    h = mix64(h ^ trial.wrapping_add(0x1319_8a2e_0370_7344));
+    h = mix64(h ^ unit.wrapping_add(0xa409_3822_299f_31d0));
+    mix64(h ^ component.wrapping_add(0x082e_fa98_ec4e_6c89))
+}
+
+/// Same generator as `Rng::seed_from_u64(state)` (four SplitMix64 outputs as the 256-bit
+/// state; checked by a test), about three times faster because it avoids the generic
+/// byte-filling path of `SeedableRng::from_rng`.
+#[inline]
+fn seed_from_u64(mut state: u64) -> Rng {
+    const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut seed = [0u8; 32];
+    for chunk in seed.chunks_exact_mut(8) {
+        state = state.wrapping_add(PHI);
+        chunk.copy_from_slice(&mix64(state).to_le_bytes());
+    }
+    Rng::from_seed(seed)
+}
+
+/// 2^-53, the spacing of the uniform grid.
+const TWO_POW_M53: f64 = 1.0 / (1u64 << 53) as f64;
+
+/// Uniform on `[0, 1)` with 53 random bits (`next_u64() >> 11`).
+#[inline]
+pub fn uniform(rng: &mut Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 * TWO_POW_M53
+}
+
+/// Uniform on `(0, 1]` with 53 random bits; never 0, so safe for `ln()`.
+#[inline]
+pub fn uniform_open(rng: &mut Rng) -> f64 {
+    ((rng.next_u64() >> 11) + 1) as f64 * TWO_POW_M53
+}
+
+/// Standard exponential Exp(1), by inversion `-ln(U)` with `U` in `(0, 1]`.
+#[inline]
+pub fn exp1(rng: &mut Rng) -> f64 {
+    0.0 - uniform_open(rng).ln()
+}
+
+/// Standard normal N(0, 1) (`rand_distr::StandardNormal`, ziggurat).
+#[inline]
+pub fn standard_normal(rng: &mut Rng) -> f64 {
+    rand_distr::StandardNormal.sample(rng)
+}
+
+/// Number of Bernoulli(p) trials up to and including the first success (always >= 1).
+///
+/// Exact geometric distribution by inversion, `1 + floor(ln(U) / ln(1 - p))` with `U` in
+/// `(0, 1]`, one uniform per call. `p <= 0` (or NaN) gives `u64::MAX` (never succeeds);
+/// `p >= 1` gives 1. Results beyond `u64::MAX` saturate.
+#[inline]
+pub fn geometric(rng: &mut Rng, p: f64) -> u64 {
+    if p >= 1.0 {
+        return 1;
+    }
+    if p.is_nan() || p <= 0.0 {
+        return u64::MAX;
+    }
+    let k = uniform_open(rng).ln() / (-p).ln_1p();
+    // `as` saturates (and the ratio is >= 0), so a huge count becomes u64::MAX.
+    (k as u64).saturating_add(1)
+}
+
+/// Below this mean, [`poisson`] uses inversion by sequential search.
+const POISSON_INVERSION_MAX: f64 = 12.0;
+
+/// Exact Poisson(lambda) count. `lambda <= 0` (or NaN) gives 0.
+///
+/// For `lambda < 12` it inverts the CDF by sequential search from 0 using exactly **one**
+/// uniform, so for a fixed stream state the count is non-decreasing in `lambda` (the Poisson
+/// CDF decreases in `lambda` at every `k`; this holds up to floating-point rounding of the CDF
+/// sums, so two lambdas closer than ~1e-13 relative may occasionally not be ordered). Larger
+/// lambdas use `rand_distr::Poisson` (transformed rejection: exact, but neither one draw per
+/// call nor monotone in `lambda`); a lambda too large for it (> 1.8e19) gives `u64::MAX`.
+#[inline]
+pub fn poisson(rng: &mut Rng, lambda: f64) -> u64 {
+    if lambda.is_nan() || lambda <= 0.0 {
+        return 0;
+    }
+    if lambda < POISSON_INVERSION_MAX {
+        let u = uniform(rng);
+        let mut k = 0u64;
+        let mut p = (-lambda).exp();
+        let mut cdf = p;
+        while u >= cdf {
+            k += 1;
+            p *= lambda / k as f64;
+            let next = cdf + p;
+            if next == cdf {
+                // The summed CDF fell short of 1 by rounding and the terms no longer move it:
+                // `u` is in the last ~1e-15 of the distribution; stop at the current tail.
+                break;
+            }
+            cdf = next;
+        }
+        return k;
+    }
+    match rand_distr::Poisson::new(lambda) {
+        Ok(d) => {
+            let x: f64 = d.sample(rng);
+            x as u64
+        }
+        Err(_) => u64::MAX,
+    }
+}
+
+/// Exact Binomial(n, p) count (`rand_distr::Binomial`). `p` is clamped to `[0, 1]` (NaN
+/// counts as 0); `n == 0` gives 0.
+#[inline]
+pub fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
+    let p = if p > 0.0 { p.min(1.0) } else { 0.0 };
+    if n == 0 || p == 0.0 {
+        return 0;
+    }
+    if p == 1.0 {
+        return n;
+    }
+    match rand_distr::Binomial::new(n, p) {
+        Ok(d) => d.sample(rng),
+        Err(_) => 0,
+    }
+}
+
+/// Gamma(shape, scale) draw (`rand_distr::Gamma`, Marsaglia–Tsang with the `U^(1/shape)`
+/// boost for `shape < 1`). Needs `shape > 0` and `scale > 0` (validated by the caller);
+/// returns 0.0 instead of panicking otherwise.
+#[inline]
+pub fn gamma(rng: &mut Rng, shape: f64, scale: f64) -> f64 {
+    match rand_distr::Gamma::new(shape, scale) {
+        Ok(d) => d.sample(rng),
+        Err(_) => 0.0,
+    }
+}
+
+/// Probability `p` as a threshold on a uniform `u64`: `P(next_u64() < t) = t / 2^64`.
+/// Exact for `p < 1` up to 2^-64; `p >= 1` saturates to `u64::MAX`.
+#[inline]
+fn prob_threshold(p: f64) -> u64 {
+    if p > 0.0 {
+        // Multiplying by a power of two is exact; `as` truncates and saturates.
+        (p * 18_446_744_073_709_551_616.0) as u64
+    } else {
+        0
+    }
+}
+
+/// Bernoulli(p) with a precomputed `u64` threshold: one `next_u64()` per draw, success when it
+/// is below the threshold. `p >= 1` always succeeds; `p <= 0` (or NaN) never does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bernoulli {
+    threshold: u64,
+    always: bool,
+}
+
+impl Bernoulli {
+    /// Precomputes the threshold for success probability `p` (clamped to `[0, 1]`).
+    pub fn new(p: f64) -> Self {
+        Self {
+            threshold: prob_threshold(p),
+            always: p >= 1.0,
+        }
+    }
+
+    /// One draw; always consumes exactly one `next_u64()`, whatever `p` is.
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> bool {
+        let x = rng.next_u64();
+        x < self.threshold || self.always
+    }
+}
+
+/// Largest number of categories a [`Categorical`] can hold.
+const CATEGORICAL_MAX: usize = 64;
+
+/// Categorical distribution over up to 64 weights, drawn by inversion over cumulative `u64`
+/// thresholds (one `next_u64()` per draw, linear scan). Weights are normalised by their sum;
+/// zero-weight categories are never returned. Fixed-capacity storage, so it is `Copy` and
+/// allocation-free.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Categorical {
+    /// `cum[i]`: threshold for "category <= i" (only `cum[..last]` is used).
+    cum: [u64; CATEGORICAL_MAX],
+    /// The last category with positive weight, returned when no threshold is passed.
+    last: u8,
+    /// Number of categories (weights) given.
+    len: u8,
+}
+
+// A Categorical always has at least one category (`new` insists on a positive weight), so an
+// `is_empty` would always be false.
+#[allow(clippy::len_without_is_empty)]
+impl Categorical {
+    /// Builds the sampler from `weights` (non-negative, summing to about 1; they are normalised;
+    /// negative or NaN weights count as 0).
+    ///
+    /// # Panics
+    /// If there are more than 64 weights or no positive finite weight: both are programming
+    /// errors that scenario validation must rule out, and there is no meaningful draw.
+    pub fn new(weights: &[f64]) -> Self {
+        assert!(
+            weights.len() <= CATEGORICAL_MAX,
+            "Categorical supports at most {CATEGORICAL_MAX} categories, got {}",
+            weights.len()
+        );
+        let clean = |w: f64| if w > 0.0 && w.is_finite() { w } else { 0.0 };
+        let total: f64 = weights.iter().map(|&w| clean(w)).sum();
+        let last = weights.iter().rposition(|&w| clean(w) > 0.0);
+        let last = match last {
+            Some(i) if total.is_finite() => i,
+            _ => panic!("Categorical needs at least one positive finite weight, got {weights:?}"),
+        };
+        let mut cum = [0u64; CATEGORICAL_MAX];
+        let mut acc = 0.0;
+        for (i, &w) in weights.iter().enumerate().take(last) {
+            acc += clean(w);
+            cum[i] = prob_threshold(acc / total);
+        }
+        Self {
+            cum,
+            last: last as u8,
+            len: weights.len() as u8,
+        }
+    }
+
+    /// One draw: the index of a category, with probability proportional to its weight.
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> usize {
+        let x = rng.next_u64();
+        let last = self.last as usize;
+        for (i, &c) in self.cum[..last].iter().enumerate() {
+            if x < c {
+                return i;
+            }
+        }
+        last
+    }
+
+    /// Number of categories (including zero-weight ones).
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+mod dist;
+pub use dist::Dist;
+
+#[cfg(test)]
+mod tests;

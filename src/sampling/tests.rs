@@ -1,0 +1,1210 @@
+//! Statistical tests use fixed seeds, so they are deterministic. Tolerances:
+//! * Kolmogorov–Smirnov: reject if `D > 1.95 / sqrt(n)`, about the 0.1% critical value of
+//!   the one-sample KS statistic (asymptotic 1.949 / sqrt(n)).
+//! * Chi-square goodness of fit: bins pooled until each expects >= 5 counts; reject above
+//!   the 99.9% quantile of chi-square with (bins - 1) degrees of freedom.
+//! * Means and variances: within 4 standard errors (SE of the mean `sqrt(var / n)`, SE of
+//!   the sample variance `sqrt(var^2 (excess kurtosis + 2) / n)`).
+use super::dist::*;
+use super::*;
+use statrs::distribution::{
+    Beta as SBeta, ChiSquared, Continuous, ContinuousCDF, Discrete, Exp as SExp, Gamma as SGamma,
+    Geometric as SGeometric, LogNormal as SLogNormal, Normal as SNormal, Poisson as SPoisson,
+    Triangular as STriangular, Uniform as SUniform,
+};
+
+const SEED: u64 = 0x5eed_2024;
+
+fn rng_for(what: &str) -> Rng {
+    stream(SEED, 0, 0, name_key(what))
+}
+
+/// One-sample KS statistic of `xs` against `cdf`.
+fn ks_stat(xs: &mut [f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = xs.len() as f64;
+    let mut d: f64 = 0.0;
+    for (i, &x) in xs.iter().enumerate() {
+        let f = cdf(x);
+        d = d.max(f - i as f64 / n).max((i + 1) as f64 / n - f);
+    }
+    d
+}
+
+/// KS test at ~0.1%: D must not exceed 1.95 / sqrt(n).
+fn assert_ks(name: &str, xs: &mut [f64], cdf: impl Fn(f64) -> f64) {
+    let crit = 1.95 / (xs.len() as f64).sqrt();
+    let d = ks_stat(xs, cdf);
+    assert!(d <= crit, "{name}: KS D = {d:.5} > {crit:.5}");
+}
+
+fn draws(n: usize, what: &str, mut f: impl FnMut(&mut Rng) -> f64) -> Vec<f64> {
+    let mut rng = rng_for(what);
+    (0..n).map(|_| f(&mut rng)).collect()
+}
+
+/// Sample mean and variance within 4 standard errors of the exact ones.
+fn assert_moments(name: &str, xs: &[f64], mean: f64, var: f64, excess_kurtosis: f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+    let se_m = (var / n).sqrt();
+    assert!(
+        (m - mean).abs() <= 4.0 * se_m,
+        "{name}: mean {m} vs {mean} (4 SE = {})",
+        4.0 * se_m
+    );
+    let se_v = (var * var * (excess_kurtosis + 2.0) / n).sqrt();
+    assert!(
+        (v - var).abs() <= 4.0 * se_v,
+        "{name}: variance {v} vs {var} (4 SE = {})",
+        4.0 * se_v
+    );
+}
+
+/// Chi-square goodness of fit of counts on 0, 1, 2, ... against `pmf`, at the 0.1% level.
+/// Consecutive values are pooled until a bin expects >= 5; the last bin is the upper tail.
+fn assert_chi_square(name: &str, xs: &[u64], pmf: impl Fn(u64) -> f64) {
+    let n = xs.len() as f64;
+    let max = *xs.iter().max().unwrap();
+    let mut counts = vec![0u64; max as usize + 2];
+    for &x in xs {
+        counts[x as usize] += 1;
+    }
+    // (expected, observed) per bin.
+    let mut bins: Vec<(f64, f64)> = Vec::new();
+    let (mut e, mut o, mut cum) = (0.0, 0.0, 0.0);
+    let mut k = 0u64;
+    loop {
+        let p = pmf(k);
+        let tail_after = (1.0 - cum - p).max(0.0);
+        e += n * p;
+        o += counts.get(k as usize).copied().unwrap_or(0) as f64;
+        cum += p;
+        if n * tail_after < 5.0 {
+            // Put the whole remaining tail into this bin.
+            e += n * tail_after;
+            o += xs.iter().filter(|&&x| x > k).count() as f64;
+            bins.push((e, o));
+            break;
+        }
+        if e >= 5.0 {
+            bins.push((e, o));
+            e = 0.0;
+            o = 0.0;
+        }
+        k += 1;
+    }
+    if bins.len() > 1 && bins.last().unwrap().0 < 5.0 {
+        let (e2, o2) = bins.pop().unwrap();
+        let last = bins.last_mut().unwrap();
+        last.0 += e2;
+        last.1 += o2;
+    }
+    assert!(bins.len() >= 2, "{name}: too few bins");
+    let chi2: f64 = bins.iter().map(|&(e, o)| (o - e) * (o - e) / e).sum();
+    let df = (bins.len() - 1) as f64;
+    let crit = ChiSquared::new(df).unwrap().inverse_cdf(0.999);
+    assert!(
+        chi2 <= crit,
+        "{name}: chi-square {chi2:.2} > {crit:.2} ({df} df)"
+    );
+}
+
+// ----------------------------------------------------------------- keys and streams
+
+#[test]
+fn name_key_is_fnv1a_and_const() {
+    const K: u64 = name_key("a");
+    assert_eq!(name_key(""), 0xcbf2_9ce4_8422_2325);
+    assert_eq!(K, 0xaf63_dc4c_8601_ec8c);
+    assert_eq!(name_key("foobar"), 0x8594_4171_f739_67e8);
+    assert_ne!(name_key("price"), name_key("prices"));
+}
+
+#[test]
+fn stream_is_seeded_exactly_like_seed_from_u64() {
+    let mut rng = rng_for("seed check");
+    for h in [0, 1, u64::MAX, 0x9e37_79b9_7f4a_7c15_u64.wrapping_neg()]
+        .into_iter()
+        .chain((0..1000).map(|_| rng.next_u64()))
+    {
+        let mut a = seed_from_u64(h);
+        let mut b = Rng::seed_from_u64(h);
+        for _ in 0..4 {
+            assert_eq!(a.next_u64(), b.next_u64(), "state {h}");
+        }
+    }
+    let mut a = stream(1, 2, 3, 4);
+    let mut b = Rng::seed_from_u64(stream_key(1, 2, 3, 4));
+    assert_eq!(a.next_u64(), b.next_u64());
+}
+
+#[test]
+fn stream_same_key_same_sequence() {
+    let mut a = stream(7, 3, 12345, name_key("churn"));
+    let mut b = stream(7, 3, 12345, name_key("churn"));
+    for _ in 0..1000 {
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+}
+
+#[test]
+fn stream_neighbouring_keys_distinct() {
+    use std::collections::HashSet;
+    // Every key of a 4 x 8 x 64 x 8 grid of neighbours gives a different first output.
+    let mut seen = HashSet::new();
+    for seed in 0..4 {
+        for trial in 0..8 {
+            for unit in 0..64 {
+                for comp in 0..8 {
+                    let first = stream(seed, trial, unit, comp).next_u64();
+                    assert!(
+                        seen.insert(first),
+                        "collision at {seed} {trial} {unit} {comp}"
+                    );
+                }
+            }
+        }
+    }
+    // Changing any single component (including by large or high-bit steps) changes it.
+    let base = (11u64, 5u64, 1000u64, name_key("adoption"));
+    let first = |k: (u64, u64, u64, u64)| stream(k.0, k.1, k.2, k.3).next_u64();
+    let b = first(base);
+    for d in [1u64, 2, 1 << 32, 1 << 63, u64::MAX] {
+        assert_ne!(b, first((base.0 ^ d, base.1, base.2, base.3)));
+        assert_ne!(b, first((base.0, base.1 ^ d, base.2, base.3)));
+        assert_ne!(b, first((base.0, base.1, base.2 ^ d, base.3)));
+        assert_ne!(b, first((base.0, base.1, base.2, base.3 ^ d)));
+    }
+    // Swapping components gives a different stream too.
+    assert_ne!(first((1, 2, 3, 4)), first((2, 1, 3, 4)));
+    assert_ne!(first((0, 0, 1, 0)), first((0, 0, 0, 1)));
+}
+
+#[test]
+fn stream_first_uniforms_of_neighbours_are_uniform_and_uncorrelated() {
+    let n = 10_000u64;
+    type MakeStream = fn(u64) -> Rng;
+    let cases: [(&str, MakeStream); 4] = [
+        ("households", |i| stream(1, 0, i, 0)),
+        ("trials", |i| stream(1, i, 0, 0)),
+        ("components", |i| stream(1, 0, 0, i)),
+        ("seeds", |i| stream(i, 0, 0, 0)),
+    ];
+    for (name, make) in cases {
+        let mut us: Vec<f64> = (0..n).map(|i| uniform(&mut make(i))).collect();
+        // Lag-1 correlation between neighbours' first uniforms: |r| <= 4 / sqrt(n).
+        let m = us.iter().sum::<f64>() / n as f64;
+        let (mut num, mut den) = (0.0, 0.0);
+        for w in us.windows(2) {
+            num += (w[0] - m) * (w[1] - m);
+        }
+        for &u in &us {
+            den += (u - m) * (u - m);
+        }
+        let r = num / den;
+        assert!(r.abs() <= 4.0 / (n as f64).sqrt(), "{name}: lag-1 r = {r}");
+        assert_ks(&format!("first uniform over {name}"), &mut us, |x| x);
+    }
+}
+
+// ----------------------------------------------------------------- hot-path samplers
+
+#[test]
+fn uniform_ranges_and_distribution() {
+    let mut xs = draws(50_000, "uniform", uniform);
+    assert!(xs.iter().all(|&x| (0.0..1.0).contains(&x)));
+    assert_ks("uniform", &mut xs, |x| x);
+    let mut ys = draws(50_000, "uniform_open", uniform_open);
+    assert!(ys.iter().all(|&y| y > 0.0 && y <= 1.0));
+    assert_ks("uniform_open", &mut ys, |x| x);
+}
+
+#[test]
+fn exp1_and_standard_normal_ks() {
+    let e = SExp::new(1.0).unwrap();
+    let mut xs = draws(50_000, "exp1", exp1);
+    assert!(xs.iter().all(|&x| x >= 0.0 && x.is_finite()));
+    assert_ks("exp1", &mut xs, |x| e.cdf(x));
+    let nrm = SNormal::new(0.0, 1.0).unwrap();
+    let mut zs = draws(50_000, "normal", standard_normal);
+    assert_ks("standard_normal", &mut zs, |x| nrm.cdf(x));
+}
+
+#[test]
+fn gamma_sampler_ks() {
+    for shape in [0.5, 1.5, 30.0] {
+        let scale = 2.0;
+        let g = SGamma::new(shape, 1.0 / scale).unwrap();
+        let mut xs = draws(30_000, &format!("gamma {shape}"), |r| {
+            gamma(r, shape, scale)
+        });
+        assert!(xs.iter().all(|&x| x > 0.0));
+        assert_ks(&format!("gamma({shape}, {scale})"), &mut xs, |x| g.cdf(x));
+    }
+    let mut rng = rng_for("gamma invalid");
+    assert_eq!(gamma(&mut rng, 0.0, 1.0), 0.0);
+    assert_eq!(gamma(&mut rng, 1.0, -1.0), 0.0);
+    assert_eq!(gamma(&mut rng, f64::NAN, 1.0), 0.0);
+}
+
+#[test]
+fn geometric_moments_and_fit() {
+    let n = 50_000;
+    for p in [0.01, 0.3] {
+        let mut rng = rng_for(&format!("geometric {p}"));
+        let ks: Vec<u64> = (0..n).map(|_| geometric(&mut rng, p)).collect();
+        assert!(ks.iter().all(|&k| k >= 1));
+        let xs: Vec<f64> = ks.iter().map(|&k| k as f64).collect();
+        let var = (1.0 - p) / (p * p);
+        let kurt = 6.0 + p * p / (1.0 - p);
+        assert_moments(&format!("geometric({p})"), &xs, 1.0 / p, var, kurt);
+        let g = SGeometric::new(p).unwrap();
+        assert_chi_square(&format!("geometric({p})"), &ks, |k| g.pmf(k));
+    }
+    let mut rng = rng_for("geometric edge");
+    assert!((0..100).all(|_| geometric(&mut rng, 1.0) == 1));
+    assert_eq!(geometric(&mut rng, 1.5), 1);
+    assert_eq!(geometric(&mut rng, 0.0), u64::MAX);
+    assert_eq!(geometric(&mut rng, -0.1), u64::MAX);
+    assert_eq!(geometric(&mut rng, f64::NAN), u64::MAX);
+    // Tiny p saturates instead of overflowing.
+    assert!(geometric(&mut rng, 1e-300) > 1 << 60);
+}
+
+#[test]
+fn poisson_moments() {
+    let n = 50_000;
+    for lambda in [0.05, 0.5, 3.0, 11.9, 12.0, 90.0, 5000.0] {
+        let xs = draws(n, &format!("poisson {lambda}"), |r| {
+            poisson(r, lambda) as f64
+        });
+        assert_moments(
+            &format!("poisson({lambda})"),
+            &xs,
+            lambda,
+            lambda,
+            1.0 / lambda,
+        );
+    }
+}
+
+#[test]
+fn poisson_pmf_fit() {
+    for lambda in [0.05, 0.5, 3.0, 11.9, 12.0, 90.0] {
+        let mut rng = rng_for(&format!("poisson fit {lambda}"));
+        let ks: Vec<u64> = (0..50_000).map(|_| poisson(&mut rng, lambda)).collect();
+        let d = SPoisson::new(lambda).unwrap();
+        assert_chi_square(&format!("poisson({lambda})"), &ks, |k| d.pmf(k));
+    }
+}
+
+#[test]
+fn poisson_edge_cases_and_one_uniform() {
+    let mut rng = rng_for("poisson edge");
+    assert_eq!(poisson(&mut rng, 0.0), 0);
+    assert_eq!(poisson(&mut rng, -3.0), 0);
+    assert_eq!(poisson(&mut rng, f64::NAN), 0);
+    assert_eq!(poisson(&mut rng, f64::INFINITY), u64::MAX);
+    assert!(poisson(&mut rng, 1e12) > 900_000_000_000);
+    // Below 12, exactly one u64 is consumed per draw.
+    for lambda in [0.01, 1.0, 11.99] {
+        for _ in 0..100 {
+            let mut a = rng.clone();
+            let mut b = rng.clone();
+            poisson(&mut a, lambda);
+            b.next_u64();
+            assert_eq!(a.next_u64(), b.next_u64());
+            rng.next_u64();
+        }
+    }
+}
+
+/// For lambda < 12 the count is non-decreasing in lambda for a fixed stream state
+/// (inversion with one uniform), e.g. so that a higher usage rate never gives fewer events
+/// in the same household and trial.
+#[test]
+fn poisson_monotone_in_lambda_below_12() {
+    let lambdas: Vec<f64> = (0..1200).map(|i| i as f64 * 0.01).collect();
+    let mut rng = rng_for("poisson monotone");
+    for _ in 0..2000 {
+        let mut prev = 0;
+        for &lambda in &lambdas {
+            let k = poisson(&mut rng.clone(), lambda);
+            assert!(k >= prev, "poisson not monotone at lambda {lambda}");
+            prev = k;
+        }
+        rng.next_u64();
+    }
+}
+
+#[test]
+fn binomial_moments_fit_and_edges() {
+    let n = 50_000;
+    for (trials, p) in [
+        (10u64, 0.3),
+        (1000, 0.01),
+        (50, 0.9),
+        (100_000, 0.5),
+        (1, 0.2),
+    ] {
+        let xs = draws(n, &format!("binomial {trials} {p}"), |r| {
+            binomial(r, trials, p) as f64
+        });
+        assert!(xs.iter().all(|&x| x <= trials as f64));
+        let npq = trials as f64 * p * (1.0 - p);
+        let kurt = (1.0 - 6.0 * p * (1.0 - p)) / npq;
+        assert_moments(
+            &format!("binomial({trials}, {p})"),
+            &xs,
+            trials as f64 * p,
+            npq,
+            kurt,
+        );
+    }
+    let mut rng = rng_for("binomial fit");
+    let ks: Vec<u64> = (0..n).map(|_| binomial(&mut rng, 20, 0.3)).collect();
+    let d = statrs::distribution::Binomial::new(0.3, 20).unwrap();
+    assert_chi_square("binomial(20, 0.3)", &ks, |k| d.pmf(k));
+    assert_eq!(binomial(&mut rng, 0, 0.5), 0);
+    assert_eq!(binomial(&mut rng, 17, 0.0), 0);
+    assert_eq!(binomial(&mut rng, 17, -0.5), 0);
+    assert_eq!(binomial(&mut rng, 17, f64::NAN), 0);
+    assert_eq!(binomial(&mut rng, 17, 1.0), 17);
+    assert_eq!(binomial(&mut rng, 17, 2.0), 17);
+}
+
+#[test]
+fn bernoulli_frequencies() {
+    let n = 100_000;
+    for p in [0.3, 0.001, 0.999] {
+        let b = Bernoulli::new(p);
+        let xs = draws(n, &format!("bernoulli {p}"), |r| b.sample(r) as u8 as f64);
+        assert_moments(
+            &format!("bernoulli({p})"),
+            &xs,
+            p,
+            p * (1.0 - p),
+            (1.0 - 6.0 * p * (1.0 - p)) / (p * (1.0 - p)),
+        );
+    }
+    let mut rng = rng_for("bernoulli edge");
+    for (p, expect) in [(0.0, false), (-1.0, false), (f64::NAN, false)] {
+        let b = Bernoulli::new(p);
+        assert!((0..1000).all(|_| b.sample(&mut rng) == expect));
+    }
+    for p in [1.0, 1.5] {
+        let b = Bernoulli::new(p);
+        assert!((0..1000).all(|_| b.sample(&mut rng)));
+    }
+    // One u64 per draw whatever p is.
+    let mut a = rng.clone();
+    Bernoulli::new(1.0).sample(&mut a);
+    rng.next_u64();
+    assert_eq!(a.next_u64(), rng.next_u64());
+}
+
+#[test]
+fn categorical_frequencies_and_zero_weights() {
+    let n = 50_000;
+    let cases: [&[f64]; 4] = [
+        &[0.2, 0.0, 0.5, 0.3],
+        &[0.0, 0.25, 0.75, 0.0],
+        &[2.0, 6.0], // normalised: 0.25, 0.75
+        &[1.0],
+    ];
+    for w in cases {
+        let c = Categorical::new(w);
+        assert_eq!(c.len(), w.len());
+        let total: f64 = w.iter().sum();
+        let mut rng = rng_for(&format!("categorical {w:?}"));
+        let ks: Vec<u64> = (0..n).map(|_| c.sample(&mut rng) as u64).collect();
+        for (i, &wi) in w.iter().enumerate() {
+            if wi == 0.0 {
+                assert!(!ks.contains(&(i as u64)), "zero-weight category {i} drawn");
+            }
+        }
+        if w.len() > 1 {
+            assert_chi_square(&format!("categorical {w:?}"), &ks, |k| {
+                w.get(k as usize).map_or(0.0, |&x| x / total)
+            });
+        }
+    }
+    // 64 categories with alternating zero weights.
+    let w: Vec<f64> = (0..64)
+        .map(|i| if i % 2 == 0 { 0.0 } else { i as f64 })
+        .collect();
+    let c = Categorical::new(&w);
+    assert_eq!(c.len(), 64);
+    let total: f64 = w.iter().sum();
+    let mut rng = rng_for("categorical 64");
+    let ks: Vec<u64> = (0..200_000).map(|_| c.sample(&mut rng) as u64).collect();
+    assert!(ks.iter().all(|&k| k % 2 == 1 && k < 64));
+    assert_chi_square("categorical 64", &ks, |k| {
+        w.get(k as usize).map_or(0.0, |&x| x / total)
+    });
+    // Negative and NaN weights count as zero.
+    let c = Categorical::new(&[-1.0, f64::NAN, 1.0]);
+    assert!((0..1000).all(|_| c.sample(&mut rng) == 2));
+}
+
+#[test]
+#[should_panic(expected = "at most 64")]
+fn categorical_rejects_too_many() {
+    Categorical::new(&[1.0; 65]);
+}
+
+#[test]
+#[should_panic(expected = "positive")]
+fn categorical_rejects_no_positive_weight() {
+    Categorical::new(&[0.0, 0.0]);
+}
+
+// ----------------------------------------------------------------- Dist
+
+/// Every variant with a reference CDF built from statrs alone (not from this module).
+type Cdf = Box<dyn Fn(f64) -> f64>;
+
+fn reference_cases() -> Vec<(Dist, Cdf)> {
+    let nrm = SNormal::new(0.0, 1.0).unwrap();
+    let phi = move |z: f64| nrm.cdf(z);
+    let q = move |z: f64| nrm.sf(z);
+    // Truncated normal CDF on the accurate side.
+    let trunc = move |mean: f64, sd: f64, lo: f64, hi: f64| {
+        let (a, b) = ((lo - mean) / sd, (hi - mean) / sd);
+        move |x: f64| {
+            let z = ((x - mean) / sd).clamp(a, b);
+            if a >= 0.0 {
+                (q(a) - q(z)) / (q(a) - q(b))
+            } else {
+                (phi(z) - phi(a)) / (phi(b) - phi(a))
+            }
+        }
+    };
+    let beta_cdf = |a: f64, b: f64| {
+        let d = SBeta::new(a, b).unwrap();
+        move |x: f64| d.cdf(x.clamp(0.0, 1.0))
+    };
+    let (pa, pb) = pert_shapes(0.0, 1.0, 10.0);
+    let pert = SBeta::new(pa, pb).unwrap();
+    let tri = STriangular::new(1.0, 6.0, 2.0).unwrap();
+    let uni = SUniform::new(2.0, 5.0).unwrap();
+    let n10 = SNormal::new(10.0, 2.0).unwrap();
+    let ln = SLogNormal::new(3f64.ln(), 0.8).unwrap();
+    let g = SGamma::new(0.3, 0.5).unwrap();
+    let inf = f64::INFINITY;
+    vec![
+        (
+            Dist::Fixed(4.5),
+            Box::new(|x| if x >= 4.5 { 1.0 } else { 0.0 }),
+        ),
+        (
+            Dist::Uniform { min: 2.0, max: 5.0 },
+            Box::new(move |x| uni.cdf(x)),
+        ),
+        (
+            Dist::Triangular {
+                min: 1.0,
+                mode: 2.0,
+                max: 6.0,
+            },
+            Box::new(move |x| tri.cdf(x)),
+        ),
+        (
+            Dist::Pert {
+                min: 0.0,
+                mode: 1.0,
+                max: 10.0,
+            },
+            Box::new(move |x| pert.cdf((x / 10.0).clamp(0.0, 1.0))),
+        ),
+        (
+            Dist::Normal {
+                mean: 10.0,
+                sd: 2.0,
+                min: None,
+                max: None,
+            },
+            Box::new(move |x| n10.cdf(x)),
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(-1.0),
+                max: Some(2.0),
+            },
+            Box::new(trunc(0.0, 1.0, -1.0, 2.0)),
+        ),
+        (
+            Dist::Normal {
+                mean: 5.0,
+                sd: 2.0,
+                min: Some(0.0),
+                max: None,
+            },
+            Box::new(trunc(5.0, 2.0, 0.0, inf)),
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: None,
+                max: Some(-1.5),
+            },
+            Box::new(trunc(0.0, 1.0, -inf, -1.5)),
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(5.0),
+                max: None,
+            },
+            Box::new(trunc(0.0, 1.0, 5.0, inf)),
+        ),
+        (
+            Dist::Normal {
+                mean: 1.0,
+                sd: 0.5,
+                min: Some(3.0),
+                max: Some(4.0),
+            },
+            Box::new(trunc(1.0, 0.5, 3.0, 4.0)),
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: None,
+                max: Some(-6.0),
+            },
+            Box::new(trunc(0.0, 1.0, -inf, -6.0)),
+        ),
+        (
+            Dist::LogNormal {
+                median: 3.0,
+                sigma: 0.8,
+            },
+            Box::new(move |x| ln.cdf(x)),
+        ),
+        (
+            Dist::Beta {
+                alpha: 2.0,
+                beta: 40.0,
+            },
+            Box::new(beta_cdf(2.0, 40.0)),
+        ),
+        (
+            Dist::Beta {
+                alpha: 0.5,
+                beta: 0.5,
+            },
+            Box::new(beta_cdf(0.5, 0.5)),
+        ),
+        (
+            Dist::Beta {
+                alpha: 5.0,
+                beta: 1.5,
+            },
+            Box::new(beta_cdf(5.0, 1.5)),
+        ),
+        (
+            Dist::Gamma {
+                shape: 0.3,
+                scale: 2.0,
+            },
+            Box::new(move |x| g.cdf(x)),
+        ),
+    ]
+}
+
+#[test]
+fn dist_quantile_of_uniform_ks_and_mean() {
+    let n = 20_000;
+    for (i, (d, cdf)) in reference_cases().into_iter().enumerate() {
+        d.check().unwrap();
+        let mut xs = draws(n, &format!("dist ks {i}"), |r| d.quantile(uniform(r)));
+        let (lo, hi) = d.support();
+        assert!(
+            xs.iter().all(|&x| x >= lo && x <= hi),
+            "{d:?} left its support"
+        );
+        // Sample mean within 4 SE of Dist::mean (SE from the sample variance).
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
+        let tol = 4.0 * (v / n as f64).sqrt() + 1e-12 * m.abs();
+        assert!(
+            (m - d.mean()).abs() <= tol,
+            "{d:?}: mean {m} vs {}",
+            d.mean()
+        );
+        if !matches!(d, Dist::Fixed(_)) {
+            assert_ks(&format!("{d:?}"), &mut xs, cdf);
+        }
+    }
+}
+
+fn u_grid() -> Vec<f64> {
+    let mut us = vec![1e-12, 1e-9, 1e-6, 1e-4, 1e-3];
+    us.extend((1..100).map(|i| i as f64 / 100.0));
+    us.extend([1.0 - 1e-3, 1.0 - 1e-4, 1.0 - 1e-6]);
+    us
+}
+
+#[test]
+fn dist_quantile_inverts_cdf_and_is_monotone() {
+    for (d, cdf) in reference_cases() {
+        if matches!(d, Dist::Fixed(_)) {
+            continue;
+        }
+        for u in u_grid() {
+            let x = d.quantile(u);
+            let err = (cdf(x) - u).abs();
+            assert!(err <= 1e-9, "{d:?}: cdf(quantile({u})) off by {err:e}");
+        }
+        let mut prev = f64::NEG_INFINITY;
+        for i in 0..=10_000 {
+            let x = d.quantile(i as f64 / 10_000.0);
+            assert!(x >= prev, "{d:?}: quantile not monotone at {i}");
+            prev = x;
+        }
+    }
+}
+
+#[test]
+fn dist_quantile_far_tails_relative_accuracy() {
+    let nrm = SNormal::new(0.0, 1.0).unwrap();
+    let tails = [1e-300, 1e-100, 1e-30, 1e-12, 1e-6];
+    // Normal / lognormal, both tails, relative to the tail probability.
+    let d = Dist::Normal {
+        mean: 0.0,
+        sd: 1.0,
+        min: None,
+        max: None,
+    };
+    for p in tails {
+        let lo = d.quantile(p);
+        assert!(
+            (nrm.cdf(lo) / p - 1.0).abs() < 1e-12,
+            "normal lower tail at {p}"
+        );
+    }
+    for p in [1e-16, 1e-12, 1e-6] {
+        let hi = d.quantile(1.0 - p);
+        let rel = (nrm.sf(hi) / (1.0 - (1.0 - p)) - 1.0).abs();
+        assert!(rel < 1e-12, "normal upper tail at {p}: {rel:e}");
+    }
+    // Truncation 5 sd out: the conditional CDF is (Q(5) - Q(x)) / Q(5).
+    let d = Dist::Normal {
+        mean: 0.0,
+        sd: 1.0,
+        min: Some(5.0),
+        max: None,
+    };
+    let q5 = nrm.sf(5.0);
+    for u in [1e-9, 0.1, 0.5, 0.9, 1.0 - 1e-9] {
+        let x = d.quantile(u);
+        let s = nrm.sf(x) / q5; // = 1 - u
+        assert!((s / (1.0 - u) - 1.0).abs() < 1e-9, "5-sd truncation at {u}");
+    }
+    // Gamma and Beta tails, relative to the tail probability (statrs's own inverse_cdf is
+    // wrong here by orders of magnitude).
+    for (shape, scale) in [(0.3, 2.0), (1.5, 2.0), (30.0, 2.0), (0.01, 1.0)] {
+        let d = Dist::Gamma { shape, scale };
+        let g = SGamma::new(shape, 1.0 / scale).unwrap();
+        for p in [1e-12, 1e-6, 1e-3] {
+            let x = d.quantile(p);
+            if x > 0.0 {
+                let rel = (g.cdf(x) / p - 1.0).abs();
+                assert!(rel < 1e-10, "gamma({shape}) lower tail {p}: {rel:e}");
+            }
+            let x = d.quantile(1.0 - p);
+            let rel = (g.sf(x) / (1.0 - (1.0 - p)) - 1.0).abs();
+            assert!(rel < 1e-9, "gamma({shape}) upper tail {p}: {rel:e}");
+        }
+    }
+    for (a, b) in [(2.0, 40.0), (0.5, 0.5), (0.05, 3.0)] {
+        let d = Dist::Beta { alpha: a, beta: b };
+        let sb = SBeta::new(a, b).unwrap();
+        for p in [1e-12, 1e-6, 1e-3] {
+            let x = d.quantile(p);
+            if x > 0.0 {
+                let rel = (sb.cdf(x) / p - 1.0).abs();
+                assert!(rel < 1e-10, "beta({a},{b}) lower tail {p}: {rel:e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn dist_quantile_closed_forms() {
+    let us = [1e-10, 0.001, 0.2, 0.5, 0.77, 0.999];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
+    for &u in &us {
+        let half_pi = std::f64::consts::FRAC_PI_2;
+        // Arcsine law: Beta(1/2, 1/2) quantile is sin^2(pi u / 2).
+        let x = Dist::Beta {
+            alpha: 0.5,
+            beta: 0.5,
+        }
+        .quantile(u);
+        assert!(
+            close(x, (half_pi * u).sin().powi(2)),
+            "beta(.5,.5) at {u}: {x}"
+        );
+        // Beta(a, 1): u^(1/a); Beta(1, b): 1 - (1 - u)^(1/b).
+        let x = Dist::Beta {
+            alpha: 3.0,
+            beta: 1.0,
+        }
+        .quantile(u);
+        assert!(close(x, u.powf(1.0 / 3.0)), "beta(3,1) at {u}: {x}");
+        let x = Dist::Beta {
+            alpha: 1.0,
+            beta: 4.0,
+        }
+        .quantile(u);
+        assert!(
+            close(x, -((-u).ln_1p() / 4.0).exp_m1()),
+            "beta(1,4) at {u}: {x}"
+        );
+        // Gamma(1, s): -s ln(1 - u).
+        let x = Dist::Gamma {
+            shape: 1.0,
+            scale: 2.5,
+        }
+        .quantile(u);
+        assert!(close(x, -2.5 * (-u).ln_1p()), "gamma(1) at {u}: {x}");
+        // Uniform, triangular with mode at min: closed forms.
+        let x = Dist::Triangular {
+            min: 0.0,
+            mode: 0.0,
+            max: 1.0,
+        }
+        .quantile(u);
+        assert!(close(x, 1.0 - (1.0 - u).sqrt()), "triangular at {u}");
+    }
+    // LogNormal: the median at u = 1/2.
+    assert!(close(
+        Dist::LogNormal {
+            median: 7.0,
+            sigma: 2.0
+        }
+        .quantile(0.5),
+        7.0
+    ));
+    assert_eq!(Dist::Fixed(3.25).quantile(0.123), 3.25);
+    assert_eq!(
+        Dist::Uniform {
+            min: -1.0,
+            max: 3.0
+        }
+        .quantile(0.25),
+        0.0
+    );
+}
+
+#[test]
+fn dist_quantile_safe_at_edges() {
+    for (d, _) in reference_cases() {
+        let (lo, hi) = d.support();
+        for u in [0.0, 1.0, -0.5, 2.0, f64::MIN_POSITIVE, f64::INFINITY] {
+            let x = d.quantile(u);
+            assert!(x.is_finite() && x >= lo && x <= hi, "{d:?} at u = {u}: {x}");
+        }
+        assert!(d.quantile(f64::NAN).is_nan());
+        assert!(d.quantile(0.0) <= d.quantile(1e-12));
+        assert!(d.quantile(1.0) >= d.quantile(1.0 - 1e-12));
+    }
+    // Invalid parameters give some value (possibly NaN) but never panic or hang.
+    let bad = [
+        Dist::Beta {
+            alpha: -1.0,
+            beta: 2.0,
+        },
+        Dist::Beta {
+            alpha: f64::NAN,
+            beta: 2.0,
+        },
+        Dist::Gamma {
+            shape: 0.0,
+            scale: 1.0,
+        },
+        Dist::Gamma {
+            shape: f64::INFINITY,
+            scale: 1.0,
+        },
+        Dist::Pert {
+            min: 1.0,
+            mode: 1.0,
+            max: 1.0,
+        },
+        Dist::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            min: Some(50.0),
+            max: None,
+        },
+        Dist::Normal {
+            mean: 0.0,
+            sd: -1.0,
+            min: None,
+            max: None,
+        },
+        Dist::Triangular {
+            min: 2.0,
+            mode: 3.0,
+            max: 1.0,
+        },
+    ];
+    for d in bad {
+        for u in [0.0, 0.3, 0.7, 1.0] {
+            let _ = d.quantile(u);
+        }
+    }
+}
+
+#[test]
+fn dist_check_rejects_bad_parameters() {
+    let nan = f64::NAN;
+    let cases: Vec<(Dist, &str)> = vec![
+        (Dist::Fixed(nan), "value"),
+        (Dist::Uniform { min: 1.0, max: 1.0 }, "max"),
+        (Dist::Uniform { min: nan, max: 1.0 }, "min"),
+        (
+            Dist::Uniform {
+                min: 0.0,
+                max: f64::INFINITY,
+            },
+            "max",
+        ),
+        (
+            Dist::Triangular {
+                min: 0.0,
+                mode: 2.0,
+                max: 1.0,
+            },
+            "mode",
+        ),
+        (
+            Dist::Triangular {
+                min: 0.0,
+                mode: -0.1,
+                max: 1.0,
+            },
+            "mode",
+        ),
+        (
+            Dist::Triangular {
+                min: 3.0,
+                mode: 3.0,
+                max: 1.0,
+            },
+            "max",
+        ),
+        (
+            Dist::Pert {
+                min: 0.0,
+                mode: nan,
+                max: 1.0,
+            },
+            "mode",
+        ),
+        (
+            Dist::Pert {
+                min: 0.0,
+                mode: 5.0,
+                max: 1.0,
+            },
+            "mode",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: -1.0,
+                min: None,
+                max: None,
+            },
+            "sd",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 0.0,
+                min: None,
+                max: None,
+            },
+            "sd",
+        ),
+        (
+            Dist::Normal {
+                mean: nan,
+                sd: 1.0,
+                min: None,
+                max: None,
+            },
+            "mean",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(nan),
+                max: None,
+            },
+            "min",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: None,
+                max: Some(f64::INFINITY),
+            },
+            "max",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(2.0),
+                max: Some(1.0),
+            },
+            "max",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(8.0),
+                max: None,
+            },
+            "min",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: None,
+                max: Some(-8.0),
+            },
+            "max",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(1.0),
+                max: Some(1.0 + 1e-13),
+            },
+            "max",
+        ),
+        (
+            Dist::LogNormal {
+                median: 0.0,
+                sigma: 1.0,
+            },
+            "median",
+        ),
+        (
+            Dist::LogNormal {
+                median: 1.0,
+                sigma: -2.0,
+            },
+            "sigma",
+        ),
+        (
+            Dist::Beta {
+                alpha: 0.0,
+                beta: 1.0,
+            },
+            "alpha",
+        ),
+        (
+            Dist::Beta {
+                alpha: 1.0,
+                beta: -1.0,
+            },
+            "beta",
+        ),
+        (
+            Dist::Beta {
+                alpha: 1.0,
+                beta: f64::INFINITY,
+            },
+            "beta",
+        ),
+        (
+            Dist::Gamma {
+                shape: -1.0,
+                scale: 1.0,
+            },
+            "shape",
+        ),
+        (
+            Dist::Gamma {
+                shape: 1.0,
+                scale: 0.0,
+            },
+            "scale",
+        ),
+    ];
+    for (d, param) in cases {
+        let err = d.check().expect_err(&format!("{d:?} should be rejected"));
+        assert!(
+            err.contains(&format!("`{param}`")),
+            "{d:?}: message {err:?}"
+        );
+    }
+    assert_eq!(
+        Dist::Normal {
+            mean: 0.0,
+            sd: -1.0,
+            min: None,
+            max: None
+        }
+        .check(),
+        Err("`sd` must be > 0, got -1".to_string())
+    );
+    // Good ones, including degenerate-but-valid mode at a bound and a 7-sd truncation.
+    for d in [
+        Dist::Triangular {
+            min: 0.0,
+            mode: 0.0,
+            max: 1.0,
+        },
+        Dist::Pert {
+            min: 0.0,
+            mode: 1.0,
+            max: 1.0,
+        },
+        Dist::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            min: Some(7.0),
+            max: None,
+        },
+        Dist::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            min: Some(-1.0),
+            max: Some(1.0),
+        },
+    ] {
+        assert_eq!(d.check(), Ok(()), "{d:?}");
+    }
+    for (d, _) in reference_cases() {
+        assert_eq!(d.check(), Ok(()), "{d:?}");
+    }
+}
+
+#[test]
+fn dist_support_mean_kind() {
+    let inf = f64::INFINITY;
+    let cases = [
+        (Dist::Fixed(2.0), (2.0, 2.0), 2.0, "fixed"),
+        (
+            Dist::Uniform { min: 1.0, max: 3.0 },
+            (1.0, 3.0),
+            2.0,
+            "uniform",
+        ),
+        (
+            Dist::Triangular {
+                min: 0.0,
+                mode: 3.0,
+                max: 6.0,
+            },
+            (0.0, 6.0),
+            3.0,
+            "triangular",
+        ),
+        (
+            Dist::Pert {
+                min: 0.0,
+                mode: 1.0,
+                max: 10.0,
+            },
+            (0.0, 10.0),
+            14.0 / 6.0,
+            "pert",
+        ),
+        (
+            Dist::Normal {
+                mean: 1.0,
+                sd: 2.0,
+                min: None,
+                max: None,
+            },
+            (-inf, inf),
+            1.0,
+            "normal",
+        ),
+        (
+            Dist::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(-1.0),
+                max: Some(1.0),
+            },
+            (-1.0, 1.0),
+            0.0,
+            "normal",
+        ),
+        (
+            Dist::LogNormal {
+                median: 2.0,
+                sigma: 1.0,
+            },
+            (0.0, inf),
+            2.0 * 0.5f64.exp(),
+            "lognormal",
+        ),
+        (
+            Dist::Beta {
+                alpha: 2.0,
+                beta: 6.0,
+            },
+            (0.0, 1.0),
+            0.25,
+            "beta",
+        ),
+        (
+            Dist::Gamma {
+                shape: 3.0,
+                scale: 1.5,
+            },
+            (0.0, inf),
+            4.5,
+            "gamma",
+        ),
+    ];
+    for (d, support, mean, kind) in cases {
+        assert_eq!(d.support(), support, "{d:?}");
+        assert!(
+            (d.mean() - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+            "{d:?}"
+        );
+        assert_eq!(d.kind(), kind);
+    }
+    // Half-normal: mean sqrt(2/pi); far-tail truncation at 5 sd: phi(5) / Q(5).
+    let d = Dist::Normal {
+        mean: 0.0,
+        sd: 1.0,
+        min: Some(0.0),
+        max: None,
+    };
+    assert!((d.mean() - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-14);
+    assert_eq!(d.support(), (0.0, inf));
+    let nrm = SNormal::new(0.0, 1.0).unwrap();
+    let d = Dist::Normal {
+        mean: 0.0,
+        sd: 1.0,
+        min: Some(5.0),
+        max: None,
+    };
+    let expect = nrm.pdf(5.0) / nrm.sf(5.0);
+    assert!((d.mean() - expect).abs() < 1e-12 * expect);
+}
