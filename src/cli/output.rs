@@ -20,6 +20,18 @@ pub(super) struct Show {
     pub top: usize,
 }
 
+impl Show {
+    /// Tables on stdout, and the reports the run options ask for.
+    pub fn tables(options: &super::args::RunOptions) -> Show {
+        Show {
+            format: Format::Table,
+            report: options.report,
+            xlsx: options.xlsx,
+            top: 0,
+        }
+    }
+}
+
 /// Writes `files` into `dir` all-or-nothing (see [`write_files_unless`]).
 pub(super) fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), CliError> {
     write_files_unless(dir, files, &progress::INTERRUPTED).map_err(|e| {

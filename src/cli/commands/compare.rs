@@ -2,7 +2,7 @@
 
 use super::{Naming, run_job};
 use crate::cli::CliError;
-use crate::cli::args::{CompareArgs, Format};
+use crate::cli::args::CompareArgs;
 use crate::cli::output::Show;
 use crate::job::{Input, Job};
 
@@ -15,12 +15,7 @@ pub(in crate::cli) fn compare(args: &CompareArgs) -> Result<(), CliError> {
         inputs,
         settings: args.options.settings(),
     };
-    let show = Show {
-        format: Format::Table,
-        report: args.options.report,
-        xlsx: args.options.xlsx,
-        top: 0,
-    };
+    let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "compare-",
         suffix: "",

@@ -48,7 +48,11 @@ pub(super) fn run_job(
     }
     check_out_dir(&dir, options.force)?;
     let pool = thread_pool(options.threads)?;
-    check_budget(&plan.budget(), pool.current_num_threads(), options.allow_large)?;
+    check_budget(
+        &plan.budget(),
+        pool.current_num_threads(),
+        options.allow_large,
+    )?;
     progress::handle_interrupts();
     let sim = plan.scenario().simulation();
     let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
@@ -77,6 +81,11 @@ pub(super) fn run_job(
         shard,
         top: show.top,
     };
-    write_part(&dir, &header, &simulated.into_parts(), started.elapsed().as_secs_f64())?;
+    write_part(
+        &dir,
+        &header,
+        &simulated.into_parts(),
+        started.elapsed().as_secs_f64(),
+    )?;
     Ok(None)
 }

@@ -23,9 +23,7 @@ pub(in crate::cli) fn run(args: &RunArgs) -> Result<(), CliError> {
     };
     let show = Show {
         format: args.format,
-        report: args.options.report,
-        xlsx: args.options.xlsx,
-        top: 0,
+        ..Show::tables(&args.options)
     };
     let naming = Naming {
         prefix: "",

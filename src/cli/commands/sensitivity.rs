@@ -2,7 +2,7 @@
 
 use super::{Naming, run_job};
 use crate::cli::CliError;
-use crate::cli::args::{Format, SensitivityArgs};
+use crate::cli::args::SensitivityArgs;
 use crate::cli::output::Show;
 use crate::job::{Input, Job};
 
@@ -14,10 +14,8 @@ pub(in crate::cli) fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError
         by: args.by,
     };
     let show = Show {
-        format: Format::Table,
-        report: args.options.report,
-        xlsx: args.options.xlsx,
         top: args.top,
+        ..Show::tables(&args.options)
     };
     let naming = Naming {
         prefix: "",

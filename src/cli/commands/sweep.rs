@@ -2,7 +2,7 @@
 
 use super::{Naming, run_job};
 use crate::cli::CliError;
-use crate::cli::args::{Format, SweepArgs};
+use crate::cli::args::SweepArgs;
 use crate::cli::output::Show;
 use crate::job::{Input, Job};
 use crate::sweep::AxisLabels;
@@ -20,12 +20,7 @@ pub(in crate::cli) fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         settings: args.options.settings(),
         axes,
     };
-    let show = Show {
-        format: Format::Table,
-        report: args.options.report,
-        xlsx: args.options.xlsx,
-        top: 0,
-    };
+    let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "",
         suffix: "-sweep",
