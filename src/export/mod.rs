@@ -14,6 +14,7 @@
 use crate::results::{Results, files};
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod settings;
 pub mod text;

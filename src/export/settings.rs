@@ -157,18 +157,4 @@ mod tests {
         assert_eq!(toml_float(0.125), "0.125");
         assert_eq!(toml_float(1234.5), "1234.5");
     }
-
-    /// Transitional: the same rows as the reports built from the resolved scenario's text.
-    #[test]
-    fn same_rows_as_from_the_resolved_scenario() {
-        for set in [
-            &[][..],
-            &["premium.price_month={ dist = \"uniform\", min = 4, max = 6 }"][..],
-        ] {
-            let r = results(set);
-            let text = r.scenario().resolved_toml(Some(r.facts().raw()));
-            let meta = crate::report::Meta::read_str(&text).unwrap();
-            assert_eq!(rows(&r), meta.settings());
-        }
-    }
 }

@@ -399,13 +399,16 @@ fn read_sweep(dir: &Path) -> Result<SweepResults> {
     })
 }
 
+/// A trial of a sweep point: its index and its scalars.
+type PointTrial = (u64, Vec<f64>);
+
 /// `sweep_trials.csv`: per point, per trial, the trial index and its scalars.
 fn read_sweep_trials(
     dir: &Path,
     axes: &[String],
     index: &HashMap<&[String], usize>,
     layout: &Layout,
-) -> Result<Vec<Vec<(u64, Vec<f64>)>>> {
+) -> Result<Vec<Vec<PointTrial>>> {
     let t = Csv::read(dir, files::SWEEP_TRIALS)?;
     let k = axes.len();
     let mut header = axes.to_vec();
@@ -494,12 +497,14 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
         "diff_p95",
         "share_better",
     ])?;
-    let mut names: Vec<String> = Vec::new();
-    for row in &t.rows {
-        if !names.contains(&row[1]) {
-            names.push(row[1].clone());
-        }
-    }
+    // The first scalar's rows name every scenario in order (one file may be compared with
+    // itself, so names may repeat).
+    let names: Vec<String> = t
+        .rows
+        .iter()
+        .take_while(|r| r[0] == t.rows[0][0])
+        .map(|r| r[1].clone())
+        .collect();
     if names.is_empty() {
         bail!("{}: no rows", t.file);
     }

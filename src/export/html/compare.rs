@@ -1,0 +1,178 @@
+//! The report of a `compare`: the settings with every scenario, then per scenario against
+//! the base the paired differences of the key figures (mean and p05–p95 across trials, money
+//! and counts in separate charts) and a table with the share of trials in which the
+//! scenario beats the base.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+
+use super::chart::{
+    BLUE, Layer, Plot, Swatch, ZERO, legend, nice_axis, single, top_down, top_down_axis, x_extent,
+};
+use super::page::Page;
+use crate::compare::Row;
+use crate::engine::metrics::{ScalarDef, Unit};
+use crate::export::key_figures;
+use crate::format::{fixed_in_unit, percent};
+use crate::results::CompareResults;
+
+/// The rows of a comparison by (scalar, scenario index): the files may name one scenario
+/// twice (a file compared with itself), so rows are matched to scenarios in order.
+fn index(r: &CompareResults) -> HashMap<(&str, usize), &Row> {
+    let mut out = HashMap::new();
+    let mut next: HashMap<&str, usize> = HashMap::new();
+    for row in &r.rows {
+        let from = next.get(row.metric.as_str()).copied().unwrap_or(0);
+        if let Some(i) = (from..r.names.len()).find(|&i| r.names[i] == row.scenario) {
+            out.insert((row.metric.as_str(), i), row);
+            next.insert(row.metric.as_str(), i + 1);
+        }
+    }
+    out
+}
+
+pub(super) fn page(r: &CompareResults, settings: &[(String, String)]) -> Result<Page> {
+    let name = |i: usize| r.scenarios[i].name();
+    let title = format!(
+        "{} vs {}",
+        name(0),
+        (1..r.scenarios.len())
+            .map(name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut page = Page::new("compare", &title, None);
+    page.h2("Settings");
+    let mut settings = settings.to_vec();
+    for (i, file) in r.names.iter().enumerate() {
+        let role = if i == 0 { "Base" } else { "Scenario" };
+        settings.push((format!("{role} {i}"), format!("{} ({file})", name(i))));
+    }
+    page.kv(&settings);
+    page.note("All scenarios run with the base's seed, households and trials on common random numbers, so trial t of each shares every draw they have in common: the paired per-trial difference is the effect of what differs, not sampling noise.");
+    let rows = index(r);
+    for i in 1..r.scenarios.len() {
+        page.h2(&format!("{} − {}", name(i), name(0)));
+        differences(&mut page, r, &rows, i)?;
+    }
+    Ok(page)
+}
+
+/// The charts and the table of scenario `i` against the base.
+fn differences(
+    page: &mut Page,
+    r: &CompareResults,
+    rows: &HashMap<(&str, usize), &Row>,
+    i: usize,
+) -> Result<()> {
+    let figures: Vec<&ScalarDef> = key_figures(&r.layout)
+        .filter(|d| d.unit != Unit::Months)
+        .collect();
+    for (unit, desc) in [
+        (Unit::Dollars, "difference to the base, $B over the horizon"),
+        (Unit::Count, "difference to the base, M"),
+    ] {
+        let items: Vec<(String, &Row)> = figures
+            .iter()
+            .filter(|d| d.unit == unit)
+            .filter_map(|d| {
+                rows.get(&(d.name.as_str(), i))
+                    .map(|r| (d.label.clone(), *r))
+            })
+            .collect();
+        if let Some(svg) = compare_chart(&items, unit, desc)? {
+            page.figure(
+                svg,
+                "Paired difference per trial (scenario − base): the dot is the mean, the whisker spans p05–p95 across trials.",
+            );
+        }
+    }
+    let table: Vec<Vec<String>> = key_figures(&r.layout)
+        .filter_map(|d| {
+            let base = rows.get(&(d.name.as_str(), 0))?;
+            let row = rows.get(&(d.name.as_str(), i))?;
+            let u = d.unit;
+            Some(vec![
+                d.label.clone(),
+                u.column_label().to_string(),
+                fixed_in_unit(base.stats.p50, u),
+                fixed_in_unit(row.stats.p50, u),
+                fixed_in_unit(row.diff.mean, u),
+                format!(
+                    "[{}, {}]",
+                    fixed_in_unit(row.diff.p05, u),
+                    fixed_in_unit(row.diff.p95, u)
+                ),
+                percent(row.share_better),
+            ])
+        })
+        .collect();
+    page.table(
+        &[
+            "horizon total",
+            "unit",
+            "base p50",
+            "p50",
+            "difference (mean)",
+            "[p05, p95]",
+            "P(better)",
+        ],
+        &table,
+    );
+    page.note("P(better): the share of trials in which the scenario beats the base (is higher; lower for costs and the breakeven month).");
+    Ok(())
+}
+
+/// Whiskers of the paired differences (p05–p95, the mean as a dot), one row per figure.
+fn compare_chart(items: &[(String, &Row)], unit: Unit, desc: &str) -> Result<Option<String>> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let s = unit.scale();
+    let n = items.len();
+    let pos = |i: usize| top_down(i, n);
+    let labels: Vec<String> = items.iter().map(|(l, _)| l.clone()).collect();
+    let y = top_down_axis(&labels, 0.1);
+    let layers = vec![
+        Layer::VRule {
+            x: 0.0,
+            color: ZERO,
+            dashed: false,
+        },
+        Layer::HWhiskers {
+            items: items
+                .iter()
+                .enumerate()
+                .map(|(i, (_, r))| (pos(i), r.diff.p05 * s, r.diff.p95 * s))
+                .collect(),
+            color: BLUE,
+            cap: 0.18,
+        },
+        Layer::Dots {
+            pts: items
+                .iter()
+                .enumerate()
+                .map(|(i, (_, r))| (r.diff.mean * s, pos(i)))
+                .collect(),
+            color: BLUE,
+            size: 5,
+        },
+    ];
+    let (lo, hi) = x_extent(&layers);
+    let plot = Plot {
+        title: None,
+        x: nice_axis(lo.min(0.0), hi.max(0.0), 8, desc),
+        y,
+        layers,
+        legend: vec![legend(
+            "mean difference, p05–p95 across trials",
+            BLUE,
+            Swatch::Whisker,
+        )],
+        x_grid: true,
+        y_zero: false,
+    };
+    let height = 110 + 34 * n as u32;
+    Ok(Some(single(1100, height, &plot)?))
+}

@@ -1,0 +1,388 @@
+//! The report of a `sensitivity` analysis: the settings with the metric and its mean, the
+//! tornado chart (the metric's mean with each parameter held at its p10 and at its p90,
+//! around the plain run's mean), every parameter's swing and rank correlation in a table,
+//! and with `--by year|month` a heat map of the rank correlations period by period.
+
+use anyhow::Result;
+use plotters::prelude::*;
+
+use super::chart::{
+    Area, Axis, BLUE, FONT, INK, LABEL_SIZE, Layer, ORANGE, Plot, RED, Swatch, ZERO, draw_plot,
+    legend, nice_axis, single, svg, text_width, top_down, top_down_axis, x_extent,
+};
+use super::page::Page;
+use crate::engine::Layout;
+use crate::engine::metrics::Unit;
+use crate::export::TOP_PARAMETERS;
+use crate::format::{fixed, grouped};
+use crate::results::SensitivityResults;
+use crate::scenario::YearMonth;
+use crate::sensitivity::{Analysis, ByPeriod, Row};
+
+/// Heat-map cells with no value (an undefined rank correlation).
+const NO_VALUE: RGBColor = RGBColor(190, 190, 196);
+/// Height of the colour scale above a heat map.
+const SCALE_HEIGHT: u32 = 56;
+
+/// The tornado rows, largest swing first and any undefined swing last (ties in the
+/// analysis' order).
+fn by_swing(a: &Analysis) -> Vec<usize> {
+    let key = |r: &Row| {
+        if r.swing.is_finite() {
+            r.swing
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    let mut order: Vec<usize> = (0..a.rows.len()).collect();
+    order.sort_by(|&x, &y| key(&a.rows[y]).total_cmp(&key(&a.rows[x])));
+    order
+}
+
+/// "year" when every period is a year, else "month".
+fn period_name(b: &ByPeriod) -> &'static str {
+    if b.periods.iter().all(|p| YearMonth::parse(p).is_none()) {
+        "year"
+    } else {
+        "month"
+    }
+}
+
+pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Result<Page> {
+    let a = &r.analysis;
+    let layout = Layout::new(&r.scenario);
+    let unit = layout.scalar(&a.metric).map_or(Unit::Count, |d| d.unit);
+    let s = &r.scenario;
+    let mut page = Page::new("sensitivity", s.name(), s.description().map(String::from));
+    page.h2("Settings");
+    let mut settings = settings.to_vec();
+    settings.push(("Metric".into(), a.metric.clone()));
+    settings.push((
+        "Mean in the plain run".into(),
+        format!("{} {}", fixed(a.base_mean * unit.scale(), 2), unit.label()),
+    ));
+    settings.push(("Uncertain parameters".into(), a.rows.len().to_string()));
+    if let Some(b) = &a.by_period
+        && let (Some(first), Some(last)) = (b.periods.first(), b.periods.last())
+    {
+        settings.push((
+            format!("By {}", period_name(b)),
+            format!("{} from {first} to {last}", b.metric),
+        ));
+    }
+    page.kv(&settings);
+    page.note("Each uncertain parameter is held at its 10th and then at its 90th percentile (p10, p90); the swing is the change in the metric's mean between the two, with its Monte Carlo standard error.");
+    if a.rows.is_empty() {
+        page.note("tornado.csv lists no uncertain parameters.");
+        return Ok(page);
+    }
+    let order = by_swing(a);
+    let rows: Vec<&Row> = order.iter().map(|&i| &a.rows[i]).collect();
+    tornado(&mut page, a, &rows, unit)?;
+    table(&mut page, &rows, unit);
+    if let Some(b) = &a.by_period {
+        let shown: Vec<(&str, Vec<f64>)> = order
+            .iter()
+            .take(TOP_PARAMETERS)
+            .map(|&i| {
+                let values = b
+                    .rank_correlation
+                    .iter()
+                    .map(|period| period[i].unwrap_or(f64::NAN))
+                    .collect();
+                (a.rows[i].parameter.as_str(), values)
+            })
+            .collect();
+        if let Some(svg) = heat_map(&b.periods, &shown)? {
+            let period = period_name(b);
+            page.h2(&format!(
+                "Which assumption drives {} in each {period}",
+                b.metric
+            ));
+            page.figure(
+                svg,
+                &format!(
+                    "Which assumption drives the result in each {period}: the rank correlation (Spearman) between each parameter's draws and {} in that {period} across trials, for the parameters with the largest swing; red: trials with a higher value of the parameter tend to have a higher result, blue: a lower one, grey: undefined.",
+                    b.metric
+                ),
+            );
+        }
+    }
+    Ok(page)
+}
+
+/// The tornado chart's section.
+fn tornado(page: &mut Page, a: &Analysis, rows: &[&Row], unit: Unit) -> Result<()> {
+    let metric = &a.metric;
+    if let Some((svg, shown)) = tornado_chart(a, rows, unit)? {
+        page.h2(&format!("What moves {metric} most"));
+        let which = if shown == rows.len() {
+            "each parameter".to_string()
+        } else {
+            format!("each of the {shown} parameters with the largest swing")
+        };
+        page.figure(
+            svg,
+            &format!(
+                "Which assumptions move the result most: for {which}, the bar runs from the mean of {metric} with the parameter held at its p10 to its mean with the parameter held at its p90, around the mean of the plain run (vertical line)."
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Every parameter's row, largest swing first.
+fn table(page: &mut Page, rows: &[&Row], unit: Unit) {
+    let (s, u) = (unit.scale(), unit.label());
+    page.h2("All uncertain parameters");
+    let header = [
+        "parameter".to_string(),
+        "p10".into(),
+        "p90".into(),
+        format!("mean at p10 {u}"),
+        format!("mean at p90 {u}"),
+        format!("swing {u}"),
+        format!("swing s.e. {u}"),
+        "rank correlation".into(),
+    ];
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.parameter.clone(),
+                grouped(r.low),
+                grouped(r.high),
+                fixed(r.mean_at_low * s, 2),
+                fixed(r.mean_at_high * s, 2),
+                fixed(r.swing * s, 2),
+                fixed(r.swing_se * s, 3),
+                fixed(r.rank_correlation.unwrap_or(f64::NAN), 2),
+            ]
+        })
+        .collect();
+    page.table(
+        &header.iter().map(String::as_str).collect::<Vec<_>>(),
+        &rows,
+    );
+    page.note("Largest swing first. Rank correlation: Spearman's, between the parameter's draws and the metric across the trials of the plain run (– where undefined).");
+}
+
+/// Horizontal bars, largest swing at the top: from the metric's mean with the parameter at
+/// its p10 and at its p90 to the plain run's mean (a vertical line), each side coloured by
+/// the percentile it holds the parameter at. With the number of parameters shown.
+fn tornado_chart(a: &Analysis, rows: &[&Row], unit: Unit) -> Result<Option<(String, usize)>> {
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.mean_at_low.is_finite() && r.mean_at_high.is_finite())
+        .take(TOP_PARAMETERS)
+        .copied()
+        .collect();
+    if rows.is_empty() || !a.base_mean.is_finite() {
+        return Ok(None);
+    }
+    let s = unit.scale();
+    let base = a.base_mean * s;
+    let n = rows.len();
+    let bar = |i: usize, end: f64| {
+        let y = top_down(i, n);
+        [(base.min(end), y - 0.34), (base.max(end), y + 0.34)]
+    };
+    // Where both sides lie on one side of the base, the shorter bar is drawn over the longer.
+    let p10_longer =
+        |r: &Row| (r.mean_at_low - a.base_mean).abs() >= (r.mean_at_high - a.base_mean).abs();
+    let p10_bars = |longer: bool| Layer::Rects {
+        rects: rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| p10_longer(r) == longer)
+            .map(|(i, r)| bar(i, r.mean_at_low * s))
+            .collect(),
+        color: BLUE,
+    };
+    let layers = vec![
+        p10_bars(true),
+        Layer::Rects {
+            rects: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| bar(i, r.mean_at_high * s))
+                .collect(),
+            color: ORANGE,
+        },
+        p10_bars(false),
+        Layer::VRule {
+            x: base,
+            color: INK,
+            dashed: false,
+        },
+    ];
+    let (lo, hi) = x_extent(&layers);
+    let labels: Vec<String> = rows.iter().map(|r| r.parameter.clone()).collect();
+    let plot = Plot {
+        title: None,
+        x: nice_axis(
+            lo,
+            hi,
+            8,
+            &format!("mean of {}, {}", a.metric, unit.label()),
+        ),
+        y: top_down_axis(&labels, 0.1),
+        layers,
+        legend: vec![
+            legend("parameter held at its p10", BLUE, Swatch::Box),
+            legend("parameter held at its p90", ORANGE, Swatch::Box),
+            legend(
+                &format!("mean of the plain run: {} {}", fixed(base, 2), unit.label()),
+                INK,
+                Swatch::Line,
+            ),
+        ],
+        x_grid: true,
+        y_zero: false,
+    };
+    let height = 130 + 34 * n as u32;
+    Ok(Some((single(1100, height, &plot)?, n)))
+}
+
+/// Blue (−1) through white (0) to red (+1); grey when undefined.
+fn diverging(x: f64) -> RGBColor {
+    if !x.is_finite() {
+        return NO_VALUE;
+    }
+    let end = if x < 0.0 { BLUE } else { RED };
+    let a = x.abs().min(1.0);
+    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * a).round() as u8;
+    RGBColor(mix(end.0), mix(end.1), mix(end.2))
+}
+
+/// The x axis of a heat map, period j at j: every period labelled when the labels fit in
+/// `width` pixels; else monthly periods get their year on 1 January (the left edge of the
+/// January column), others every k-th label.
+fn period_axis(periods: &[String], width: i32) -> Axis {
+    let n = periods.len();
+    let label = periods
+        .iter()
+        .map(|p| text_width(p, LABEL_SIZE))
+        .max()
+        .unwrap_or(0)
+        + 16;
+    let fit = (width / label.max(1)).max(1) as usize;
+    let months: Option<Vec<YearMonth>> = periods.iter().map(|p| YearMonth::parse(p)).collect();
+    let every = |stride: usize| -> Vec<(f64, String)> {
+        periods
+            .iter()
+            .enumerate()
+            .step_by(stride)
+            .map(|(j, p)| (j as f64, p.clone()))
+            .collect()
+    };
+    let ticks = match months {
+        _ if n <= fit => every(1),
+        Some(months) if months.iter().any(|m| m.month() == 1) => {
+            let januaries: Vec<(f64, String)> = months
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.month() == 1)
+                .map(|(j, m)| (j as f64 - 0.5, m.year().to_string()))
+                .collect();
+            let stride = januaries.len().div_ceil(fit).max(1);
+            januaries.into_iter().step_by(stride).collect()
+        }
+        _ => every(n.div_ceil(fit)),
+    };
+    Axis {
+        lo: -0.5,
+        hi: n as f64 - 0.5,
+        ticks,
+        desc: String::new(),
+    }
+}
+
+/// The colour scale of [`diverging`]: a bar from −1 to +1 with its ticks, and the grey of
+/// an undefined cell.
+fn draw_colour_scale(area: &Area<'_>) -> Result<()> {
+    let font = (FONT, 15.0).into_font().color(&INK);
+    let title = "rank correlation";
+    area.draw(&Text::new(title, (14, 12), font.clone()))?;
+    let (x0, width, top) = (14 + text_width(title, 15.0) + 16, 320, 10);
+    let steps = 64;
+    for k in 0..steps {
+        let v = -1.0 + 2.0 * (f64::from(k) + 0.5) / f64::from(steps);
+        let (a, b) = (x0 + k * width / steps, x0 + (k + 1) * width / steps);
+        area.draw(&Rectangle::new(
+            [(a, top), (b, top + 18)],
+            diverging(v).filled(),
+        ))?;
+    }
+    area.draw(&Rectangle::new(
+        [(x0, top), (x0 + width, top + 18)],
+        ZERO.stroke_width(1),
+    ))?;
+    for (v, l) in [
+        (-1.0, "−1"),
+        (-0.5, "−0.5"),
+        (0.0, "0"),
+        (0.5, "0.5"),
+        (1.0, "1"),
+    ] {
+        let x = x0 + ((v + 1.0) / 2.0 * f64::from(width)).round() as i32;
+        area.draw(&PathElement::new(
+            vec![(x, top + 18), (x, top + 23)],
+            ZERO.stroke_width(1),
+        ))?;
+        area.draw(&Text::new(
+            l,
+            (x - text_width(l, 15.0) / 2, top + 25),
+            font.clone(),
+        ))?;
+    }
+    let x = x0 + width + 40;
+    area.draw(&Rectangle::new(
+        [(x, top), (x + 24, top + 18)],
+        NO_VALUE.filled(),
+    ))?;
+    area.draw(&Text::new("undefined", (x + 30, top + 1), font))?;
+    Ok(())
+}
+
+/// Rows: `parameters` (top down) with their value in every period; columns: `periods`;
+/// cells: the rank correlation on the [`diverging`] scale, with the colour scale above.
+fn heat_map(periods: &[String], parameters: &[(&str, Vec<f64>)]) -> Result<Option<String>> {
+    if periods.is_empty() || parameters.is_empty() {
+        return Ok(None);
+    }
+    let n = parameters.len();
+    let cells = parameters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, values))| {
+            let y = top_down(i, n);
+            values.iter().enumerate().map(move |(j, rho)| {
+                let x = j as f64;
+                ([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], diverging(*rho))
+            })
+        })
+        .collect();
+    let width = 1100;
+    let labels = parameters
+        .iter()
+        .map(|(p, _)| text_width(p, LABEL_SIZE))
+        .max()
+        .unwrap_or(0);
+    let names: Vec<String> = parameters.iter().map(|(p, _)| p.to_string()).collect();
+    let plot = Plot {
+        title: None,
+        x: period_axis(periods, width - labels - 60),
+        y: top_down_axis(&names, 0.0),
+        layers: vec![Layer::Cells { cells }],
+        legend: Vec::new(),
+        x_grid: false,
+        y_zero: false,
+    };
+    let height = SCALE_HEIGHT + 60 + 30 * n as u32;
+    Ok(Some(svg(width as u32, height, |root| {
+        let (scale, rest) = root.split_vertically(SCALE_HEIGHT);
+        draw_colour_scale(&scale)?;
+        draw_plot(&rest, &plot)
+    })?))
+}
