@@ -33,10 +33,10 @@ pub fn num(x: f64) -> String {
 
 fn cell(c: &Cell) -> String {
     match c {
-        Cell::Text(s) => safe_text(s),
+        Cell::Text(s) | Cell::Value { text: s, .. } => safe_text(s),
         Cell::Number(x) => num(*x),
         Cell::Int(i) => i.to_string(),
-        Cell::Period(p) => p.clone(),
+        Cell::Month(m) => m.to_string(),
     }
 }
 

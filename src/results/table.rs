@@ -8,6 +8,7 @@ use crate::results::files;
 use crate::results::{
     BacktestResults, CompareResults, Results, RunResults, SensitivityResults, SweepResults,
 };
+use crate::scenario::YearMonth;
 use crate::stats::Summary;
 
 /// One cell, typed.
@@ -19,11 +20,26 @@ pub enum Cell {
     Number(f64),
     /// A whole number (a trial index, a year, a 0/1 flag).
     Int(i64),
-    /// A period label (`YYYY-MM` or `YYYY`), written as is.
-    Period(String),
+    /// A calendar month: `YYYY-MM` in CSV, a date in the workbook.
+    Month(YearMonth),
+    /// Text that reads as a number (a sweep's varied value `7.5`, a period `2024`): its
+    /// text in CSV (like [`Cell::Text`]), its number in the workbook. Built by
+    /// [`Cell::value`].
+    Value { text: String, number: f64 },
 }
 
 impl Cell {
+    /// A value given as text: [`Cell::Value`] when it reads as a finite number, else
+    /// [`Cell::Text`].
+    pub fn value(text: &str) -> Cell {
+        match text.trim().parse::<f64>() {
+            Ok(number) if number.is_finite() => Cell::Value {
+                text: text.to_string(),
+                number,
+            },
+            _ => Cell::Text(text.to_string()),
+        }
+    }
     fn opt(x: Option<f64>) -> Cell {
         Cell::Number(x.unwrap_or(f64::NAN))
     }
@@ -89,18 +105,22 @@ fn run_tables(r: &RunResults) -> Vec<NamedTable> {
         row.extend([Cell::Number(s.se()), Cell::Number(s.ci95_half_width())]);
         summary.rows.push(row);
     }
-    let period = |what: &str, labels: &[String], stats: &[Summary]| {
+    let period = |what: &str, labels: Vec<Cell>, stats: &[Summary]| {
         let mut t = Table::new([what, "metric", "mean", "sd", "p05", "p50", "p95"]);
-        for (i, label) in labels.iter().enumerate() {
+        for (i, label) in labels.into_iter().enumerate() {
             for (j, def) in l.defs.iter().enumerate() {
-                let mut row = vec![Cell::Period(label.clone()), Cell::Text(def.name.clone())];
+                let mut row = vec![label.clone(), Cell::Text(def.name.clone())];
                 row.extend(stats_cells(&stats[i * l.len() + j]));
                 t.rows.push(row);
             }
         }
         t
     };
-    let years: Vec<String> = st.years.iter().map(|y| y.to_string()).collect();
+    let start = r.scenario.start();
+    let months = (0..st.months.len())
+        .map(|m| Cell::Month(start.plus(m as u32)))
+        .collect();
+    let years = st.years.iter().map(|&y| Cell::Int(y.into())).collect();
     let mut trials = Table::new(["trial".to_string()]);
     trials.header.extend(r.parameters.iter().cloned());
     trials.header.extend(l.scalar_names().map(String::from));
@@ -117,11 +137,11 @@ fn run_tables(r: &RunResults) -> Vec<NamedTable> {
         },
         NamedTable {
             file: files::MONTHLY,
-            table: period("month", &st.months, &st.monthly),
+            table: period("month", months, &st.monthly),
         },
         NamedTable {
             file: files::YEARLY,
-            table: period("year", &years, &st.yearly),
+            table: period("year", years, &st.yearly),
         },
         NamedTable {
             file: files::TRIALS,
@@ -136,7 +156,7 @@ fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
         r.axes
             .iter()
             .zip(&r.grid[k])
-            .map(|(a, &i)| Cell::Text(a.values[i].clone()))
+            .map(|(a, &i)| Cell::value(&a.values[i]))
             .collect()
     };
     let mut sweep = Table::new(axis_keys());
@@ -269,7 +289,7 @@ fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
             for (r, rho) in a.rows.iter().zip(row) {
                 t.rows.push(vec![
                     Cell::Text(b.metric.clone()),
-                    Cell::Period(period.clone()),
+                    Cell::value(period),
                     Cell::Text(r.parameter.clone()),
                     Cell::opt(*rho),
                 ]);

@@ -1,0 +1,133 @@
+//! The charts sheet of a comparison: the base's settings and the scenarios compared, then
+//! per scenario against the base a table of the paired per-trial differences of the money
+//! key figures over the horizon in $B (mean, p05, p95, the error bar lengths and the share
+//! of trials in which the scenario is better), drawn as columns with p05–p95 error bars.
+
+use std::path::Path;
+
+use anyhow::Result;
+use rust_xlsxwriter::{
+    Chart, ChartErrorBars, ChartErrorBarsType, ChartRange, ChartType, Worksheet,
+};
+
+use super::chart::{fit_axes, style};
+use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
+use crate::compare::Row;
+use crate::export::key_figures;
+use crate::results::{CompareResults, Results};
+
+/// The charts sheet of a comparison.
+pub(super) fn charts(
+    ws: &mut Worksheet,
+    results: &Results,
+    r: &CompareResults,
+    f: &Formats,
+) -> Result<()> {
+    let mut rows = settings(results);
+    for (i, name) in r.names.iter().enumerate() {
+        let label = match i {
+            0 => "Base".to_string(),
+            _ => format!("Scenario {i}"),
+        };
+        rows.push((label, name.clone()));
+    }
+    let mut next = settings_block(ws, "Comparison on common random numbers", &rows, f)?;
+    let mut chart_row = 0;
+    for other in r.names.iter().skip(1) {
+        let (last, chart) = differences(ws, next, r, other, f)?;
+        if let Some(chart) = chart {
+            ws.insert_chart(chart_row, 8, &chart)?;
+            chart_row += 21;
+        }
+        next = last + 2;
+    }
+    ws.set_column_width(0, 30)?;
+    for c in 1..7 {
+        ws.set_column_width(c, 14)?;
+    }
+    Ok(())
+}
+
+/// A scenario file's stem, for short chart titles.
+fn stem(file: &str) -> &str {
+    Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(file)
+}
+
+/// The table of `other`'s differences to the base from row `next` and its chart (none
+/// when no money key figure is in both); returns the table's last row and the chart.
+fn differences(
+    ws: &mut Worksheet,
+    next: u32,
+    r: &CompareResults,
+    other: &str,
+    f: &Formats,
+) -> Result<(u32, Option<Chart>)> {
+    let base = &r.names[0];
+    ws.write_string_with_format(
+        next,
+        0,
+        format!("{other} − {base}: paired difference per trial, $B over the horizon"),
+        &f.note,
+    )?;
+    let header_row = next + 1;
+    let header = [
+        "metric",
+        "difference mean ($B)",
+        "p05 ($B)",
+        "p95 ($B)",
+        "mean − p05",
+        "p95 − mean",
+        "P(better)",
+    ];
+    write_header(ws, header_row, &header.map(String::from), f)?;
+    let find = |metric: &str| -> Option<&Row> {
+        r.rows
+            .iter()
+            .find(|row| row.metric == metric && row.scenario == other)
+    };
+    let mut row = header_row;
+    let mut ys = vec![0.0];
+    for def in key_figures(&r.layout).filter(|d| d.money()) {
+        let Some(diff) = find(&def.name) else {
+            continue;
+        };
+        row += 1;
+        let s = def.unit.scale();
+        let (d, lo, hi) = (diff.diff.mean * s, diff.diff.p05 * s, diff.diff.p95 * s);
+        ws.write_string(row, 0, &def.label)?;
+        write_opt(ws, row, 1, d, &f.billions)?;
+        write_opt(ws, row, 2, lo, &f.billions)?;
+        write_opt(ws, row, 3, hi, &f.billions)?;
+        write_opt(ws, row, 4, (d - lo).max(0.0), &f.billions)?;
+        write_opt(ws, row, 5, (hi - d).max(0.0), &f.billions)?;
+        write_opt(ws, row, 6, diff.share_better, &f.percent)?;
+        ys.extend([d, lo, hi]);
+    }
+    if row == header_row {
+        return Ok((row, None));
+    }
+    let mut chart = Chart::new(ChartType::Column);
+    let mut bars = ChartErrorBars::new();
+    bars.set_type(ChartErrorBarsType::Custom(
+        ChartRange::new_from_range(CHARTS, header_row + 1, 5, row, 5),
+        ChartRange::new_from_range(CHARTS, header_row + 1, 4, row, 4),
+    ))
+    .set_end_cap(true);
+    chart
+        .add_series()
+        .set_name("mean difference (whiskers: p05–p95)")
+        .set_categories((CHARTS, header_row + 1, 0, row, 0))
+        .set_values((CHARTS, header_row + 1, 1, row, 1))
+        .set_y_error_bars(&bars);
+    style(
+        &mut chart,
+        &format!("{} − {}, $B", stem(other), stem(base)),
+        "$B over the horizon",
+    );
+    fit_axes(&mut chart, None, &ys);
+    chart.set_width(860).set_height(400);
+    Ok((row, Some(chart)))
+}

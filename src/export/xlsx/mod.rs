@@ -1,0 +1,180 @@
+//! `results.xlsx`: the workbook of any result ([`workbook`]), built from typed
+//! [`Results`] like every other export.
+//!
+//! A first sheet, `charts`, holds the run settings, small tables in the unit people read
+//! (mostly $B) and native Excel charts drawn from them, one module per kind of result:
+//! [`run`] (monthly fan charts and cumulative means), [`sweep`] (the sweep curve against
+//! the first varied key), [`compare`] (paired differences with p05–p95 error bars) and
+//! [`sensitivity`] (the swing of the parameters that move the metric most). Then every
+//! table of [`crate::results::table::tables`] becomes one sheet named after its CSV file
+//! ([`sheets`]), from the typed cells. Shared chart building blocks are in [`chart`].
+
+mod chart;
+mod compare;
+mod run;
+mod sensitivity;
+mod sheets;
+mod sweep;
+
+use anyhow::Result;
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+
+use crate::results::Results;
+use crate::scenario::YearMonth;
+
+/// The name of the first sheet, which the charts' ranges refer to.
+const CHARTS: &str = "charts";
+
+/// The workbook of a result: the charts sheet, then one sheet per table.
+pub fn workbook(results: &Results) -> Result<Vec<u8>> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let charts = wb.add_worksheet();
+    charts.set_name(CHARTS)?;
+    match results {
+        Results::Run(r) => run::charts(charts, results, r, &f)?,
+        Results::Sweep(r) => sweep::charts(charts, results, r, &f)?,
+        Results::Compare(r) => compare::charts(charts, results, r, &f)?,
+        Results::Sensitivity(r) => sensitivity::charts(charts, results, r, &f)?,
+        Results::Backtest(r) => {
+            settings_block(charts, r.scenario.name(), &settings(results), &f)?;
+        }
+    }
+    sheets::write(&mut wb, results, &f)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The cell formats of the workbook.
+struct Formats {
+    header: Format,
+    title: Format,
+    month: Format,
+    thousands: Format,
+    general: Format,
+    billions: Format,
+    percent: Format,
+    note: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color("F2F3F5")
+                .set_align(FormatAlign::Center),
+            title: Format::new().set_bold().set_font_size(14),
+            month: Format::new().set_num_format("yyyy-mm"),
+            thousands: Format::new().set_num_format("#,##0"),
+            general: Format::new(),
+            billions: Format::new().set_num_format("0.000"),
+            percent: Format::new().set_num_format("0%"),
+            note: Format::new().set_italic().set_font_color("666666"),
+        }
+    }
+}
+
+/// The first day of a month, for a date cell.
+fn month_date(m: YearMonth) -> Result<ExcelDateTime> {
+    Ok(ExcelDateTime::from_ymd(
+        u16::try_from(m.year())?,
+        u8::try_from(m.month())?,
+        1,
+    )?)
+}
+
+/// The settings rows every charts sheet opens with (see [`crate::export::settings`]).
+fn settings(results: &Results) -> Vec<(String, String)> {
+    crate::export::settings::rows(results)
+}
+
+/// The settings block at the top of the charts sheet: a title, then one label and value
+/// per row (a value that is a plain number as a number); returns the next free row.
+fn settings_block(
+    ws: &mut Worksheet,
+    title: &str,
+    rows: &[(String, String)],
+    f: &Formats,
+) -> Result<u32> {
+    ws.write_string_with_format(0, 0, title, &f.title)?;
+    let mut r = 1;
+    for (k, v) in rows {
+        ws.write_string(r, 0, k)?;
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => ws.write_number(r, 1, x)?,
+            _ => ws.write_string(r, 1, v)?,
+        };
+        r += 1;
+    }
+    ws.set_column_width(0, 26)?;
+    Ok(r + 1)
+}
+
+/// A header row of the charts sheet.
+fn write_header(ws: &mut Worksheet, row: u32, cols: &[String], f: &Formats) -> Result<()> {
+    for (c, h) in cols.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, h, &f.header)?;
+    }
+    Ok(())
+}
+
+/// A number, or an empty cell when undefined.
+fn write_opt(ws: &mut Worksheet, row: u32, col: u16, x: f64, fmt: &Format) -> Result<()> {
+    if x.is_finite() {
+        ws.write_number_with_format(row, col, x, fmt)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx};
+
+    use super::*;
+    use crate::job::{Control, Input, Job, Settings, execute};
+    use crate::results::table::Cell;
+    use crate::sweep::AxisLabels;
+
+    fn sweep() -> Results {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/premium_5usd_2024.toml");
+        let job = Job::Sweep {
+            input: Input::read(&path).unwrap(),
+            settings: Settings {
+                households: Some(300),
+                trials: Some(3),
+                ..Settings::default()
+            },
+            axes: vec![AxisLabels::parse("premium.price_month=3,7.5").unwrap()],
+        };
+        execute(&job, &Control::none()).unwrap()
+    }
+
+    #[test]
+    fn varied_values_are_numbers_in_sheets_in_workbook_order() {
+        assert!(matches!(
+            Cell::value("7.5"),
+            Cell::Value { number: 7.5, .. }
+        ));
+        assert_eq!(Cell::value("true"), Cell::Text("true".into()));
+        assert_eq!(Cell::value("inf"), Cell::Text("inf".into()));
+        let bytes = workbook(&sweep()).unwrap();
+        let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            ["charts", "sweep", "sweep_best", "sweep_trials"]
+        );
+        let sheet = wb.worksheet_range("sweep").unwrap();
+        assert_eq!(sheet.get((1, 0)), Some(&Data::Float(3.0)));
+        assert_eq!(sheet.get((2, 0)), Some(&Data::Float(7.5)));
+        let charts = wb.worksheet_range("charts").unwrap();
+        assert!(
+            charts
+                .rows()
+                .any(|r| r.first() == Some(&Data::String("Varied".into()))
+                    && r.get(1) == Some(&Data::String("premium.price_month".into())))
+        );
+    }
+}

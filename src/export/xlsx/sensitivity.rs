@@ -1,0 +1,145 @@
+//! The charts sheet of a sensitivity analysis: the settings with the metric, its mean in
+//! the plain run and the number of uncertain parameters, then the parameters with the
+//! largest swing (at most [`TOP_PARAMETERS`]; the tornado sheet has all) with the metric's
+//! mean at each parameter's p10 and p90, the swing and its standard error in the metric's
+//! unit, and the rank correlation; drawn as horizontal bars, largest swing on top, with
+//! ± one standard error as whiskers.
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{
+    Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType,
+    ChartRange, ChartType, Worksheet,
+};
+
+use super::chart::{bounds, style};
+use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
+use crate::engine::Layout;
+use crate::export::TOP_PARAMETERS;
+use crate::results::{Results, SensitivityResults};
+use crate::sensitivity::Row;
+
+/// The charts sheet of a sensitivity analysis.
+pub(super) fn charts(
+    ws: &mut Worksheet,
+    results: &Results,
+    r: &SensitivityResults,
+    f: &Formats,
+) -> Result<()> {
+    let a = &r.analysis;
+    let layout = Layout::new(&r.scenario);
+    let unit = layout
+        .scalar(&a.metric)
+        .with_context(|| format!("sensitivity of {}: no such metric", a.metric))?
+        .unit;
+    let (s, u) = (unit.scale(), unit.label());
+    let mut rows = settings(results);
+    rows.push(("Metric".into(), a.metric.clone()));
+    rows.push((
+        format!("Mean in the plain run ({u})"),
+        format!("{:.3}", a.base_mean * s),
+    ));
+    rows.push(("Uncertain parameters".into(), a.rows.len().to_string()));
+    let next = settings_block(ws, r.scenario.name(), &rows, f)?;
+    let shown = a.rows.len().min(TOP_PARAMETERS);
+    ws.write_string_with_format(
+        next,
+        0,
+        format!(
+            "{}: the {shown} parameters with the largest swing (all are in the tornado sheet), in {u}. Swing: the change in the mean between the parameter held at its p10 and at its p90.",
+            a.metric
+        ),
+        &f.note,
+    )?;
+    let header_row = next + 1;
+    write_header(
+        ws,
+        header_row,
+        &[
+            "parameter".into(),
+            format!("mean at p10 ({u})"),
+            format!("mean at p90 ({u})"),
+            format!("swing ({u})"),
+            format!("swing s.e. ({u})"),
+            "rank correlation".into(),
+        ],
+        f,
+    )?;
+    let mut swings = vec![0.0];
+    for (i, p) in by_swing(&a.rows).into_iter().take(shown).enumerate() {
+        let row = header_row + 1 + i as u32;
+        ws.write_string(row, 0, &p.parameter)?;
+        write_opt(ws, row, 1, p.mean_at_low * s, &f.billions)?;
+        write_opt(ws, row, 2, p.mean_at_high * s, &f.billions)?;
+        write_opt(ws, row, 3, p.swing * s, &f.billions)?;
+        write_opt(ws, row, 4, p.swing_se * s, &f.billions)?;
+        let rho = p.rank_correlation.unwrap_or(f64::NAN);
+        write_opt(ws, row, 5, rho, &f.general)?;
+        swings.extend([p.swing * s, (p.swing + p.swing_se) * s]);
+    }
+    ws.set_column_width(0, 30)?;
+    for c in 1..6 {
+        ws.set_column_width(c, 16)?;
+    }
+    if shown == 0 {
+        return Ok(());
+    }
+    let chart = swing_chart(&a.metric, u, header_row, shown as u32, &swings);
+    ws.insert_chart(0, 7, &chart)?;
+    ws.set_freeze_panes(header_row + 1, 1)?;
+    Ok(())
+}
+
+/// The tornado rows by swing, largest first, any undefined swing last (a stable sort: ties
+/// keep the analysis' order).
+fn by_swing(rows: &[Row]) -> Vec<&Row> {
+    let key = |r: &Row| {
+        if r.swing.is_finite() {
+            r.swing
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    sorted.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    sorted
+}
+
+/// Horizontal bars of the swings in the `shown` rows below `header_row`, largest on top,
+/// with ± one standard error as whiskers.
+fn swing_chart(metric: &str, unit: &str, header_row: u32, shown: u32, swings: &[f64]) -> Chart {
+    let (first, last) = (header_row + 1, header_row + shown);
+    let mut se = ChartErrorBars::new();
+    se.set_type(ChartErrorBarsType::Custom(
+        ChartRange::new_from_range(CHARTS, first, 4, last, 4),
+        ChartRange::new_from_range(CHARTS, first, 4, last, 4),
+    ))
+    .set_end_cap(true);
+    let mut chart = Chart::new(ChartType::Bar);
+    chart
+        .add_series()
+        .set_name((CHARTS, header_row, 3))
+        .set_categories((CHARTS, first, 0, last, 0))
+        .set_values((CHARTS, first, 3, last, 3))
+        .set_x_error_bars(&se);
+    style(
+        &mut chart,
+        &format!("{metric}: swing by parameter, {unit} (whiskers: ± s.e.)"),
+        "parameter",
+    );
+    // Bar charts swap the axes: x is the value axis, y the categories, listed top down with
+    // the value axis below them.
+    chart
+        .x_axis()
+        .set_name(&format!("swing, {unit}"))
+        .set_label_position(ChartAxisLabelPosition::NextTo);
+    chart
+        .y_axis()
+        .set_reverse()
+        .set_crossing(ChartAxisCrossing::Max);
+    chart.legend().set_hidden();
+    if let Some((_, hi)) = bounds(swings) {
+        chart.x_axis().set_min(0).set_max(hi);
+    }
+    chart.set_width(860).set_height(140 + 24 * shown);
+    chart
+}
