@@ -4,8 +4,7 @@
 //! command prints (stdout then stderr; a `...` line stands for the omitted rest; the wall
 //! time in a `wrote DIR (N s)` line is not compared).
 
-use std::path::PathBuf;
-use std::process::Command;
+use crate::common::{command, root};
 
 const DOCS: [&str; 2] = ["README.md", "docs/calibration.md"];
 
@@ -37,8 +36,7 @@ fn comparable(line: &str) -> &str {
 }
 
 fn check(doc: &str) -> usize {
-    let text =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
+    let text = std::fs::read_to_string(root().join(doc)).unwrap();
     let blocks = blocks(&text);
     let mut ran = 0;
     for (i, (info, body)) in blocks.iter().enumerate() {
@@ -66,11 +64,7 @@ fn check(doc: &str) -> usize {
             } else {
                 0
             };
-            let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .args(args.split_whitespace())
-                .output()
-                .unwrap();
+            let out = command().args(args.split_whitespace()).output().unwrap();
             assert_eq!(
                 out.status.code(),
                 Some(expected_status),

@@ -10,9 +10,9 @@
 //! 12 out of its band fails here; re-run the backtest at the defaults and update
 //! docs/calibration.md when such a change is deliberate.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Output;
+
+use crate::common::{TempDir, command};
 
 const SCENARIO: &str = "scenarios/echo_2017_2021.toml";
 const TARGETS: &str = "scenarios/echo_2017_2021.targets.toml";
@@ -22,35 +22,8 @@ const MUST_HIT: [&str; 12] = [
     "T3", "T4a", "T4b", "T5", "T6", "T7", "T8", "T9", "T10a", "T10b", "T11", "T12",
 ];
 
-/// A fresh folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "downstream-backtest-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn backtest(targets: &str, out: &std::path::Path, size: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    command()
         .args([
             "backtest",
             SCENARIO,
@@ -84,7 +57,7 @@ fn results(stdout: &str) -> Vec<(String, bool)> {
 
 #[test]
 fn baseline_backtest_hits_the_calibrated_targets() {
-    let tmp = TempDir::new("run");
+    let tmp = TempDir::new("backtest", "run");
     let out = backtest(
         TARGETS,
         &tmp.join("out"),
@@ -132,7 +105,7 @@ fn baseline_backtest_hits_the_calibrated_targets() {
 /// A targets file with one problem: exit status 2, the file, line and key named, the
 /// expected message on stderr, nothing on stdout and no output folder.
 fn rejects(name: &str, target: &str, expected: &str) {
-    let tmp = TempDir::new(name);
+    let tmp = TempDir::new("backtest", name);
     let file = tmp.join(&format!("{name}.toml"));
     std::fs::write(&file, target).unwrap();
     let out_dir = tmp.join("out");

@@ -8,8 +8,6 @@
 //!
 //! Set `DOWNSTREAM_REPORT_KEEP=DIR` to keep the pages and workbooks for a look.
 
-mod common;
-
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,31 +17,23 @@ use std::time::{Duration, Instant};
 use calamine::{Data, Reader, Xlsx};
 use downstream::{report, xlsx};
 
-use common::{root, temp_dir};
+use crate::common::{ok, temp_dir};
 
 const SEED: &str = "4242";
 const PREMIUM_NAME: &str = "Paid Alexa tier at $5/month from 2024-07";
 
+/// Runs the binary at this file's size and seed; asserts it succeeded.
 fn cli(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(root())
-        .args(args)
-        .args([
-            "--households",
-            "3000",
-            "--trials",
-            "12",
-            "--seed",
-            SEED,
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "downstream {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let size = [
+        "--households",
+        "3000",
+        "--trials",
+        "12",
+        "--seed",
+        SEED,
+        "--quiet",
+    ];
+    ok(&[args, &size[..]].concat());
 }
 
 struct Folders {
@@ -52,7 +42,7 @@ struct Folders {
     compare: PathBuf,
 }
 
-/// One run, sweep and compare folder, written once for all tests of this binary.
+/// One run, sweep and compare folder, written once for all tests of this module.
 fn folders() -> &'static Folders {
     static F: OnceLock<Folders> = OnceLock::new();
     F.get_or_init(|| {
@@ -316,7 +306,7 @@ fn sensitivity_folder(name: &str, tornado: &str, by_period: Option<&str>) -> Pat
     let dir = temp_dir("report", name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
-        dir.join(downstream::output::MARKER),
+        dir.join(downstream::results::files::MARKER),
         format!("written by downstream {}\n", env!("CARGO_PKG_VERSION")),
     )
     .unwrap();

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::common::{BIN, command, root, temp_dir};
+
 const SCENARIO: &str = "scenarios/premium_5usd_2024.toml";
 const SIZES: [&str; 7] = [
     "--households",
@@ -27,14 +29,6 @@ const SIZES: [&str; 7] = [
 ];
 const RESULT_CSVS: [&str; 4] = ["summary.csv", "monthly.csv", "yearly.csv", "trials.csv"];
 const POLL_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_downstream")
-}
 
 /// Whether an executable of this name is on PATH or in the sbin folders (not on every
 /// user's PATH).
@@ -221,7 +215,7 @@ fn submit(
         .args(["3", parts, out, "--", "run"])
         .arg(root().join(SCENARIO))
         .args(SIZES)
-        .env("DOWNSTREAM", bin())
+        .env("DOWNSTREAM", BIN)
         // The test nodes have one CPU each; the script's default is 2.
         .env("SBATCH_OPTS", "--cpus-per-task=1 --time=5")
         .env_remove("DOWNSTREAM_FAIL_TASK");
@@ -251,7 +245,7 @@ fn sharded_run_on_a_real_slurm_cluster_merges_to_the_unsharded_files() {
         .collect();
     if !missing.is_empty() {
         let msg = format!(
-            "SKIPPED tests/slurm.rs: {} not installed; install with `apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge` (.ci/run does this when it runs as root)",
+            "SKIPPED tests/integration/slurm.rs: {} not installed; install with `apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge` (.ci/run does this when it runs as root)",
             missing.join(", ")
         );
         // Straight to stderr: the test harness captures println!/eprintln! of passing tests.
@@ -259,8 +253,7 @@ fn sharded_run_on_a_real_slurm_cluster_merges_to_the_unsharded_files() {
         return;
     }
     let started = Instant::now();
-    let work = std::env::temp_dir().join(format!("downstream-slurm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
+    let work = temp_dir("slurm", "work");
     std::fs::create_dir_all(&work).unwrap();
 
     let cluster = Cluster::start(&work.join("cluster"));
@@ -276,8 +269,7 @@ fn sharded_run_on_a_real_slurm_cluster_merges_to_the_unsharded_files() {
 
     // The reference, unsharded, while the cluster works.
     let reference = work.join("reference");
-    let o = Command::new(bin())
-        .current_dir(root())
+    let o = command()
         .args(["run", SCENARIO, "--out"])
         .arg(&reference)
         .args(SIZES)
@@ -356,7 +348,7 @@ fn sharded_run_on_a_real_slurm_cluster_merges_to_the_unsharded_files() {
         text(&o)
     );
     // And merging those parts by hand names the missing one.
-    let o = Command::new(bin())
+    let o = command()
         .arg("merge")
         .arg(&bad_parts)
         .arg("--out")
@@ -411,7 +403,7 @@ fn sharded_run_on_a_real_slurm_cluster_merges_to_the_unsharded_files() {
     let _ = std::fs::remove_dir_all(&work);
     let _ = writeln!(
         std::io::stderr(),
-        "tests/slurm.rs: sharded run on a local Slurm cluster checked in {:.1} s",
+        "tests/integration/slurm.rs: sharded run on a local Slurm cluster checked in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }

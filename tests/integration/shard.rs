@@ -1,19 +1,9 @@
 //! Sharded runs merge to exactly the unsharded results, for run, sweep and compare, with
 //! any shard count; merge refuses incomplete or mixed sets of parts.
 
-mod common;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use common::{downstream, ok, root};
-
-/// A fresh, existing folder for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let d = common::temp_dir("shard", name);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use crate::common::{command, downstream, fresh_dir, ok};
 
 /// Every output file, with the run facts that legitimately differ removed.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -41,7 +31,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn check_sharded_equals_whole(name: &str, command: &[&str]) {
-    let dir = temp_dir(name);
+    let dir = fresh_dir("shard", name);
     let whole = dir.join("whole");
     ok(&[command, &["--out", whole.to_str().unwrap()]].concat());
     let expected = files(&whole);
@@ -179,7 +169,7 @@ fn sharded_compare_merges_to_the_whole_compare() {
 
 #[test]
 fn merge_refuses_incomplete_and_mixed_parts() {
-    let dir = temp_dir("refuse");
+    let dir = fresh_dir("shard", "refuse");
     let parts = dir.join("parts");
     let p = parts.to_str().unwrap();
     let run = |shard: &str, seed: &str| {
@@ -226,8 +216,7 @@ fn merge_refuses_incomplete_and_mixed_parts() {
 
 /// A small run into `parts` with an array-job engine's variables set.
 fn run_with_env(vars: &[(&str, &str)], parts: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .current_dir(root())
+    command()
         .envs(vars.iter().copied())
         .args([
             "run",
@@ -246,7 +235,7 @@ fn run_with_env(vars: &[(&str, &str)], parts: &Path) -> std::process::Output {
 
 #[test]
 fn shards_come_from_the_array_job_environment() {
-    let dir = temp_dir("env");
+    let dir = fresh_dir("shard", "env");
     let parts = dir.join("parts");
     for (vars, file) in [
         (
@@ -288,13 +277,12 @@ fn shards_come_from_the_array_job_environment() {
 
 #[test]
 fn shards_writing_into_one_folder_at_once_all_land() {
-    let dir = temp_dir("concurrent");
+    let dir = fresh_dir("shard", "concurrent");
     for attempt in 0..5 {
         let parts = dir.join(format!("parts-{attempt}"));
         let spawned: Vec<_> = (0..3)
             .map(|i| {
-                Command::new(env!("CARGO_BIN_EXE_downstream"))
-                    .current_dir(root())
+                command()
                     .args([
                         "run",
                         "scenarios/echo_2017_2021.toml",

@@ -5,30 +5,16 @@
 //! `--set`, `--threads`, `--out`, and `schema`.
 //!
 //! New case: add `tests/bad_scenarios/<name>.toml` (see `tests/bad_scenarios/README.md`), run
-//! `BLESS=1 cargo test --release --test cli_errors`, read the new `.stderr` file critically,
-//! and commit both.
+//! `BLESS=1 cargo test --release --test integration cli_errors::`, read the new `.stderr`
+//! file critically, and commit both.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::common::{TempDir, downstream, root};
 
 const CASES: &str = "tests/bad_scenarios";
 const BASE: &str = "tests/bad_scenarios/valid/base.toml";
 const SUMMARY_ONE: &str = "error: 1 of 1 scenario file has errors";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary with the repository root as working directory.
-fn downstream(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_downstream"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the downstream binary starts")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -36,35 +22,6 @@ fn text(bytes: &[u8]) -> String {
 
 fn blessing() -> bool {
     std::env::var("BLESS").is_ok_and(|v| v == "1")
-}
-
-/// A fresh folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "downstream-cli-errors-{}-{n}-{tag}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn join(&self, p: &str) -> PathBuf {
-        self.0.join(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The `.toml` cases directly in `tests/bad_scenarios/` (not in its sub-folders), sorted.
@@ -91,7 +48,7 @@ fn error_lines(validate_stderr: &str) -> Vec<&str> {
 /// Checks `run` on a bad scenario: exit 2, the given error lines in order on stderr, nothing
 /// on stdout, and no output folder. Returns the problems found.
 fn check_run_rejects(case: &str, extra: &[&str], expected_lines: &[&str]) -> Vec<String> {
-    let tmp = TempDir::new("run");
+    let tmp = TempDir::new("cli-errors", "run");
     let out = tmp.join("out");
     let out_s = out.to_str().expect("utf-8 temp path");
     let mut args = vec![
@@ -341,7 +298,7 @@ fn validate_a_directory() {
 
 #[test]
 fn validate_an_empty_file() {
-    let tmp = TempDir::new("empty");
+    let tmp = TempDir::new("cli-errors", "empty");
     let file = tmp.join("empty.toml");
     fs::write(&file, "").unwrap();
     let f = file.to_str().unwrap();
@@ -356,7 +313,7 @@ fn validate_an_empty_file() {
 
 #[test]
 fn validate_a_file_that_is_too_large() {
-    let tmp = TempDir::new("large");
+    let tmp = TempDir::new("cli-errors", "large");
     let file = tmp.join("large.toml");
     // 12 MB of comments: refused before it is read, whatever it holds.
     let line = format!("# {}\n", "x".repeat(98));
@@ -372,7 +329,7 @@ fn validate_a_file_that_is_too_large() {
 
 #[test]
 fn validate_a_file_that_is_not_utf8() {
-    let tmp = TempDir::new("latin1");
+    let tmp = TempDir::new("cli-errors", "latin1");
     let file = tmp.join("latin1.toml");
     // "café" in Latin-1: the é is the single byte 0xE9, at line 2, column 12.
     fs::write(&file, b"[scenario]\nname = \"caf\xe9\"\n").unwrap();
@@ -389,7 +346,7 @@ fn assert_set_fails(scenario: &str, set: &str, expected: &str) {
     let problems = check_run_rejects(scenario, &["--set", set], &[expected]);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
     // ... and nothing else on stderr.
-    let tmp = TempDir::new("set");
+    let tmp = TempDir::new("cli-errors", "set");
     let out = tmp.join("out");
     let o = downstream(&[
         "run",
@@ -492,21 +449,17 @@ fn threads_zero_is_rejected() {
 fn households_or_trials_zero_on_the_command_line_are_rejected() {
     // The message is not pinned yet (it names both options; see the bad-input report).
     for (opt, what) in [("--households", "households"), ("--trials", "trials")] {
-        let tmp = TempDir::new("zero");
+        let tmp = TempDir::new("cli-errors", "zero");
         let out = tmp.join("out");
-        let o = Command::new(env!("CARGO_BIN_EXE_downstream"))
-            .args([
-                "run",
-                BASE,
-                "--out",
-                out.to_str().unwrap(),
-                "--quiet",
-                opt,
-                "0",
-            ])
-            .current_dir(root())
-            .output()
-            .unwrap();
+        let o = downstream(&[
+            "run",
+            BASE,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            opt,
+            "0",
+        ]);
         assert_eq!(o.status.code(), Some(2), "{opt} 0: {}", text(&o.stderr));
         assert!(
             text(&o.stderr).contains(what),
@@ -520,7 +473,7 @@ fn households_or_trials_zero_on_the_command_line_are_rejected() {
 
 #[test]
 fn run_with_out_pointing_at_a_file_leaves_it_untouched() {
-    let tmp = TempDir::new("outfile");
+    let tmp = TempDir::new("cli-errors", "outfile");
     let file = tmp.join("results");
     fs::write(&file, "keep me\n").unwrap();
     let f = file.to_str().unwrap();

@@ -2,37 +2,10 @@
 //! finite numbers.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "downstream-hardening-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn downstream() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_downstream"));
-    c.current_dir(root());
-    c
-}
-
-fn run_ok(args: &[&str]) {
-    let out = downstream().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "downstream {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::common::{command, fresh_dir, ok, root};
 
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -51,7 +24,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// A run long enough to be interrupted (several seconds), into `out`.
 fn long_run(out: &Path) -> std::process::Child {
-    downstream()
+    command()
         .args([
             "run",
             "scenarios/echo_2017_2021.toml",
@@ -77,9 +50,9 @@ fn signal(child: &std::process::Child, sig: i32) {
 #[test]
 fn sigint_and_sigterm_stop_promptly_and_keep_previous_results() {
     for sig in [libc::SIGINT, libc::SIGTERM] {
-        let dir = temp_dir(&format!("sig{sig}"));
+        let dir = fresh_dir("hardening", &format!("sig{sig}"));
         let out = dir.join("out");
-        run_ok(&[
+        ok(&[
             "run",
             "scenarios/echo_2017_2021.toml",
             "--households",
@@ -115,7 +88,7 @@ fn sigint_and_sigterm_stop_promptly_and_keep_previous_results() {
 
 #[test]
 fn sigkill_never_leaves_a_truncated_file_under_a_final_name() {
-    let dir = temp_dir("kill");
+    let dir = fresh_dir("hardening", "kill");
     let reference = dir.join("reference");
     let args = [
         "run",
@@ -126,12 +99,12 @@ fn sigkill_never_leaves_a_truncated_file_under_a_final_name() {
         "30",
         "--quiet",
     ];
-    run_ok(&[&args[..], &["--out", reference.to_str().unwrap()]].concat());
+    ok(&[&args[..], &["--out", reference.to_str().unwrap()]].concat());
     let expected = snapshot(&reference);
     let out = dir.join("out");
     // Kill at many moments, from before the results exist to while they are being written.
     for delay_ms in [5u64, 20, 40, 60, 80, 100, 120, 150, 200, 300] {
-        let mut child = downstream()
+        let mut child = command()
             .args(args)
             .arg("--out")
             .arg(&out)
@@ -160,7 +133,7 @@ fn sigkill_never_leaves_a_truncated_file_under_a_final_name() {
         }
     }
     // The next run cleans up any temporaries and writes the same results.
-    run_ok(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+    ok(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
     let after = snapshot(&out);
     assert!(
         after.iter().all(|(n, _)| !n.contains(".tmp-")),
@@ -180,10 +153,10 @@ fn sigkill_never_leaves_a_truncated_file_under_a_final_name() {
 
 #[test]
 fn large_requests_are_refused_before_any_work_with_an_estimate() {
-    let dir = temp_dir("large");
+    let dir = fresh_dir("hardening", "large");
     let out = dir.join("out");
     let started = Instant::now();
-    let o = downstream()
+    let o = command()
         .args([
             "run",
             "scenarios/echo_2017_2021.toml",
@@ -210,7 +183,7 @@ fn large_requests_are_refused_before_any_work_with_an_estimate() {
 
 #[test]
 fn foreign_folders_are_not_overwritten_without_force() {
-    let dir = temp_dir("force");
+    let dir = fresh_dir("hardening", "force");
     let out = dir.join("mine");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("thesis.docx"), b"precious").unwrap();
@@ -225,7 +198,7 @@ fn foreign_folders_are_not_overwritten_without_force() {
         "--out",
         out.to_str().unwrap(),
     ];
-    let o = downstream().args(args).output().unwrap();
+    let o = command().args(args).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
@@ -235,20 +208,20 @@ fn foreign_folders_are_not_overwritten_without_force() {
         )
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
-    run_ok(&[&args[..], &["--force"]].concat());
+    ok(&[&args[..], &["--force"]].concat());
     assert_eq!(std::fs::read(out.join("thesis.docx")).unwrap(), b"precious");
     // Once it holds results, rerunning into it needs no --force.
-    run_ok(&args);
+    ok(&args);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn write_errors_exit_1_and_leave_nothing() {
-    let dir = temp_dir("write");
+    let dir = fresh_dir("hardening", "write");
     let file = dir.join("a-file");
     std::fs::write(&file, b"x").unwrap();
     for out in [file.clone(), file.join("sub")] {
-        let o = downstream()
+        let o = command()
             .args([
                 "run",
                 "scenarios/echo_2017_2021.toml",
@@ -277,7 +250,7 @@ fn write_errors_exit_1_and_leave_nothing() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     if Path::new("/dev/full").exists() {
         // A full disk: writing the results fails, nothing is left behind.
-        let o = downstream()
+        let o = command()
             .args([
                 "run",
                 "scenarios/echo_2017_2021.toml",
@@ -316,7 +289,7 @@ fn all_csvs(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn text_cells_cannot_become_formulas() {
-    let dir = temp_dir("csv-injection");
+    let dir = fresh_dir("hardening", "csv-injection");
     let evil = "=HYPERLINK(\"http://x\",\"y\")";
     let text = std::fs::read_to_string(root().join("scenarios/premium_5usd_2024.toml")).unwrap();
     let text = text
@@ -333,20 +306,18 @@ fn text_cells_cannot_become_formulas() {
     std::fs::write(&base, &text).unwrap();
     let out = dir.join("out");
     let common = ["--households", "500", "--trials", "2", "--quiet"];
-    run_ok(
+    ok(&[
         &[
-            &[
-                "run",
-                base.to_str().unwrap(),
-                "--out",
-                out.join("run").to_str().unwrap(),
-            ][..],
-            &common,
-        ]
-        .concat(),
-    );
+            "run",
+            base.to_str().unwrap(),
+            "--out",
+            out.join("run").to_str().unwrap(),
+        ][..],
+        &common,
+    ]
+    .concat());
     // compare names scenarios by the path given: make it start with `=`.
-    let o = downstream()
+    let o = command()
         .current_dir(&dir)
         .args(["compare", evil_file, evil_file, "--out", "cmp"])
         .args(common)
@@ -376,7 +347,7 @@ fn text_cells_cannot_become_formulas() {
 
 #[test]
 fn every_number_written_is_finite() {
-    let dir = temp_dir("finite");
+    let dir = fresh_dir("hardening", "finite");
     for scenario in [
         "echo_2017_2021",
         "premium_5usd_2024",
@@ -384,7 +355,7 @@ fn every_number_written_is_finite() {
         "status_quo_2022_2028",
     ] {
         let out = dir.join(scenario);
-        run_ok(&[
+        ok(&[
             "run",
             &format!("scenarios/{scenario}.toml"),
             "--households",

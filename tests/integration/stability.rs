@@ -5,11 +5,11 @@
 //! `--nocapture` to print the current values). The pins allow a relative difference of
 //! 1e-12 only, for last-digit differences of libm functions across platforms.
 
-use std::path::PathBuf;
-
 use downstream::engine::Engine;
 use downstream::scenario::Scenario;
 use downstream::stats::summarize;
+
+use crate::common::root;
 
 fn scalars(
     path: &str,
@@ -18,7 +18,7 @@ fn scalars(
     seed: u64,
     names: &[&str],
 ) -> Vec<(String, f64)> {
-    let mut s = Scenario::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path), &[]).unwrap();
+    let mut s = Scenario::load(&root().join(path), &[]).unwrap();
     let mut sim = s.simulation();
     sim.households = households;
     sim.trials = trials;

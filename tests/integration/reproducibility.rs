@@ -2,14 +2,12 @@
 //! count, exact merging of trial and block subsets, different seeds differ, and a premium
 //! price change leaves every non-premium figure of every trial unchanged.
 
-mod common;
-
 use std::path::Path;
 
 use downstream::engine::{Engine, Partial, RunResult, TrialResult};
 use downstream::scenario::{Override, Scenario};
 
-use common::{ok, root, temp_dir};
+use crate::common::{ok, root, temp_dir};
 
 const FILES: [&str; 4] = ["summary.csv", "monthly.csv", "yearly.csv", "trials.csv"];
 
@@ -227,7 +225,7 @@ fn premium_price_leaves_non_premium_metrics_unchanged() {
                 );
             }
         }
-        for (j, name) in l.scalars.iter().enumerate() {
+        for (j, name) in l.scalar_names().enumerate() {
             if !premium_dependent(name) {
                 assert_eq!(
                     ta.scalars[j].to_bits(),

@@ -4,12 +4,10 @@
 //! point is byte for byte a plain run with that value set — also through the one-pass
 //! price-sweep path of the engine.
 
-mod common;
-
 use downstream::engine::{Engine, RunResult, run_points};
 use downstream::scenario::{Override, Scenario};
 
-use common::{downstream, root, temp_dir};
+use crate::common::{downstream, root, temp_dir};
 
 fn load(path: &str, sets: &[String]) -> Scenario {
     let overrides: Vec<Override> = sets.iter().map(|o| Override::parse(o).unwrap()).collect();

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::common::root;
+
 fn schema() -> serde_json::Value {
     serde_json::from_str(&downstream::schema::json_schema()).expect("the schema is JSON")
 }
@@ -13,7 +15,7 @@ fn toml_to_json(text: &str) -> serde_json::Value {
 }
 
 fn shipped() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = root().join("scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -54,10 +56,7 @@ fn every_shipped_scenario_validates_against_the_schema() {
 #[test]
 fn schema_rejects_what_the_loader_rejects() {
     let validator = jsonschema::draft202012::new(&schema()).unwrap();
-    let base = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/echo_2017_2021.toml"),
-    )
-    .unwrap();
+    let base = std::fs::read_to_string(root().join("scenarios/echo_2017_2021.toml")).unwrap();
     let mut good = toml_to_json(&base);
     assert!(validator.is_valid(&good));
     good["adoption"]["potentail"] = serde_json::json!(0.5);

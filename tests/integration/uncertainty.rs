@@ -4,8 +4,6 @@
 //!
 //! Every statistical check states its tolerance next to it; all seeds are fixed.
 
-mod common;
-
 use std::path::Path;
 
 use downstream::design::Sampling;
@@ -14,10 +12,16 @@ use downstream::scenario::{Override, Scenario};
 use downstream::sensitivity::{self, By};
 use downstream::stats::{spearman, summarize};
 
-use common::{downstream, ok, temp_dir};
+use crate::common::{downstream, ok, temp_dir};
 
-const PREMIUM: &str = include_str!("../scenarios/premium_5usd_2024.toml");
-const CORRELATED: &str = include_str!("fixtures/correlated.toml");
+const PREMIUM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/scenarios/premium_5usd_2024.toml"
+));
+const CORRELATED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/correlated.toml"
+));
 
 fn scenario(text: &str, sets: &[String], households: u64, trials: u64, seed: u64) -> Scenario {
     let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();

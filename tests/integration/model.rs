@@ -715,7 +715,7 @@ fn check_identities(c: &mut Checks, s: &Sim, e: &Econ) {
                     total >= max_year && total <= sum_years + 1e-9,
                 ),
             }
-            if def.money {
+            if def.money() {
                 let npv: f64 = (0..s.months)
                     .map(|m| {
                         trial.monthly[m * n + j] * (1.0 + e.discount_rate).powf(-(m as f64) / 12.0)
