@@ -1,4 +1,4 @@
-//! Reading a results folder back into typed [`Results`](super::Results), for
+//! Reading a results folder back into typed [`Results`], for
 //! `downstream report DIR`.
 //!
 //! The kind of a folder is told by its files ([`kind`]); [`read`] parses its resolved

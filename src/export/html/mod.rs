@@ -1,14 +1,15 @@
 //! The HTML report: one self-contained page (`report.html`) per result of `run`, `sweep`,
 //! `compare` or `sensitivity`, built from the typed results alone.
 //!
-//! [`page`] picks the page of the result's kind: [`run`], [`sweep`], [`compare`] or
-//! [`sensitivity`], each a sequence of sections on a [`page::Page`] with charts from the
-//! chart layer ([`chart`]). Figures come from the typed results; what each metric is (its
-//! unit, label, money or not) from the metric catalogue ([`crate::engine::Layout`]); the
-//! settings rows from [`super::settings`]; numbers are formatted by [`crate::format`].
-//! Charts are drawn with `plotters` into inline SVG; the page has no scripts and no external
-//! references, and opens offline. Every text that comes from the results (scenario names,
-//! metric names, varied values, parameter names) is escaped ([`escape`]).
+//! [`page`] picks the page of the result's kind: `run`, `sweep`, `compare` or
+//! `sensitivity` (one module each), each a sequence of sections on a `Page` (module
+//! `page`) with charts from the chart layer (module `chart`). Figures come from the typed
+//! results; what each metric is (its unit, label, money or not) from the metric catalogue
+//! ([`crate::engine::Layout`]); the settings rows from [`super::settings`]; numbers are
+//! formatted by [`crate::format`]. Charts are drawn with `plotters` into inline SVG; the
+//! page has no scripts and no external references, and opens offline. Every text that
+//! comes from the results (scenario names, metric names, varied values, parameter names) is
+//! escaped ([`escape`]).
 
 mod chart;
 mod compare;
