@@ -50,8 +50,14 @@ fn csv_err(e: csv::Error) -> CliError {
     CliError::Other(anyhow::anyhow!("formatting CSV: {e}"))
 }
 
-/// Writes report.html and/or results.xlsx, built from the files of a result folder.
-pub(super) fn write_reports(dir: &Path, html: bool, xlsx: bool) -> Result<(), CliError> {
+/// Writes report.html and/or results.xlsx of `results`, or of the results read back from
+/// the folder (`downstream report DIR`).
+pub(super) fn write_reports(
+    dir: &Path,
+    results: Option<&Results>,
+    html: bool,
+    xlsx: bool,
+) -> Result<(), CliError> {
     let failed = |what: &str, e: anyhow::Error| {
         CliError::Other(e.context(format!("cannot build {what} for {}", dir.display())))
     };
@@ -62,12 +68,24 @@ pub(super) fn write_reports(dir: &Path, html: bool, xlsx: bool) -> Result<(), Cl
             files::MARKER
         )));
     }
+    if !(html || xlsx) {
+        return Ok(());
+    }
+    let first = if html { files::REPORT } else { files::WORKBOOK };
+    let read;
+    let results = match results {
+        Some(r) => r,
+        None => {
+            read = crate::results::read::read(dir).map_err(|e| failed(first, e))?;
+            &read
+        }
+    };
     if html {
-        let page = crate::report::html(dir).map_err(|e| failed(files::REPORT, e))?;
+        let page = export::html::page(results).map_err(|e| failed(files::REPORT, e))?;
         write(dir, &[(files::REPORT, page.into_bytes())])?;
     }
     if xlsx {
-        let book = crate::xlsx::workbook(dir).map_err(|e| failed(files::WORKBOOK, e))?;
+        let book = export::xlsx::workbook(results).map_err(|e| failed(files::WORKBOOK, e))?;
         write(dir, &[(files::WORKBOOK, book)])?;
     }
     Ok(())
@@ -87,7 +105,7 @@ pub(super) fn publish(results: &Results, dir: &Path, show: &Show) -> Result<(), 
         Results::Run(r) => {
             let note = r.precision.as_ref().map(export::text::precision);
             if show.format == Format::Json {
-                write_reports(dir, show.report, show.xlsx)?;
+                write_reports(dir, Some(results), show.report, show.xlsx)?;
                 print!("{}", export::json::summary(r));
                 eprint!("{}", note.unwrap_or_default());
                 return Ok(());
@@ -122,7 +140,7 @@ pub(super) fn publish(results: &Results, dir: &Path, show: &Show) -> Result<(), 
             return Ok(());
         }
     }
-    write_reports(dir, show.report, show.xlsx)?;
+    write_reports(dir, Some(results), show.report, show.xlsx)?;
     println!("wrote {} ({:.1} s)", dir.display(), wall);
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Reports of result folders (`downstream::report::html`, `downstream::xlsx::workbook`):
+//! Reports of result folders (`export::html::page` and `export::xlsx::workbook` of the
+//! results read back by `results::read::read`):
 //! built from folders that the binary writes with `run`, `sweep` and `compare` (and from
 //! `sensitivity` folders written here by hand, in that command's format), the HTML is
 //! one self-contained page (no scripts, no external references, inline SVG charts, text
@@ -15,7 +16,19 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use calamine::{Data, Reader, Xlsx};
-use downstream::{report, xlsx};
+use downstream::export::html::escape;
+use downstream::results::files::FolderKind;
+use downstream::results::read::{kind, read};
+
+/// The HTML report of a results folder.
+fn html(dir: &std::path::Path) -> anyhow::Result<String> {
+    downstream::export::html::page(&read(dir)?)
+}
+
+/// The workbook of a results folder.
+fn workbook(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    downstream::export::xlsx::workbook(&read(dir)?)
+}
 
 use crate::common::{ok, temp_dir};
 
@@ -132,10 +145,10 @@ fn count(html: &str, what: &str) -> usize {
 
 #[test]
 fn run_report_is_one_self_contained_page() {
-    let html = report::html(&folders().run).unwrap();
+    let html = html(&folders().run).unwrap();
     keep("run.html", html.as_bytes());
     assert_self_contained(&html);
-    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains(&escape(PREMIUM_NAME)));
     assert!(
         html.contains("<td>Seed</td><td>4242</td>"),
         "seed not shown"
@@ -164,45 +177,36 @@ fn run_report_is_one_self_contained_page() {
         assert!(html.contains(text), "no `{text}` in the charts");
     }
     assert!(html.contains("cumulative mean"));
-    assert_eq!(
-        report::kind(&folders().run).unwrap(),
-        report::FolderKind::Run
-    );
+    assert_eq!(kind(&folders().run).unwrap(), FolderKind::Run);
 }
 
 #[test]
 fn sweep_report_shows_the_curve_and_best_point() {
-    let html = report::html(&folders().sweep).unwrap();
+    let html = html(&folders().sweep).unwrap();
     keep("sweep.html", html.as_bytes());
     assert_self_contained(&html);
-    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains(&escape(PREMIUM_NAME)));
     assert!(html.contains("<td>Seed</td><td>4242</td>"));
     assert!(html.contains("Varied: premium.price_month"));
     assert!(html.contains("best by mean: premium.price_month = "));
     assert!(html.contains("Net, incremental against the varied value"));
     assert!(html.contains("Device P&amp;L against the varied value"));
     assert!(count(&html, "<svg") >= 3);
-    assert_eq!(
-        report::kind(&folders().sweep).unwrap(),
-        report::FolderKind::Sweep
-    );
+    assert_eq!(kind(&folders().sweep).unwrap(), FolderKind::Sweep);
 }
 
 #[test]
 fn compare_report_shows_paired_differences() {
-    let html = report::html(&folders().compare).unwrap();
+    let html = html(&folders().compare).unwrap();
     keep("compare.html", html.as_bytes());
     assert_self_contained(&html);
-    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains(&escape(PREMIUM_NAME)));
     assert!(html.contains("Status quo") || html.contains("status quo"));
     assert!(html.contains("<td>Seed</td><td>4242</td>"));
     assert!(html.contains("P(better)"));
     assert!(html.contains("difference to the base, $B"));
     assert!(count(&html, "<svg") >= 2);
-    assert_eq!(
-        report::kind(&folders().compare).unwrap(),
-        report::FolderKind::Compare
-    );
+    assert_eq!(kind(&folders().compare).unwrap(), FolderKind::Compare);
 }
 
 #[test]
@@ -227,7 +231,7 @@ fn text_from_the_files_is_escaped() {
         )
         .unwrap();
     }
-    let html = report::html(&dir).unwrap();
+    let html = html(&dir).unwrap();
     assert!(!html.contains("<script"));
     assert!(!html.contains("<b>"));
     assert!(html.contains(
@@ -236,7 +240,7 @@ fn text_from_the_files_is_escaped() {
     assert!(html.contains("premium.&lt;b&gt;price&lt;/b&gt;&amp;"));
     assert_self_contained(&html);
     // The workbook takes the same files.
-    xlsx::workbook(&dir).unwrap();
+    workbook(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -244,10 +248,10 @@ fn text_from_the_files_is_escaped() {
 fn a_folder_without_results_is_refused() {
     let dir = temp_dir("report", "empty");
     std::fs::create_dir_all(&dir).unwrap();
-    let err = report::html(&dir).unwrap_err().to_string();
+    let err = html(&dir).unwrap_err().to_string();
     assert!(err.contains("not a result folder"), "{err}");
-    assert!(xlsx::workbook(&dir).is_err());
-    assert!(report::html(&dir.join("missing")).is_err());
+    assert!(workbook(&dir).is_err());
+    assert!(html(&dir.join("missing")).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -261,9 +265,9 @@ fn a_reused_folder_reports_the_newest_command() {
     for f in ["summary.csv", "monthly.csv"] {
         set(f, 1_000_000_000);
     }
-    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sweep);
+    assert_eq!(kind(&dir).unwrap(), FolderKind::Sweep);
     set("summary.csv", 2_000_000_001);
-    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Run);
+    assert_eq!(kind(&dir).unwrap(), FolderKind::Run);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -275,9 +279,9 @@ const TORNADO: &str = "\
 metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation
 npv_net_incremental,adoption.potential,0.15,0.32,-19840000000,-21000000000,-18500000000,2500000000,30000000,0.61
 npv_net_incremental,costs.fixed_per_year.2022,1800000000,2600000000,-19840000000,-19100000000,-20700000000,1600000000,25000000,-0.48
-npv_net_incremental,retail.margin,0.04,0.09,-19840000000,-20300000000,-19400000000,900000000,20000000,0.22
-npv_net_incremental,serving.cost_per_interaction,0.001,0.004,-19840000000,-19700000000,-20000000000,300000000,15000000,
-npv_net_incremental,churn.monthly,0.01,0.03,-19840000000,-19800000000,-19900000000,100000000,12000000,-0.05
+npv_net_incremental,purchase.voice_shopping.margin,0.04,0.09,-19840000000,-20300000000,-19400000000,900000000,20000000,0.22
+npv_net_incremental,usage.interactions_per_day,0.001,0.004,-19840000000,-19700000000,-20000000000,300000000,15000000,
+npv_net_incremental,subscription.ring_protect.churn_per_year,0.01,0.03,-19840000000,-19800000000,-19900000000,100000000,12000000,-0.05
 ";
 
 /// Three years of the five parameters, in tornado order; one cell undefined.
@@ -285,19 +289,19 @@ const BY_YEAR: &str = "\
 metric,period,parameter,rank_correlation
 net_incremental,2022,adoption.potential,0.42
 net_incremental,2022,costs.fixed_per_year.2022,-0.55
-net_incremental,2022,retail.margin,0.10
-net_incremental,2022,serving.cost_per_interaction,
-net_incremental,2022,churn.monthly,-0.02
+net_incremental,2022,purchase.voice_shopping.margin,0.10
+net_incremental,2022,usage.interactions_per_day,
+net_incremental,2022,subscription.ring_protect.churn_per_year,-0.02
 net_incremental,2023,adoption.potential,0.58
 net_incremental,2023,costs.fixed_per_year.2022,-0.01
-net_incremental,2023,retail.margin,0.19
-net_incremental,2023,serving.cost_per_interaction,-0.12
-net_incremental,2023,churn.monthly,-0.04
+net_incremental,2023,purchase.voice_shopping.margin,0.19
+net_incremental,2023,usage.interactions_per_day,-0.12
+net_incremental,2023,subscription.ring_protect.churn_per_year,-0.04
 net_incremental,2024,adoption.potential,0.66
 net_incremental,2024,costs.fixed_per_year.2022,0.00
-net_incremental,2024,retail.margin,0.24
-net_incremental,2024,serving.cost_per_interaction,-0.2
-net_incremental,2024,churn.monthly,-0.07
+net_incremental,2024,purchase.voice_shopping.margin,0.24
+net_incremental,2024,usage.interactions_per_day,-0.2
+net_incremental,2024,subscription.ring_protect.churn_per_year,-0.07
 ";
 
 /// A `sensitivity` result folder: the marker, a resolved scenario, `tornado.csv` and, if
@@ -310,13 +314,10 @@ fn sensitivity_folder(name: &str, tornado: &str, by_period: Option<&str>) -> Pat
         format!("written by downstream {}\n", env!("CARGO_PKG_VERSION")),
     )
     .unwrap();
-    std::fs::write(
+    // The run folder's resolved scenario: the parameters of the tornado are its own.
+    std::fs::copy(
+        folders().run.join("scenario.resolved.toml"),
         dir.join("scenario.resolved.toml"),
-        format!(
-            "[scenario]\nname = {}\ndescription = \"Which assumptions move the paid tier's value\"\n\
-             start = \"2022-01\"\nmonths = 84\n\n[run]\nseed = {SEED}\ntrials = 200\nhouseholds = 3000\n",
-            toml::Value::from(PREMIUM_NAME)
-        ),
     )
     .unwrap();
     std::fs::write(dir.join("tornado.csv"), tornado).unwrap();
@@ -339,23 +340,47 @@ fn svg_text(s: &str) -> String {
     format!(">\n{s}\n</text>")
 }
 
+/// Twenty uncertain parameters of the premium scenario.
+const TWENTY_PARAMETERS: [&str; 20] = [
+    "adoption.installed_share",
+    "adoption.potential",
+    "adoption.innovation",
+    "adoption.imitation",
+    "adoption.devices_at_adoption",
+    "adoption.extra_devices_per_year",
+    "adoption.abandon_per_year",
+    "device.echo_dot.price.2022",
+    "device.echo_dot.price.2023",
+    "device.echo_dot.unit_cost.2022",
+    "device.echo_dot.unit_cost.2023",
+    "device.echo.price",
+    "device.echo.unit_cost",
+    "device.echo_show.price",
+    "device.echo_show.unit_cost",
+    "usage.interactions_per_day",
+    "usage.activity_shape",
+    "usage.novelty_boost",
+    "usage.novelty_decay_months",
+    "purchase.voice_shopping.conversion",
+];
+
 const PARAMETERS: [&str; 5] = [
     "adoption.potential",
     "costs.fixed_per_year.2022",
-    "retail.margin",
-    "serving.cost_per_interaction",
-    "churn.monthly",
+    "purchase.voice_shopping.margin",
+    "usage.interactions_per_day",
+    "subscription.ring_protect.churn_per_year",
 ];
 
 #[test]
 fn sensitivity_report_shows_the_tornado_and_the_heat_map() {
     let dir = sensitivity_folder("sensitivity", TORNADO, Some(BY_YEAR));
-    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sensitivity);
-    let html = report::html(&dir).unwrap();
+    assert_eq!(kind(&dir).unwrap(), FolderKind::Sensitivity);
+    let html = html(&dir).unwrap();
     keep("sensitivity.html", html.as_bytes());
     assert_self_contained(&html);
     assert!(html.contains("downstream · sensitivity report"));
-    assert!(html.contains(&report::escape(PREMIUM_NAME)));
+    assert!(html.contains(&escape(PREMIUM_NAME)));
     assert!(html.contains("<td>Seed</td><td>4242</td>"));
     assert!(html.contains("<td>Metric</td><td>npv_net_incremental</td>"));
     assert!(html.contains("<td>Mean in the plain run</td><td>-19.84 $B</td>"));
@@ -408,7 +433,7 @@ fn sensitivity_report_shows_the_tornado_and_the_heat_map() {
         "<td>costs.fixed_per_year.2022</td><td>1,800,000,000</td><td>2,600,000,000</td>"
     ));
     assert!(html.contains(
-        "<td>serving.cost_per_interaction</td><td>0.001</td><td>0.004</td><td>-19.70</td>\
+        "<td>usage.interactions_per_day</td><td>0.001</td><td>0.004</td><td>-19.70</td>\
          <td>-20.00</td><td>0.30</td><td>0.015</td><td>–</td></tr>"
     ));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -417,8 +442,8 @@ fn sensitivity_report_shows_the_tornado_and_the_heat_map() {
 #[test]
 fn sensitivity_report_without_periods_has_no_heat_map() {
     let dir = sensitivity_folder("sensitivity-no-periods", TORNADO, None);
-    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sensitivity);
-    let html = report::html(&dir).unwrap();
+    assert_eq!(kind(&dir).unwrap(), FolderKind::Sensitivity);
+    let html = html(&dir).unwrap();
     keep("sensitivity-no-periods.html", html.as_bytes());
     assert_self_contained(&html);
     let figs = figures(&html);
@@ -426,14 +451,14 @@ fn sensitivity_report_without_periods_has_no_heat_map() {
     assert!(figs[0].contains(&svg_text("parameter held at its p90")));
     assert!(!html.contains("Which assumption drives"));
     assert!(!html.contains(&svg_text("undefined")));
-    assert!(html.contains("<td>churn.monthly</td>"));
+    assert!(html.contains("<td>subscription.ring_protect.churn_per_year</td>"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn sensitivity_report_shows_the_top_parameters_and_thins_month_labels() {
     // 20 parameters, by month over 84 months.
-    let names: Vec<String> = (0..20).map(|i| format!("param.p{i:02}")).collect();
+    let names: Vec<String> = TWENTY_PARAMETERS.iter().map(|p| p.to_string()).collect();
     let mut tornado = String::from(
         "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation\n",
     );
@@ -457,7 +482,7 @@ fn sensitivity_report_shows_the_top_parameters_and_thins_month_labels() {
         }
     }
     let dir = sensitivity_folder("sensitivity-monthly", &tornado, Some(&by_month));
-    let html = report::html(&dir).unwrap();
+    let html = html(&dir).unwrap();
     keep("sensitivity-monthly.html", html.as_bytes());
     assert_self_contained(&html);
     assert!(html.contains("Which assumption drives the result in each month"));
@@ -489,35 +514,21 @@ fn sensitivity_report_shows_the_top_parameters_and_thins_month_labels() {
 #[test]
 fn sensitivity_text_from_the_files_is_escaped() {
     let evil = "<script>alert(\"x\")</script> & https://example.invalid/";
-    let quoted = format!("\"{}\"", evil.replace('"', "\"\""));
-    let hostile = |text: &str| {
-        text.replace("adoption.potential", &quoted)
-            .replace("churn.monthly", "'=churn.monthly")
-    };
-    let dir = sensitivity_folder(
-        "sensitivity-hostile",
-        &hostile(TORNADO),
-        Some(&hostile(BY_YEAR)),
+    let dir = sensitivity_folder("sensitivity-hostile", TORNADO, Some(BY_YEAR));
+    let resolved = dir.join("scenario.resolved.toml");
+    let text = std::fs::read_to_string(&resolved).unwrap().replace(
+        &format!("name = {}", toml::Value::from(PREMIUM_NAME)),
+        &format!("name = {}", toml::Value::from(evil)),
     );
-    let html = report::html(&dir).unwrap();
+    std::fs::write(&resolved, text).unwrap();
+    let html = html(&dir).unwrap();
     assert!(!html.contains("<script"));
     let escaped =
         "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; https://example.invalid/";
-    assert!(
-        html.contains(&format!("<tr><td>{escaped}</td><td>0.15</td>")),
-        "the table"
-    );
-    let figs = figures(&html);
-    assert_eq!(figs.len(), 2);
-    for fig in &figs {
-        assert!(fig.contains(&svg_text(escaped)), "a chart label");
-    }
-    // The spreadsheet protection is undone: the name as the command meant it.
-    assert!(html.contains("<td>=churn.monthly</td>"));
-    assert!(figs[1].contains(&svg_text("=churn.monthly")));
-    assert!(!html.contains("'=churn"));
+    assert!(html.contains(escaped), "the scenario's name");
+    assert_eq!(figures(&html).len(), 2);
     assert_self_contained(&html);
-    xlsx::workbook(&dir).unwrap();
+    workbook(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -530,9 +541,9 @@ fn a_reused_folder_reports_a_newer_sensitivity() {
         set(f, 1_000_000_000);
     }
     set("tornado.csv", 2_000_000_000);
-    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Sensitivity);
+    assert_eq!(kind(&dir).unwrap(), FolderKind::Sensitivity);
     set("monthly.csv", 2_000_000_001);
-    assert_eq!(report::kind(&dir).unwrap(), report::FolderKind::Run);
+    assert_eq!(kind(&dir).unwrap(), FolderKind::Run);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -646,7 +657,7 @@ fn check_workbook(dir: &Path, bytes: &[u8], csvs: &[&str]) -> Vec<String> {
 #[test]
 fn run_workbook_reads_back() {
     let dir = &folders().run;
-    let bytes = xlsx::workbook(dir).unwrap();
+    let bytes = workbook(dir).unwrap();
     keep("run.xlsx", &bytes);
     check_workbook(
         dir,
@@ -681,7 +692,7 @@ fn run_workbook_reads_back() {
 #[test]
 fn sweep_workbook_reads_back() {
     let dir = &folders().sweep;
-    let bytes = xlsx::workbook(dir).unwrap();
+    let bytes = workbook(dir).unwrap();
     keep("sweep.xlsx", &bytes);
     check_workbook(
         dir,
@@ -697,7 +708,7 @@ fn sweep_workbook_reads_back() {
 #[test]
 fn sensitivity_workbook_reads_back() {
     let dir = sensitivity_folder("sensitivity-xlsx", TORNADO, Some(BY_YEAR));
-    let bytes = xlsx::workbook(&dir).unwrap();
+    let bytes = workbook(&dir).unwrap();
     keep("sensitivity.xlsx", &bytes);
     check_workbook(&dir, &bytes, &["tornado.csv", "sensitivity_by_period.csv"]);
     let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a swing chart");
@@ -737,7 +748,7 @@ fn sensitivity_workbook_reads_back() {
 
     // Without sensitivity_by_period.csv: the tornado sheet alone.
     let dir = sensitivity_folder("sensitivity-xlsx-tornado", TORNADO, None);
-    let bytes = xlsx::workbook(&dir).unwrap();
+    let bytes = workbook(&dir).unwrap();
     check_workbook(&dir, &bytes, &["tornado.csv"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -745,7 +756,7 @@ fn sensitivity_workbook_reads_back() {
 #[test]
 fn compare_workbook_reads_back() {
     let dir = &folders().compare;
-    let bytes = xlsx::workbook(dir).unwrap();
+    let bytes = workbook(dir).unwrap();
     keep("compare.xlsx", &bytes);
     check_workbook(dir, &bytes, &["compare.csv"]);
     let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a compare chart");
@@ -830,14 +841,14 @@ fn reports_render_in_a_browser() {
         ("sensitivity", &sensitivity),
     ] {
         let file = dir.join(format!("{name}.html"));
-        std::fs::write(&file, report::html(folder).unwrap()).unwrap();
+        std::fs::write(&file, html(folder).unwrap()).unwrap();
         let (dom, log) = chromium(
             &["--dump-dom".into(), format!("file://{}", file.display())],
             &dir.join(format!("profile-{name}")),
             limit,
         );
         assert!(
-            dom.contains("<svg") && dom.contains(&report::escape(PREMIUM_NAME)),
+            dom.contains("<svg") && dom.contains(&escape(PREMIUM_NAME)),
             "{name}: the DOM lacks the charts or the name: {}",
             &dom[..dom.len().min(500)]
         );

@@ -9,7 +9,7 @@ use crate::results::files;
 
 pub(in crate::cli) fn report(dir: &Path, xlsx: bool) -> Result<(), CliError> {
     progress::handle_interrupts();
-    write_reports(dir, true, xlsx)?;
+    write_reports(dir, None, true, xlsx)?;
     println!("wrote {}", dir.join(files::REPORT).display());
     Ok(())
 }
