@@ -33,8 +33,8 @@ pub(super) fn charts(
     }
     let mut next = settings_block(ws, "Comparison on common random numbers", &rows, f)?;
     let mut chart_row = 0;
-    for other in r.names.iter().skip(1) {
-        let (last, chart) = differences(ws, next, r, other, f)?;
+    for i in 1..r.names.len() {
+        let (last, chart) = differences(ws, next, r, i, f)?;
         if let Some(chart) = chart {
             ws.insert_chart(chart_row, 8, &chart)?;
             chart_row += 21;
@@ -56,16 +56,27 @@ fn stem(file: &str) -> &str {
         .unwrap_or(file)
 }
 
-/// The table of `other`'s differences to the base from row `next` and its chart (none
-/// when no money key figure is in both); returns the table's last row and the chart.
+/// The row of scenario `i` for `metric`. One file may be compared with itself, so the k-th
+/// scenario of a name has the k-th row of that name.
+fn row<'a>(r: &'a CompareResults, metric: &str, i: usize) -> Option<&'a Row> {
+    let name = &r.names[i];
+    let k = r.names[..i].iter().filter(|n| *n == name).count();
+    r.rows
+        .iter()
+        .filter(|row| row.metric == metric && row.scenario == *name)
+        .nth(k)
+}
+
+/// The table of scenario `i`'s differences to the base from row `next` and its chart
+/// (none when no money key figure is in both); returns the table's last row and the chart.
 fn differences(
     ws: &mut Worksheet,
     next: u32,
     r: &CompareResults,
-    other: &str,
+    i: usize,
     f: &Formats,
 ) -> Result<(u32, Option<Chart>)> {
-    let base = &r.names[0];
+    let (base, other) = (&r.names[0], &r.names[i]);
     ws.write_string_with_format(
         next,
         0,
@@ -83,44 +94,39 @@ fn differences(
         "P(better)",
     ];
     write_header(ws, header_row, &header.map(String::from), f)?;
-    let find = |metric: &str| -> Option<&Row> {
-        r.rows
-            .iter()
-            .find(|row| row.metric == metric && row.scenario == other)
-    };
-    let mut row = header_row;
+    let mut last = header_row;
     let mut ys = vec![0.0];
     for def in key_figures(&r.layout).filter(|d| d.money()) {
-        let Some(diff) = find(&def.name) else {
+        let Some(diff) = row(r, &def.name, i) else {
             continue;
         };
-        row += 1;
+        last += 1;
         let s = def.unit.scale();
         let (d, lo, hi) = (diff.diff.mean * s, diff.diff.p05 * s, diff.diff.p95 * s);
-        ws.write_string(row, 0, &def.label)?;
-        write_opt(ws, row, 1, d, &f.billions)?;
-        write_opt(ws, row, 2, lo, &f.billions)?;
-        write_opt(ws, row, 3, hi, &f.billions)?;
-        write_opt(ws, row, 4, (d - lo).max(0.0), &f.billions)?;
-        write_opt(ws, row, 5, (hi - d).max(0.0), &f.billions)?;
-        write_opt(ws, row, 6, diff.share_better, &f.percent)?;
+        ws.write_string(last, 0, &def.label)?;
+        write_opt(ws, last, 1, d, &f.billions)?;
+        write_opt(ws, last, 2, lo, &f.billions)?;
+        write_opt(ws, last, 3, hi, &f.billions)?;
+        write_opt(ws, last, 4, (d - lo).max(0.0), &f.billions)?;
+        write_opt(ws, last, 5, (hi - d).max(0.0), &f.billions)?;
+        write_opt(ws, last, 6, diff.share_better, &f.percent)?;
         ys.extend([d, lo, hi]);
     }
-    if row == header_row {
-        return Ok((row, None));
+    if last == header_row {
+        return Ok((last, None));
     }
     let mut chart = Chart::new(ChartType::Column);
     let mut bars = ChartErrorBars::new();
     bars.set_type(ChartErrorBarsType::Custom(
-        ChartRange::new_from_range(CHARTS, header_row + 1, 5, row, 5),
-        ChartRange::new_from_range(CHARTS, header_row + 1, 4, row, 4),
+        ChartRange::new_from_range(CHARTS, header_row + 1, 5, last, 5),
+        ChartRange::new_from_range(CHARTS, header_row + 1, 4, last, 4),
     ))
     .set_end_cap(true);
     chart
         .add_series()
         .set_name("mean difference (whiskers: p05–p95)")
-        .set_categories((CHARTS, header_row + 1, 0, row, 0))
-        .set_values((CHARTS, header_row + 1, 1, row, 1))
+        .set_categories((CHARTS, header_row + 1, 0, last, 0))
+        .set_values((CHARTS, header_row + 1, 1, last, 1))
         .set_y_error_bars(&bars);
     style(
         &mut chart,
@@ -129,5 +135,40 @@ fn differences(
     );
     fit_axes(&mut chart, None, &ys);
     chart.set_width(860).set_height(400);
-    Ok((row, Some(chart)))
+    Ok((last, Some(chart)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{Control, Input, Job, Settings, execute};
+
+    #[test]
+    fn a_file_compared_with_itself_has_its_own_rows() {
+        let input = |name: &str| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(name);
+            Input::read(&path).unwrap()
+        };
+        let job = Job::Compare {
+            inputs: vec![
+                input("premium_5usd_2024.toml"),
+                input("status_quo_2022_2028.toml"),
+                input("premium_5usd_2024.toml"),
+            ],
+            settings: Settings {
+                households: Some(300),
+                trials: Some(3),
+                ..Settings::default()
+            },
+        };
+        let Results::Compare(r) = execute(&job, &Control::none()).unwrap() else {
+            unreachable!("a compare job gives compare results")
+        };
+        let of = |i: usize| row(&r, "device_pnl", i).unwrap() as *const Row;
+        assert_ne!(of(0), of(2), "the third scenario's row, not the base's");
+        assert_eq!(row(&r, "device_pnl", 2).unwrap().diff.mean, 0.0);
+        assert!(row(&r, "no_such_metric", 1).is_none());
+    }
 }
