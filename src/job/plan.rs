@@ -55,7 +55,7 @@ pub enum Simulated {
     /// One run per scenario of the plan.
     Runs(Vec<RunResult>),
     /// A sensitivity analysis' plain run and pinned variants.
-    Pinned(PinnedRuns),
+    Pinned(Box<PinnedRuns>),
 }
 
 /// What a plan will cost: `runs` simulations of `households` × `months` for each of
@@ -101,7 +101,10 @@ impl Plan {
             Job::Sweep { input, axes, .. } => sweep_points(input, settings, axes)?,
             Job::Sensitivity {
                 input, metric, by, ..
-            } => (vec![base.clone()], sensitivity_detail(&base, input, metric, *by)?),
+            } => (
+                vec![base.clone()],
+                sensitivity_detail(&base, input, metric, *by)?,
+            ),
             Job::Backtest { targets, .. } => {
                 let targets = backtest::parse(&targets.origin, &targets.text, &base)?;
                 (vec![base.clone()], Detail::Backtest { targets })
@@ -176,13 +179,9 @@ impl Plan {
         let cancel = control.cancel;
         let progress = control.progress;
         Ok(match &self.detail {
-            Detail::Sensitivity { pins, .. } => Simulated::Pinned(engine::run_pinned_until(
-                &self.base,
-                pins,
-                trials,
-                &mut |d| progress(d),
-                cancel,
-            )?),
+            Detail::Sensitivity { pins, .. } => Simulated::Pinned(Box::new(
+                engine::run_pinned_until(&self.base, pins, trials, &mut |d| progress(d), cancel)?,
+            )),
             Detail::Compare => {
                 let mut done = 0;
                 let per_run = self.base.simulation().households
@@ -214,9 +213,13 @@ impl Plan {
                     "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
                 ));
             }
-            Detail::Run | Detail::Backtest { .. } => Simulated::Runs(vec![
-                Engine::new(&self.base).run_until(trials, &mut |d| progress(d), cancel)?,
-            ]),
+            Detail::Run | Detail::Backtest { .. } => {
+                Simulated::Runs(vec![Engine::new(&self.base).run_until(
+                    trials,
+                    &mut |d| progress(d),
+                    cancel,
+                )?])
+            }
         })
     }
 
@@ -233,12 +236,12 @@ impl Plan {
             }
             let all = 0..self.base.simulation().trials;
             let simulated = engine::pinned_simulations(&self.base, pins, all);
-            return Ok(Simulated::Pinned(crate::shard::pinned_runs(
+            return Ok(Simulated::Pinned(Box::new(crate::shard::pinned_runs(
                 pins,
                 Layout::new(&self.base),
                 trials,
                 simulated,
-            )));
+            ))));
         }
         if trials.len() != self.scenarios.len() {
             return Err(format!(
@@ -274,7 +277,9 @@ impl Plan {
         let runs = match simulated {
             Simulated::Pinned(pinned) => {
                 let Detail::Sensitivity { metric, period, .. } = &self.detail else {
-                    return Err(JobError::Input("pinned runs of a job that is not a sensitivity analysis".into()));
+                    return Err(JobError::Input(
+                        "pinned runs of a job that is not a sensitivity analysis".into(),
+                    ));
                 };
                 let analysis = sensitivity::analyse(&self.base, &pinned, *metric, *period);
                 return Ok(Results::Sensitivity(SensitivityResults {
@@ -288,12 +293,14 @@ impl Plan {
             Simulated::Runs(runs) => runs,
         };
         Ok(match (&self.detail, &self.job) {
-            (Detail::Compare, Job::Compare { inputs, .. }) => Results::Compare(CompareResults::new(
-                inputs.iter().map(|i| i.origin.clone()).collect(),
-                self.scenarios.clone(),
-                facts,
-                &runs,
-            )),
+            (Detail::Compare, Job::Compare { inputs, .. }) => {
+                Results::Compare(CompareResults::new(
+                    inputs.iter().map(|i| i.origin.clone()).collect(),
+                    self.scenarios.clone(),
+                    facts,
+                    &runs,
+                ))
+            }
             (Detail::Sweep { axes, grid }, _) => Results::Sweep(SweepResults::new(
                 self.base.clone(),
                 facts,
@@ -313,7 +320,11 @@ impl Plan {
 
 /// The scenarios of a comparison: the same horizon as the base, and the base's run
 /// settings unless given on the command line (they were applied).
-fn compared(base: &Scenario, inputs: &[Input], settings: &Settings) -> Result<Vec<Scenario>, JobError> {
+fn compared(
+    base: &Scenario,
+    inputs: &[Input],
+    settings: &Settings,
+) -> Result<Vec<Scenario>, JobError> {
     let mut scenarios = vec![base.clone()];
     for input in &inputs[1..] {
         let mut s = settings.load(input)?;
@@ -328,7 +339,8 @@ fn compared(base: &Scenario, inputs: &[Input], settings: &Settings) -> Result<Ve
                 base.months()
             )));
         }
-        s.set_simulation(base.simulation()).map_err(JobError::Input)?;
+        s.set_simulation(base.simulation())
+            .map_err(JobError::Input)?;
         scenarios.push(s);
     }
     Ok(scenarios)
