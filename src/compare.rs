@@ -6,7 +6,6 @@
 //! per scalar and scenario, the statistics, the paired difference to the base and the share
 //! of trials in which the scenario beats the base, for `compare.csv` and the printed table.
 
-
 use crate::engine::RunResult;
 use crate::stats::{Summary, summarize};
 
@@ -56,5 +55,3 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
     }
     out
 }
-
-

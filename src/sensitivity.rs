@@ -10,7 +10,6 @@
 //! difference. The tornado lists parameters by swing. With a period (`--by year|month`) the
 //! rank correlation is also computed per period, with the metric's value in that period.
 
-
 use crate::engine::{Layout, Pin, PinnedRuns};
 use crate::results::{month_labels, year_labels};
 use crate::scenario::{ParamId, Scenario};
@@ -88,15 +87,14 @@ pub fn metric_indices(
             "--metric {metric}: a trial may never break even, so the metric has no mean; choose a money metric such as npv_net_incremental"
         ));
     }
-    let period =
-        match by {
-            None => None,
-            Some(_) => {
-                Some(layout.scalars[j].metric.ok_or_else(|| {
-                    format!("--metric {metric}: has no value per period for --by")
-                })?)
-            }
-        };
+    let period = match by {
+        None => None,
+        Some(_) => Some(
+            layout.scalars[j]
+                .metric
+                .ok_or_else(|| format!("--metric {metric}: has no value per period for --by"))?,
+        ),
+    };
     Ok((j, period))
 }
 

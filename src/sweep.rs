@@ -8,7 +8,6 @@
 //! allows. This module turns the per-point results into `sweep.csv`, `sweep_trials.csv`,
 //! `sweep_best.csv` and the printed best points.
 
-
 use crate::engine::RunResult;
 use crate::stats::summarize;
 
@@ -145,8 +144,12 @@ pub struct Best {
 pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
     let l = &runs[0].layout;
     let trials = runs[0].trials.len();
-    let money: Vec<(usize, &crate::engine::metrics::ScalarDef)> =
-        l.scalars.iter().enumerate().filter(|(_, d)| d.money()).collect();
+    let money: Vec<(usize, &crate::engine::metrics::ScalarDef)> = l
+        .scalars
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.money())
+        .collect();
     money
         .into_iter()
         .map(|(j, def)| {
@@ -187,10 +190,6 @@ pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
         .collect()
 }
 
-
-
-
-
 pub fn label(axes: &[AxisLabels], point: &[usize]) -> String {
     axes.iter()
         .zip(point)
@@ -198,7 +197,6 @@ pub fn label(axes: &[AxisLabels], point: &[usize]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -225,9 +223,21 @@ mod tests {
                 .unwrap_err()
                 .contains("must not be 0")
         );
-        assert!(AxisLabels::parse("x=1:5:-1").unwrap_err().contains("positive"));
-        assert!(AxisLabels::parse("x=5:1:1").unwrap_err().contains("negative"));
-        assert!(AxisLabels::parse("x=0:1e6:1").unwrap_err().contains("more than"));
+        assert!(
+            AxisLabels::parse("x=1:5:-1")
+                .unwrap_err()
+                .contains("positive")
+        );
+        assert!(
+            AxisLabels::parse("x=5:1:1")
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            AxisLabels::parse("x=0:1e6:1")
+                .unwrap_err()
+                .contains("more than")
+        );
         assert!(AxisLabels::parse("x=a:b:c").is_err());
         assert!(AxisLabels::parse("x=1:2").is_err());
         assert!(AxisLabels::parse("x=1,,2").is_err());

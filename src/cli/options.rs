@@ -93,7 +93,11 @@ pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, C
 }
 
 /// Checks the work and result memory of a job before any work starts.
-pub(super) fn check_budget(budget: &Budget, threads: usize, allow_large: bool) -> Result<(), CliError> {
+pub(super) fn check_budget(
+    budget: &Budget,
+    threads: usize,
+    allow_large: bool,
+) -> Result<(), CliError> {
     let (work, memory) = (budget.work(), budget.memory());
     if allow_large || (work <= LARGE_WORK && memory <= LARGE_MEMORY) {
         return Ok(());

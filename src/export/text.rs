@@ -193,17 +193,11 @@ pub fn sweep(r: &SweepResults) -> String {
             "\nnet_incremental: how often each point is the best (per-trial argmax)"
         );
         for (k, share) in ranked.iter().take(8) {
-            let _ = writeln!(
-                out,
-                "  {:<40} {:>5.1}%",
-                r.point_label(*k),
-                100.0 * share
-            );
+            let _ = writeln!(out, "  {:<40} {:>5.1}%", r.point_label(*k), 100.0 * share);
         }
     }
     out
 }
-
 
 /// The tornado's top `top` rows and, by period, the strongest drivers, for stdout.
 pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {

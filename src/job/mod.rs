@@ -24,8 +24,8 @@ use crate::scenario::{MAX_HOUSEHOLDS, MAX_TRIALS, Override, Scenario, ScenarioEr
 use crate::sensitivity::By;
 use crate::sweep::AxisLabels;
 
-pub use plan::{Plan, Simulated};
 pub use plan::Budget;
+pub use plan::{Plan, Simulated};
 pub use precision::{Precision, PrecisionOutcome};
 
 /// A scenario or targets file: its name as given and its text.

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use super::files::MARKER;
 
-
 /// Whether `dir` may receive results: it does not exist, holds the marker, or holds
 /// nothing but temporaries of a run that was killed before it renamed anything.
 pub fn is_result_folder(dir: &Path) -> bool {

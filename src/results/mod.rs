@@ -218,11 +218,20 @@ impl SweepResults {
         let layout = runs[0].layout.clone();
         let points = runs
             .iter()
-            .map(|r| (0..layout.scalars.len()).map(|j| summarize(&r.scalar(j))).collect())
+            .map(|r| {
+                (0..layout.scalars.len())
+                    .map(|j| summarize(&r.scalar(j)))
+                    .collect()
+            })
             .collect();
         let trials = runs
             .iter()
-            .map(|r| r.trials.iter().map(|t| (t.trial, t.scalars.clone())).collect())
+            .map(|r| {
+                r.trials
+                    .iter()
+                    .map(|t| (t.trial, t.scalars.clone()))
+                    .collect()
+            })
             .collect();
         SweepResults {
             best: crate::sweep::best_points(runs),
@@ -298,10 +307,7 @@ impl BacktestResults {
             .iter()
             .filter(|o| !o.target.informational)
             .collect();
-        (
-            required.iter().filter(|o| !o.hit).count(),
-            required.len(),
-        )
+        (required.iter().filter(|o| !o.hit).count(), required.len())
     }
 }
 

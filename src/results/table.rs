@@ -187,8 +187,10 @@ fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
     }
     let mut best = Table::new(["metric".to_string()]);
     best.header.extend(axis_keys());
-    best.header
-        .extend(["best_by_mean".to_string(), "share_of_trials_best".to_string()]);
+    best.header.extend([
+        "best_by_mean".to_string(),
+        "share_of_trials_best".to_string(),
+    ]);
     for b in &r.best {
         for k in 0..r.grid.len() {
             let mut row = vec![Cell::Text(b.metric.clone())];
