@@ -56,5 +56,6 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
         xlsx: false,
         top: header.top,
     };
-    publish(&results, &args.out, &show)
+    publish(&results, &args.out, &show)?;
+    super::backtest::verdict(&results)
 }
