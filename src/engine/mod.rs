@@ -24,7 +24,8 @@ pub use metrics::{Kind, Layout, MetricDef};
 pub use model::{Pin, TrialModel};
 pub use partial::{Partial, Shape};
 
-use crate::scenario::Scenario;
+use crate::sampling::Dist;
+use crate::scenario::{Effect, ParamId, Scenario};
 
 /// (trial, block) items run in parallel per window; bounds memory by the window, not by
 /// the number of households.
@@ -217,8 +218,11 @@ pub struct Cancelled;
 /// Runs several variants of one scenario (the points of a sweep) on common random numbers:
 /// one [`RunResult`] per point, each identical to a plain run of that point.
 ///
-/// When the points differ only in `premium.price_month`, every block is simulated once for
-/// all points ([`household::simulate_block_price_sweep`]): the cost is about that of one
+/// Points that differ only in parameters declared [`Effect::Pricing`] share the whole
+/// household simulation: each block is simulated once and every point's trial is only
+/// finalised again. Points that also differ in the premium price (a number in each)
+/// share everything upstream of the premium decision
+/// ([`household::simulate_block_price_sweep`]). Either way the cost is about that of one
 /// run, not one per point. Otherwise each point runs in full.
 pub fn run_points(
     points: &[Scenario],
@@ -238,60 +242,72 @@ pub fn run_points_until(
     let Some(first) = points.first() else {
         return Ok(Vec::new());
     };
-    let prices = price_only_points(points);
-    let Some(prices) = prices else {
-        let mut done = 0;
-        return points
-            .iter()
-            .map(|p| {
-                let r =
-                    Engine::new(p).run_until(trials.clone(), &mut |d| progress(done + d), cancel);
-                done += p.simulation().households * p.months() as u64 * (trials.end - trials.start);
-                r
-            })
-            .collect();
+    let (varied, prices) = match Sharing::of(points) {
+        Sharing::Households(varied) => (varied, None),
+        Sharing::PremiumPrice(varied, prices) => (varied, Some(prices)),
+        Sharing::None => {
+            let mut done = 0;
+            return points
+                .iter()
+                .map(|p| {
+                    let r = Engine::new(p).run_until(
+                        trials.clone(),
+                        &mut |d| progress(done + d),
+                        cancel,
+                    );
+                    done +=
+                        p.simulation().households * p.months() as u64 * (trials.end - trials.start);
+                    r
+                })
+                .collect();
+        }
     };
     let engine = Engine::new(first);
-    let price_id = first
-        .premium
-        .as_ref()
-        .expect("a price sweep has a premium")
-        .price_month;
+    let seed = first.simulation().seed;
     let mut results: Vec<Vec<TrialResult>> = vec![Vec::new(); points.len()];
-    engine.drive(
-        &trials,
-        |t| {
-            let base = engine.trial_model(t);
-            prices
-                .iter()
-                .map(|&p| base.with_premium_price(price_id, p))
-                .collect::<Vec<_>>()
-        },
-        |models, b| {
-            let (first_h, last_h) = engine.households_of(b);
-            household::simulate_block_price_sweep(
-                &models[0],
-                &prices,
-                engine.shape,
-                &engine.keys,
-                b,
-                first_h,
-                last_h,
-            )
-        },
-        |accs: &mut Vec<Partial>, block| {
-            for (acc, p) in accs.iter_mut().zip(&block) {
-                acc.merge(p);
-            }
-        },
-        |models, accs| {
-            for (k, (model, acc)) in models.iter().zip(&accs).enumerate() {
-                results[k].push(finalize::finalize(&points[k], &engine.layout, model, acc));
-            }
-        },
-        progress,
-        cancel,
-    )?;
+    // Each point's trial, finalised from its own model on its (shared) partial.
+    let mut finish = |model: TrialModel, partials: &[&Partial]| {
+        for (k, point) in points.iter().enumerate() {
+            let values = point_values(point, first, &varied, model.values(), seed, model.trial);
+            let own = TrialModel::with_values(point, seed, model.trial, values);
+            results[k].push(finalize::finalize(point, &engine.layout, &own, partials[k]));
+        }
+    };
+    match prices {
+        None => engine.drive(
+            &trials,
+            |t| engine.trial_model(t),
+            |model, b| engine.simulate_block(model, b),
+            |acc: &mut Partial, p| acc.merge(&p),
+            |model, acc| finish(model, &vec![&acc; points.len()]),
+            progress,
+            cancel,
+        )?,
+        Some(prices) => engine.drive(
+            &trials,
+            |t| engine.trial_model(t),
+            |model, b| {
+                let (first_h, last_h) = engine.households_of(b);
+                household::simulate_block_price_sweep(
+                    model,
+                    &prices,
+                    engine.shape,
+                    &engine.keys,
+                    b,
+                    first_h,
+                    last_h,
+                )
+            },
+            |accs: &mut Vec<Partial>, block| {
+                for (acc, p) in accs.iter_mut().zip(&block) {
+                    acc.merge(p);
+                }
+            },
+            |model, accs| finish(model, &accs.iter().collect::<Vec<_>>()),
+            progress,
+            cancel,
+        )?,
+    }
     Ok(results
         .into_iter()
         .map(|trials_k| RunResult {
@@ -300,6 +316,82 @@ pub fn run_points_until(
             trials: trials_k,
         })
         .collect())
+}
+
+/// How the points of a sweep can share simulation work, decided from the parameters in
+/// which they differ and the effects those parameters declare.
+#[derive(Debug, PartialEq)]
+enum Sharing {
+    /// The points differ only in these [`Effect::Pricing`] parameters: the households are
+    /// simulated once for all.
+    Households(Vec<ParamId>),
+    /// The points differ in these parameters: the premium price (a number in every point,
+    /// here per point) and otherwise [`Effect::Pricing`] ones.
+    PremiumPrice(Vec<ParamId>, Vec<f64>),
+    /// Each point is simulated on its own.
+    None,
+}
+
+impl Sharing {
+    fn of(points: &[Scenario]) -> Sharing {
+        let first = &points[0];
+        let Some(varied) = Scenario::varied_params(points) else {
+            return Sharing::None;
+        };
+        let effect = |id: ParamId| first.params().get(id).effect();
+        let reach = varied.iter().map(|&id| effect(id)).max();
+        match reach {
+            None | Some(Effect::Pricing) => Sharing::Households(varied),
+            Some(Effect::PremiumPrice) => {
+                let Some(premium) = &first.premium else {
+                    return Sharing::None;
+                };
+                let price = premium.price_month;
+                if varied
+                    .iter()
+                    .any(|&id| id != price && effect(id) != Effect::Pricing)
+                {
+                    return Sharing::None;
+                }
+                let prices: Option<Vec<f64>> = points
+                    .iter()
+                    .map(|p| match p.params().get(price).dist() {
+                        Dist::Fixed(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect();
+                prices.map_or(Sharing::None, |prices| {
+                    Sharing::PremiumPrice(varied, prices)
+                })
+            }
+            Some(Effect::Households) => Sharing::None,
+        }
+    }
+}
+
+/// A point's parameter values in a trial, from the first point's draws `base`: the same
+/// but for the `varied` parameters, which take the point's number (or, if the point draws
+/// one of them from another distribution, all of the point's own draws).
+fn point_values(
+    point: &Scenario,
+    first: &Scenario,
+    varied: &[ParamId],
+    base: &[f64],
+    seed: u64,
+    trial: u64,
+) -> Vec<f64> {
+    let mut values = base.to_vec();
+    for &id in varied {
+        let dist = point.params().get(id).dist();
+        if dist == first.params().get(id).dist() {
+            continue;
+        }
+        match dist {
+            Dist::Fixed(x) => values[id.0 as usize] = *x,
+            _ => return model::draw_params(point, seed, trial),
+        }
+    }
+    values
 }
 
 /// A run of a scenario and, on common random numbers, one variant per [`Pin`] with that
@@ -316,8 +408,8 @@ pub struct PinnedRuns {
     pub simulated: usize,
 }
 
-/// Runs `scenario` and its pinned variants, trial by trial. A variant whose households see
-/// the same model as the plain run ([`TrialModel::same_households`]) is only finalised
+/// Runs `scenario` and its pinned variants, trial by trial. A variant that pins a parameter
+/// declared [`Effect::Pricing`] reuses the plain run's households and is only finalised
 /// again; the others are simulated in full, block by block, in parallel. `progress` gets
 /// household-months done, counting every simulated variant.
 pub fn run_pinned_until(
@@ -343,7 +435,7 @@ pub fn run_pinned_until(
             .collect();
         // Models to simulate: the plain one, then each variant its households can tell apart.
         let own: Vec<usize> = (0..pins.len())
-            .filter(|&i| !variants[i].same_households(&plain))
+            .filter(|&i| needs_households(scenario, pins[i]))
             .collect();
         let models: Vec<&TrialModel> = std::iter::once(&plain)
             .chain(own.iter().map(|&i| &variants[i]))
@@ -391,36 +483,262 @@ pub fn run_pinned_until(
 }
 
 /// How many of the pinned variants need a household simulation of their own in any of
-/// `trials` (what [`run_pinned_until`] reports as `simulated`; building the models only).
+/// `trials` (what [`run_pinned_until`] reports as `simulated`): those whose parameter is
+/// not declared [`Effect::Pricing`].
 pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trials: Range<u64>) -> usize {
-    let seed = scenario.simulation().seed;
-    let mut own = vec![false; pins.len()];
-    for trial in trials {
-        let plain = TrialModel::new(scenario, seed, trial);
-        for (flag, &p) in own.iter_mut().zip(pins) {
-            *flag = *flag
-                || !TrialModel::pinned(scenario, seed, trial, plain.values(), p)
-                    .same_households(&plain);
-        }
+    if trials.is_empty() {
+        return 0;
     }
-    own.iter().filter(|&&f| f).count()
+    pins.iter()
+        .filter(|&&p| needs_households(scenario, p))
+        .count()
 }
 
-/// The premium prices of the points, if the points differ in nothing else.
-fn price_only_points(points: &[Scenario]) -> Option<Vec<f64>> {
-    let first = &points[0];
-    let premium = first.premium.as_ref()?;
-    let key = first.params.get(premium.price_month).key();
-    let mut prices = Vec::with_capacity(points.len());
-    for p in points {
-        if !p.same_except(first, key) {
-            return None;
+/// True if a pinned variant's households differ from the plain run's: its parameter is
+/// read by the household loop.
+fn needs_households(scenario: &Scenario, pin: Pin) -> bool {
+    scenario.params().get(pin.param).effect() != Effect::Pricing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Override, Simulation};
+
+    fn root() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn small(mut s: Scenario, households: u64, trials: u64) -> Scenario {
+        let sim = Simulation {
+            households,
+            trials,
+            ..s.simulation()
+        };
+        s.set_simulation(sim).unwrap();
+        s
+    }
+
+    /// The shipped scenarios and the correlated fixture, small.
+    fn scenarios() -> Vec<Scenario> {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "toml")
+                    && !p.to_string_lossy().ends_with(".targets.toml")
+            })
+            .collect();
+        files.sort();
+        files.push(root().join("tests/fixtures/correlated.toml"));
+        files
+            .iter()
+            .map(|f| small(Scenario::load(f, &[]).unwrap(), 700, 3))
+            .collect()
+    }
+
+    fn premium(sets: &[&str]) -> Scenario {
+        let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+        let s = Scenario::load(&root().join("scenarios/premium_5usd_2024.toml"), &sets).unwrap();
+        small(s, 1500, 3)
+    }
+
+    /// A model without its parameter values (and, optionally, its premium price): what the
+    /// household loop sees.
+    fn households_view(m: &TrialModel, without_price: bool) -> TrialModel {
+        let mut m = TrialModel {
+            values: Vec::new(),
+            ..m.clone()
+        };
+        if let (true, Some(p)) = (without_price, &mut m.premium) {
+            p.price = 0.0;
         }
-        let id = p.premium.as_ref()?.price_month;
-        match p.params.get(id).dist() {
-            crate::sampling::Dist::Fixed(x) => prices.push(*x),
-            _ => return None,
+        m
+    }
+
+    /// Every figure of a run, floats by their bits (undefined figures are NaN).
+    fn bits(r: &RunResult) -> Vec<u64> {
+        r.trials
+            .iter()
+            .flat_map(|t| {
+                std::iter::once(t.trial)
+                    .chain(t.draws.iter().map(|x| x.to_bits()))
+                    .chain(t.monthly.iter().map(|x| x.to_bits()))
+                    .chain(t.yearly.iter().map(|x| x.to_bits()))
+                    .chain(t.scalars.iter().map(|x| x.to_bits()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn declared_effects_are_true() {
+        for s in scenarios() {
+            let engine = Engine::new(&s);
+            let seed = s.simulation().seed;
+            let plain = engine.trial_model(0);
+            let (mut pricing, mut households) = (0, 0);
+            for (id, p) in s.params().iter() {
+                let v = plain.value(id);
+                let pin = |x: f64| {
+                    TrialModel::pinned(
+                        &s,
+                        seed,
+                        0,
+                        plain.values(),
+                        Pin {
+                            param: id,
+                            value: x,
+                        },
+                    )
+                };
+                let (a, b) = (pin(0.5 * v + 0.01), pin(2.0 * v + 0.02));
+                match p.effect() {
+                    Effect::Pricing => {
+                        // Nothing the household loop reads changes: the same blocks.
+                        pricing += 1;
+                        assert_eq!(households_view(&a, false), households_view(&plain, false));
+                        assert_eq!(households_view(&b, false), households_view(&plain, false));
+                        assert_eq!(
+                            engine.simulate_block(&a, 0),
+                            engine.simulate_block(&b, 0),
+                            "{}: {}",
+                            s.name(),
+                            p.key()
+                        );
+                    }
+                    Effect::PremiumPrice => {
+                        // Only the price the premium decision compares with.
+                        assert_eq!(households_view(&a, true), households_view(&plain, true));
+                        assert_ne!(
+                            a.premium.as_ref().map(|p| p.price),
+                            plain.premium.as_ref().map(|p| p.price)
+                        );
+                    }
+                    Effect::Households => {
+                        households += 1;
+                        if p.key() == "adoption.potential" {
+                            assert_ne!(engine.simulate_block(&a, 0), engine.simulate_block(&b, 0));
+                        }
+                    }
+                }
+            }
+            assert!(pricing > 0 && households > 0, "{}", s.name());
         }
     }
-    Some(prices)
+
+    /// Sensitivity's pinned variants: deciding by the declared effect simulates exactly the
+    /// variants whose household model differs from the plain run's (at the pins it uses,
+    /// p10 and p90), so its figures and its count of simulated variants are unchanged.
+    #[test]
+    fn pinned_variants_share_households_exactly_when_models_agree() {
+        for s in scenarios() {
+            let seed = s.simulation().seed;
+            let mut pins = Vec::new();
+            for (id, p) in s.params().iter().filter(|(_, p)| p.is_uncertain()) {
+                for q in [0.1, 0.9] {
+                    pins.push(Pin {
+                        param: id,
+                        value: p.dist().quantile(q),
+                    });
+                }
+            }
+            for trial in 0..3 {
+                let plain = TrialModel::new(&s, seed, trial);
+                for &pin in &pins {
+                    let pinned = TrialModel::pinned(&s, seed, trial, plain.values(), pin);
+                    let differ = households_view(&pinned, false) != households_view(&plain, false);
+                    assert_eq!(
+                        needs_households(&s, pin),
+                        differ,
+                        "{}: {}",
+                        s.name(),
+                        s.params().get(pin.param).key()
+                    );
+                }
+            }
+            let shared = pins.iter().filter(|&&p| !needs_households(&s, p)).count();
+            assert_eq!(pinned_simulations(&s, &pins, 0..3), pins.len() - shared);
+        }
+    }
+
+    /// Runs `points` together and each alone; returns how they were shared.
+    fn check_points(points: &[Scenario]) -> Sharing {
+        let together = run_points(points, 0..3, &mut |_| {});
+        for (p, r) in points.iter().zip(&together) {
+            let alone = Engine::new(p).run(0..3, &mut |_| {});
+            assert_eq!(bits(r), bits(&alone));
+        }
+        Sharing::of(points)
+    }
+
+    #[test]
+    fn sweeps_of_pricing_parameters_share_households_and_match_plain_runs() {
+        let base = premium(&[]);
+        let t = |k: &str| base.target(k).unwrap();
+        let (fixed, rate, margin, echo) = (
+            t("costs.fixed_per_year"),
+            t("finance.discount_rate"),
+            t("purchase.voice_shopping.margin"),
+            t("device.echo.price.2025"),
+        );
+        // (A point varies what the base draws from a distribution: the points, not the
+        // base, share one structure.)
+        let mut points = Vec::new();
+        for (f, r, m) in [(1e9, 0.0, 0.15), (3e9, 0.1, 0.2), (2e9, 0.05, 0.2)] {
+            points.push(
+                base.with_values(&[(&fixed, f), (&rate, r), (&margin, m), (&echo, 80.0)])
+                    .unwrap(),
+            );
+        }
+        let sharing = check_points(&points);
+        assert!(
+            matches!(&sharing, Sharing::Households(v) if v.len() == 3),
+            "{sharing:?}"
+        );
+        // A Pricing parameter drawn from another distribution in one point.
+        let other =
+            premium(&[r#"purchase.voice_shopping.margin={dist="uniform",min=0.1,max=0.3}"#]);
+        let points = vec![base.clone(), other];
+        assert_eq!(
+            check_points(&points),
+            Sharing::Households(vec![
+                base.params()
+                    .find("purchase.voice_shopping.margin")
+                    .unwrap()
+            ])
+        );
+    }
+
+    #[test]
+    fn sweeps_of_the_premium_price_and_pricing_parameters_share_the_upstream_work() {
+        let base = premium(&[]);
+        let price = base.target("premium.price_month").unwrap();
+        let serving = base.target("costs.serving_cost_per_interaction").unwrap();
+        let mut points = Vec::new();
+        for (p, c) in [(3.0, 0.0005), (8.0, 0.001), (1.0, 0.001)] {
+            points.push(base.with_values(&[(&price, p), (&serving, c)]).unwrap());
+        }
+        assert!(matches!(
+            check_points(&points),
+            Sharing::PremiumPrice(_, prices) if prices == [3.0, 8.0, 1.0]
+        ));
+    }
+
+    #[test]
+    fn other_sweeps_run_each_point() {
+        let base = premium(&[]);
+        let wtp = base.target("premium.wtp_median").unwrap();
+        let points = vec![base.with_values(&[(&wtp, 2.0)]).unwrap(), base.clone()];
+        assert_eq!(check_points(&points), Sharing::None);
+        // A structural difference that is no parameter.
+        let points = vec![base.clone(), premium(&["premium.included_with_prime=true"])];
+        assert_eq!(Sharing::of(&points), Sharing::None);
+        // An uncertain premium price.
+        let points = vec![
+            base.clone(),
+            premium(&[r#"premium.price_month={dist="uniform",min=4,max=6}"#]),
+        ];
+        assert_eq!(Sharing::of(&points), Sharing::None);
+    }
 }

@@ -141,8 +141,8 @@ impl TrialModel {
         TrialModel::with_values(s, seed, trial, values)
     }
 
-    /// The model of one trial with the given parameter values.
-    fn with_values(s: &Scenario, seed: u64, trial: u64, values: Vec<f64>) -> TrialModel {
+    /// The model of one trial with the given parameter values (in parameter order).
+    pub(crate) fn with_values(s: &Scenario, seed: u64, trial: u64, values: Vec<f64>) -> TrialModel {
         let v = |id: ParamId| values[id.0 as usize];
         let a = &s.adoption;
         let months = s.months;
@@ -175,48 +175,7 @@ impl TrialModel {
             None => (None, [1.0, 1.0], 1.0),
         };
 
-        // Purchase clocks: for each intent, each non-empty subset of its channels.
-        let mut no_order = vec![[1.0; 2]; s.intents.len()];
-        let mut clocks = Vec::new();
-        for (k, slot) in no_order.iter_mut().enumerate() {
-            let chans: Vec<usize> = (0..s.purchases.len())
-                .filter(|&i| s.purchases[i].intent == k)
-                .collect();
-            debug_assert!(chans.len() <= MAX_CHANNELS_PER_INTENT);
-            let conv = |i: usize, state: usize| {
-                let c = v(s.purchases[i].conversion);
-                if state == 0 {
-                    c
-                } else {
-                    (c * conv_mult).min(1.0)
-                }
-            };
-            for (state, none) in slot.iter_mut().enumerate() {
-                *none = chans.iter().map(|&i| 1.0 - conv(i, state)).product();
-            }
-            for subset in 1u64..(1 << chans.len()) {
-                let mut mask = 0;
-                let mut prob = [1.0; 2];
-                for (j, &i) in chans.iter().enumerate() {
-                    let on = subset >> j & 1 == 1;
-                    if on {
-                        mask |= 1 << i;
-                    }
-                    for (state, pr) in prob.iter_mut().enumerate() {
-                        *pr *= if on {
-                            conv(i, state)
-                        } else {
-                            1.0 - conv(i, state)
-                        };
-                    }
-                }
-                clocks.push(Clock {
-                    intent: k,
-                    mask,
-                    prob,
-                });
-            }
-        }
+        let (no_order, clocks) = purchase_clocks(s, &v, conv_mult);
 
         TrialModel {
             seed,
@@ -263,16 +222,6 @@ impl TrialModel {
         }
     }
 
-    /// The same trial at another premium price (for sweeps of `premium.price_month`).
-    pub(crate) fn with_premium_price(&self, id: ParamId, price: f64) -> TrialModel {
-        let mut m = self.clone();
-        m.values[id.0 as usize] = price;
-        if let Some(p) = &mut m.premium {
-            p.price = price;
-        }
-        m
-    }
-
     /// The drawn value of a parameter.
     pub fn value(&self, id: ParamId) -> f64 {
         self.values[id.0 as usize]
@@ -286,17 +235,6 @@ impl TrialModel {
     /// All drawn parameter values, in parameter order.
     pub fn values(&self) -> &[f64] {
         &self.values
-    }
-
-    /// True if the household loop sees the same model in both: they may differ only in
-    /// values that just the finalisation reads (prices, costs, margins, shares), so the
-    /// blocks of one simulate exactly as those of the other.
-    pub fn same_households(&self, other: &TrialModel) -> bool {
-        let strip = |m: &TrialModel| TrialModel {
-            values: Vec::new(),
-            ..m.clone()
-        };
-        strip(self) == strip(other)
     }
 
     /// Adoption month of a household from its uniform `u` (inverse Bass CDF), or `None` if
@@ -315,6 +253,59 @@ impl TrialModel {
         let month = (12.0 * t_years).floor();
         (month < self.months as f64).then_some((month as u32, false))
     }
+}
+
+/// The purchase clocks of a trial (see [`Clock`]): for each intent, each non-empty subset
+/// of its channels, with the probability that an interaction orders in exactly those, not
+/// subscribed to the premium tier and subscribed (conversion times `conv_mult`, at most
+/// 1); and per intent the probability that it orders in none.
+fn purchase_clocks(
+    s: &Scenario,
+    v: &impl Fn(ParamId) -> f64,
+    conv_mult: f64,
+) -> (Vec<[f64; 2]>, Vec<Clock>) {
+    let mut no_order = vec![[1.0; 2]; s.intents.len()];
+    let mut clocks = Vec::new();
+    for (k, slot) in no_order.iter_mut().enumerate() {
+        let chans: Vec<usize> = (0..s.purchases.len())
+            .filter(|&i| s.purchases[i].intent == k)
+            .collect();
+        debug_assert!(chans.len() <= MAX_CHANNELS_PER_INTENT);
+        let conv = |i: usize, state: usize| {
+            let c = v(s.purchases[i].conversion);
+            if state == 0 {
+                c
+            } else {
+                (c * conv_mult).min(1.0)
+            }
+        };
+        for (state, none) in slot.iter_mut().enumerate() {
+            *none = chans.iter().map(|&i| 1.0 - conv(i, state)).product();
+        }
+        for subset in 1u64..(1 << chans.len()) {
+            let mut mask = 0;
+            let mut prob = [1.0; 2];
+            for (j, &i) in chans.iter().enumerate() {
+                let on = subset >> j & 1 == 1;
+                if on {
+                    mask |= 1 << i;
+                }
+                for (state, pr) in prob.iter_mut().enumerate() {
+                    *pr *= if on {
+                        conv(i, state)
+                    } else {
+                        1.0 - conv(i, state)
+                    };
+                }
+            }
+            clocks.push(Clock {
+                intent: k,
+                mask,
+                prob,
+            });
+        }
+    }
+    (no_order, clocks)
 }
 
 #[cfg(test)]

@@ -53,6 +53,16 @@ impl Override {
         &self.key
     }
 
+    /// The override `KEY=x` of a sweep point's number, as `--set` would have parsed it
+    /// (only used to say where a problem comes from).
+    pub(super) fn number(key: &str, x: f64) -> Override {
+        Override {
+            key: key.to_string(),
+            text: super::check::fmt_num(x),
+            value: toml::Value::Float(x),
+        }
+    }
+
     /// How diagnostics name this override.
     pub fn origin(&self) -> String {
         format!("--set {}={}", self.key, self.text)

@@ -14,6 +14,35 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
+/// The value an optional key takes when a file leaves it out. Validation writes each one
+/// into the raw form it validates, so `scenario.resolved.toml` shows exactly what ran.
+pub mod defaults {
+    /// `[market] prime_share`.
+    pub const PRIME_SHARE: f64 = 0.0;
+    /// `[usage] novelty_boost`.
+    pub const NOVELTY_BOOST: f64 = 0.0;
+    /// `[usage] novelty_decay_months`.
+    pub const NOVELTY_DECAY_MONTHS: f64 = 1.0;
+    /// `[[subscription]] in_device_pnl`.
+    pub const IN_DEVICE_PNL: bool = false;
+    /// `[premium] included_with_prime`.
+    pub const INCLUDED_WITH_PRIME: bool = false;
+    /// `[premium] wtp_activity_elasticity`.
+    pub const WTP_ACTIVITY_ELASTICITY: f64 = 0.0;
+    /// `[premium] usage_uplift`.
+    pub const USAGE_UPLIFT: f64 = 1.0;
+    /// `[premium] conversion_uplift`.
+    pub const CONVERSION_UPLIFT: f64 = 1.0;
+    /// `[finance] discount_rate`.
+    pub const DISCOUNT_RATE: f64 = 0.0;
+    /// `[simulation] households`.
+    pub const HOUSEHOLDS: u64 = 200_000;
+    /// `[simulation] trials`.
+    pub const TRIALS: u64 = 200;
+    /// `[simulation] seed`.
+    pub const SEED: u64 = 1;
+}
+
 /// A whole scenario file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
