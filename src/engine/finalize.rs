@@ -25,10 +25,25 @@ pub struct TrialResult {
 }
 
 pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -> TrialResult {
+    // Real households per sample household.
+    let w = tm.value(s.market_households) / s.simulation().households as f64;
+    let monthly = monthly_figures(s, l, tm, p, w);
+    let yearly = calendar_years(l, tm, p, w, &monthly);
+    let scalars = horizon(s, l, tm, p, w, &monthly);
+    TrialResult {
+        trial: tm.trial,
+        draws: tm.values().to_vec(),
+        monthly,
+        yearly,
+        scalars,
+    }
+}
+
+/// `months × metrics`: each month's figures, with the P&L identities.
+fn monthly_figures(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial, w: f64) -> Vec<f64> {
     let shape = p.shape();
     let o = shape.offsets();
     let (months, n) = (shape.months, l.len());
-    let w = tm.value(s.market_households) / s.simulation().households as f64;
     let c = &p.counts;
     let mut monthly = vec![0.0; months * n];
 
@@ -128,8 +143,16 @@ pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -
         row[l.net_claimed] = pnl + claimed;
         row[l.net_incremental] = pnl + incremental;
     }
+    monthly
+}
 
-    // Calendar years.
+/// `years × metrics`: flows summed over each calendar year, stocks at its last month,
+/// buyers counted once per household.
+fn calendar_years(l: &Layout, tm: &TrialModel, p: &Partial, w: f64, monthly: &[f64]) -> Vec<f64> {
+    let shape = p.shape();
+    let o = shape.offsets();
+    let (months, n) = (shape.months, l.len());
+    let c = &p.counts;
     let years = shape.years;
     let mut yearly = vec![0.0; years * n];
     for m in 0..months {
@@ -149,8 +172,23 @@ pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -
             yearly[y * n + j] = c[o.buyers_year + y * shape.purchases + i] as f64 * w;
         }
     }
+    yearly
+}
 
-    // Horizon scalars, NPVs, breakeven.
+/// One value per [`Layout::scalars`]: horizon totals and levels, NPVs and the breakeven
+/// month.
+fn horizon(
+    s: &Scenario,
+    l: &Layout,
+    tm: &TrialModel,
+    p: &Partial,
+    w: f64,
+    monthly: &[f64],
+) -> Vec<f64> {
+    let shape = p.shape();
+    let o = shape.offsets();
+    let (months, n) = (shape.months, l.len());
+    let c = &p.counts;
     let mut scalars = vec![0.0; l.scalars.len()];
     for m in 0..months {
         for (j, def) in l.defs.iter().enumerate() {
@@ -186,12 +224,5 @@ pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -
         }
     }
     scalars[slot] = breakeven;
-
-    TrialResult {
-        trial: tm.trial,
-        draws: tm.values().to_vec(),
-        monthly,
-        yearly,
-        scalars,
-    }
+    scalars
 }
