@@ -14,7 +14,6 @@
 //! ```
 //! use downstream::job::{self, Control, Input, Job, Settings};
 //! use downstream::results::Results;
-//! use downstream::sweep::AxisLabels;
 //!
 //! let input = Input::read(std::path::Path::new("scenarios/premium_5usd_2024.toml")).unwrap();
 //! let settings = Settings {
@@ -22,8 +21,8 @@
 //!     trials: Some(4),
 //!     ..Settings::default()
 //! };
-//! let axes = vec![AxisLabels::parse("premium.price_month=3,5,8").unwrap()];
-//! let job = Job::Sweep { input, settings, axes };
+//! // Each axis is resolved once to the parameter it varies.
+//! let job = Job::sweep(input, settings, &["premium.price_month=3,5,8"]).unwrap();
 //! let Results::Sweep(sweep) = job::execute(&job, &Control::none()).unwrap() else {
 //!     unreachable!("a sweep job gives sweep results")
 //! };

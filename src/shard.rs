@@ -13,9 +13,14 @@
 //! count from `--shard-count`) and AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`,
 //! `AWS_BATCH_JOB_ARRAY_SIZE`).
 //!
-//! A part file is a line `downstream-part 1`, a line of JSON ([`PartHeader`]) and then the
-//! per-trial results as little-endian binary: floats are stored by their bits, never
-//! reformatted.
+//! A part file is a line `downstream-part 2`, then two sections, each its length, its bytes
+//! and a CRC-32 of its bytes (all integers little-endian `u64`): the header (JSON of
+//! [`PartHeader`], which holds the job with its scenario text) and the per-trial results
+//! (floats stored by their bits, never reformatted). [`decode`] checks the checksums, every
+//! count against the bytes left and the header's settings against their limits before it
+//! allocates anything; the merge then checks every vector against the job's layout and
+//! every value against what it can be ([`crate::job::Plan::check_part`]). A damaged or
+//! crafted part is refused, never merged into a silently wrong result.
 
 use std::ops::Range;
 
@@ -23,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Layout, Pin, PinnedRuns, RunResult, TrialResult};
 use crate::job::{Job, Simulated};
+use crate::scenario::{MAX_HOUSEHOLDS, MAX_TRIALS};
 
 /// One task of an array job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,19 +132,52 @@ pub struct PartHeader {
 }
 
 impl PartHeader {
-    /// The header without the shard, for comparing parts.
+    /// The header without the shard and the spelling of the inputs' paths, for comparing
+    /// parts: parts of one job agree on everything else.
     fn job(&self) -> PartHeader {
         PartHeader {
             shard: Shard {
                 index: 0,
                 count: self.shard.count,
             },
+            job: self.job.without_origins(),
             ..self.clone()
         }
     }
+
+    /// Checks the run settings and the shard against their limits.
+    fn check(&self) -> Result<(), String> {
+        let bad = |what: String| Err(format!("the header is not valid: {what}"));
+        if !(1..=MAX_TRIALS).contains(&self.trials) {
+            return bad(format!(
+                "{} trials (expected 1 to {MAX_TRIALS})",
+                self.trials
+            ));
+        }
+        if !(1..=MAX_HOUSEHOLDS).contains(&self.households) {
+            return bad(format!(
+                "{} households (expected 1 to {MAX_HOUSEHOLDS})",
+                self.households
+            ));
+        }
+        let Shard { index, count } = self.shard;
+        if count == 0 || index >= count || count > self.trials {
+            return bad(format!(
+                "shard {index}/{count} of {} trials (expected I/N with I < N <= trials)",
+                self.trials
+            ));
+        }
+        Ok(())
+    }
 }
 
-const MAGIC: &str = "downstream-part 1\n";
+/// The first line of a part file.
+pub const MAGIC: &str = "downstream-part 2\n";
+
+/// A checksum of a section's bytes.
+fn checksum(bytes: &[u8]) -> u64 {
+    u64::from(crc32fast::hash(bytes))
+}
 
 fn put(out: &mut Vec<u8>, x: u64) {
     out.extend_from_slice(&x.to_le_bytes());
@@ -154,23 +193,24 @@ fn put_floats(out: &mut Vec<u8>, xs: &[f64]) {
 /// A part file's bytes: the header and the trials of each run (one run per scenario or
 /// grid point).
 pub fn encode(header: &PartHeader, runs: &[RunResult]) -> Vec<u8> {
-    let mut out = MAGIC.as_bytes().to_vec();
-    out.extend_from_slice(
-        serde_json::to_string(header)
-            .expect("a header serialises")
-            .as_bytes(),
-    );
-    out.push(b'\n');
-    put(&mut out, runs.len() as u64);
+    let json = serde_json::to_vec(header).expect("a header serialises");
+    let mut body = Vec::new();
+    put(&mut body, runs.len() as u64);
     for run in runs {
-        put(&mut out, run.trials.len() as u64);
+        put(&mut body, run.trials.len() as u64);
         for t in &run.trials {
-            put(&mut out, t.trial);
-            put_floats(&mut out, &t.draws);
-            put_floats(&mut out, &t.monthly);
-            put_floats(&mut out, &t.yearly);
-            put_floats(&mut out, &t.scalars);
+            put(&mut body, t.trial);
+            put_floats(&mut body, &t.draws);
+            put_floats(&mut body, &t.monthly);
+            put_floats(&mut body, &t.yearly);
+            put_floats(&mut body, &t.scalars);
         }
+    }
+    let mut out = MAGIC.as_bytes().to_vec();
+    for section in [&json, &body] {
+        put(&mut out, section.len() as u64);
+        out.extend_from_slice(section);
+        put(&mut out, checksum(section));
     }
     out
 }
@@ -180,7 +220,7 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn u64(&mut self) -> Result<u64, String> {
         let b = self
             .bytes
@@ -189,12 +229,29 @@ impl Reader<'_> {
         self.at += 8;
         Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
     }
-    fn floats(&mut self) -> Result<Vec<f64>, String> {
-        let n = self.u64()? as usize;
-        if n > (self.bytes.len() - self.at) / 8 {
+    /// A count of items of `size` bytes each, checked against the bytes left.
+    fn count(&mut self, size: usize) -> Result<usize, String> {
+        let n = self.u64()?;
+        if n > ((self.bytes.len() - self.at) / size) as u64 {
             return Err("the file is truncated".into());
         }
+        Ok(n as usize)
+    }
+    fn floats(&mut self) -> Result<Vec<f64>, String> {
+        let n = self.count(8)?;
         (0..n).map(|_| self.u64().map(f64::from_bits)).collect()
+    }
+    /// One section: its length, its bytes and their checksum.
+    fn section(&mut self, what: &str) -> Result<&'a [u8], String> {
+        let n = self.count(1)?;
+        let bytes: &'a [u8] = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        if self.u64()? != checksum(bytes) {
+            return Err(format!(
+                "the {what}'s checksum does not match: the file is damaged"
+            ));
+        }
+        Ok(bytes)
     }
 }
 
@@ -202,21 +259,22 @@ impl Reader<'_> {
 pub fn decode(bytes: &[u8]) -> Result<(PartHeader, Vec<Vec<TrialResult>>), String> {
     let rest = bytes
         .strip_prefix(MAGIC.as_bytes())
-        .ok_or("not a downstream part file")?;
-    let end = rest
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or("the header is truncated")?;
+        .ok_or("not a downstream part file (or one of another version)")?;
+    let mut file = Reader { bytes: rest, at: 0 };
+    let json = file.section("header")?;
     let header: PartHeader =
-        serde_json::from_slice(&rest[..end]).map_err(|e| format!("unreadable header: {e}"))?;
-    let mut r = Reader {
-        bytes: &rest[end + 1..],
-        at: 0,
-    };
-    let runs = r.u64()?;
+        serde_json::from_slice(json).map_err(|e| format!("unreadable header: {e}"))?;
+    header.check()?;
+    let body = file.section("results")?;
+    if file.at != rest.len() {
+        return Err("unexpected bytes after the results".into());
+    }
+    let mut r = Reader { bytes: body, at: 0 };
+    // A run holds at least its trial count; a trial at least its index and four lengths.
+    let runs = r.count(8)?;
     let mut out = Vec::new();
     for _ in 0..runs {
-        let n = r.u64()?;
+        let n = r.count(40)?;
         let mut trials = Vec::new();
         for _ in 0..n {
             trials.push(TrialResult {

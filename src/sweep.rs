@@ -9,6 +9,7 @@
 //! `sweep_best.csv` and the printed best points.
 
 use crate::engine::RunResult;
+use crate::scenario::{Scenario, Target};
 use crate::stats::summarize;
 
 /// Most points in a grid (a user can split a larger study into several sweeps).
@@ -94,6 +95,51 @@ impl AxisLabels {
             return Err(err("expected at least one value and no empty ones".into()));
         }
         Ok(AxisLabels { key, values })
+    }
+}
+
+/// One axis of a sweep job: the key and values as given, resolved once against the base
+/// scenario. A key that names a model parameter (or a per-year table, or one year of it)
+/// with values that are all plain numbers has its [`Target`] and numbers: its points are
+/// the base scenario with that value replaced ([`Scenario::with_values`]), validated by the
+/// same rules as a file without parsing anything again. Other keys (a month, a switch)
+/// are set like `--set KEY=VALUE`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Axis {
+    pub labels: AxisLabels,
+    pub target: Option<Target>,
+    /// The values as numbers, when every value is one.
+    pub numbers: Option<Vec<f64>>,
+}
+
+impl Axis {
+    /// Resolves an axis against the base scenario.
+    pub fn resolve(labels: AxisLabels, scenario: &Scenario) -> Axis {
+        let numbers: Option<Vec<f64>> = labels
+            .values
+            .iter()
+            .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect();
+        let target = numbers
+            .as_ref()
+            .and_then(|_| scenario.target(&labels.key).ok());
+        Axis {
+            numbers: numbers.filter(|_| target.is_some()),
+            target,
+            labels,
+        }
+    }
+
+    /// Whether the axis has values, and numbers for each when typed (a job read from a
+    /// part file is checked before it runs).
+    pub fn is_consistent(&self) -> bool {
+        let n = self.labels.values.len();
+        n > 0 && self.numbers.as_ref().is_none_or(|x| x.len() == n)
+    }
+
+    /// The typed value of point index `i`, if the axis is typed.
+    pub fn typed(&self, i: usize) -> Option<(&Target, f64)> {
+        Some((self.target.as_ref()?, self.numbers.as_ref()?[i]))
     }
 }
 

@@ -22,7 +22,7 @@ use crate::design::Sampling;
 use crate::results::Results;
 use crate::scenario::{MAX_HOUSEHOLDS, MAX_TRIALS, Override, Scenario, ScenarioError};
 use crate::sensitivity::By;
-use crate::sweep::AxisLabels;
+use crate::sweep::{Axis, AxisLabels};
 
 pub use plan::Budget;
 pub use plan::{Plan, Simulated};
@@ -113,7 +113,7 @@ pub enum Job {
     Sweep {
         input: Input,
         settings: Settings,
-        axes: Vec<AxisLabels>,
+        axes: Vec<Axis>,
     },
     /// Which uncertain parameters drive a metric.
     Sensitivity {
@@ -131,6 +131,22 @@ pub enum Job {
 }
 
 impl Job {
+    /// A sweep of `input` over `--vary` specs (`KEY=START:STOP:STEP` or `KEY=V1,V2,...`),
+    /// each axis resolved once against the base scenario.
+    pub fn sweep(input: Input, settings: Settings, specs: &[&str]) -> Result<Job, JobError> {
+        let base = settings.load(&input)?;
+        let axes = specs
+            .iter()
+            .map(|v| AxisLabels::parse(v).map(|labels| Axis::resolve(labels, &base)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(JobError::Input)?;
+        Ok(Job::Sweep {
+            input,
+            settings,
+            axes,
+        })
+    }
+
     /// The scenario inputs, the base first.
     pub fn inputs(&self) -> &[Input] {
         match self {
@@ -168,7 +184,49 @@ impl Job {
 
     /// Loads and checks everything the job needs, before any work starts.
     pub fn plan(&self) -> Result<Plan, JobError> {
+        self.check()?;
         Plan::new(self)
+    }
+
+    /// The same job with the inputs' paths blanked: two jobs that differ only in how a
+    /// path was spelled (`base.toml`, `./base.toml`) are the same job.
+    pub fn without_origins(&self) -> Job {
+        let mut job = self.clone();
+        let blank = |i: &mut Input| i.origin.clear();
+        match &mut job {
+            Job::Compare { inputs, .. } => inputs.iter_mut().for_each(blank),
+            Job::Run { input, .. }
+            | Job::Precision { input, .. }
+            | Job::Sweep { input, .. }
+            | Job::Sensitivity { input, .. } => blank(input),
+            Job::Backtest { input, targets, .. } => {
+                blank(input);
+                blank(targets);
+            }
+        }
+        job
+    }
+
+    /// The checks that the types do not make: a job built in code or read from a part
+    /// file has what it needs.
+    fn check(&self) -> Result<(), JobError> {
+        let bad = |why: &str| Err(JobError::Input(format!("the {} job {why}", self.command())));
+        match self {
+            Job::Compare { inputs, .. } if inputs.len() < 2 => {
+                bad("needs a base and at least one other scenario")
+            }
+            Job::Sweep { axes, .. }
+                if axes.is_empty() || axes.iter().any(|a| !a.is_consistent()) =>
+            {
+                bad("needs at least one axis, each with at least one value")
+            }
+            Job::Precision { precision, .. }
+                if !(precision.target > 0.0 && precision.target <= 1.0) =>
+            {
+                bad("needs a precision above 0% and at most 100%")
+            }
+            _ => Ok(()),
+        }
     }
 }
 

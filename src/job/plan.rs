@@ -11,8 +11,9 @@ use crate::results::{
     SweepResults,
 };
 use crate::scenario::Scenario;
+use crate::scenario::Target;
 use crate::sensitivity::{self, By};
-use crate::sweep::AxisLabels;
+use crate::sweep::{Axis, AxisLabels};
 
 use super::{Control, Input, Job, JobError, Settings};
 
@@ -98,7 +99,7 @@ impl Plan {
                 (vec![base.clone()], Detail::Precision { metric, max_trials })
             }
             Job::Compare { inputs, .. } => (compared(&base, inputs, settings)?, Detail::Compare),
-            Job::Sweep { input, axes, .. } => sweep_points(input, settings, axes)?,
+            Job::Sweep { input, axes, .. } => sweep_points(&base, input, settings, axes)?,
             Job::Sensitivity {
                 input, metric, by, ..
             } => (
@@ -221,6 +222,39 @@ impl Plan {
                 )?])
             }
         })
+    }
+
+    /// Checks the trials of one part (one list per stored run) against what this plan can
+    /// produce: the number of runs, every vector's length, finite figures (the breakeven
+    /// month aside, undefined when never reached) and every drawn parameter within its
+    /// distribution's support.
+    pub fn check_part(&self, runs: &[Vec<TrialResult>]) -> Result<(), String> {
+        let pinned = match &self.detail {
+            Detail::Sensitivity { pins, .. } => pins.len(),
+            _ => 0,
+        };
+        let expected = if pinned > 0 {
+            1 + pinned
+        } else {
+            self.scenarios.len()
+        };
+        if runs.len() != expected {
+            return Err(format!("holds {} runs, the job has {expected}", runs.len()));
+        }
+        for (k, trials) in runs.iter().enumerate() {
+            // A sensitivity analysis' pinned variants keep only their scalars.
+            let full = pinned == 0 || k == 0;
+            let scenario = if pinned > 0 {
+                &self.base
+            } else {
+                &self.scenarios[k]
+            };
+            for t in trials {
+                check_trial(scenario, t, full)
+                    .map_err(|why| format!("trial {}: {why}", t.trial))?;
+            }
+        }
+        Ok(())
     }
 
     /// Rebuilds the simulated trials of the whole job from the joined trials of its parts
@@ -348,41 +382,52 @@ fn compared(
 
 /// The points of a sweep: the base scenario with each point's values set.
 fn sweep_points(
+    base: &Scenario,
     input: &Input,
     settings: &Settings,
-    axes: &[AxisLabels],
+    axes: &[Axis],
 ) -> Result<(Vec<Scenario>, Detail), JobError> {
-    let grid = crate::sweep::grid(axes).map_err(JobError::Input)?;
-    let with = |sets: Vec<String>| {
-        let mut s = settings.clone();
-        s.set.extend(sets);
-        s.load(input)
+    let labels: Vec<AxisLabels> = axes.iter().map(|a| a.labels.clone()).collect();
+    let grid = crate::sweep::grid(&labels).map_err(JobError::Input)?;
+    let point = |pairs: &[(&Axis, usize)]| -> Result<Scenario, JobError> {
+        let set = |&(a, i): &(&Axis, usize)| format!("{}={}", a.labels.key, a.labels.values[i]);
+        let by_set = |sets: Vec<String>| {
+            let mut s = settings.clone();
+            s.set.extend(sets);
+            s.load(input)
+        };
+        let typed: Vec<(&Target, f64)> = pairs.iter().filter_map(|(a, i)| a.typed(*i)).collect();
+        let untyped: Vec<String> = pairs
+            .iter()
+            .filter(|(a, i)| a.typed(*i).is_none())
+            .map(|p| set(p))
+            .collect();
+        let with_sets;
+        let start = if untyped.is_empty() {
+            base
+        } else {
+            with_sets = by_set(untyped)?;
+            &with_sets
+        };
+        // A problem is worded as `--set KEY=VALUE` words it, with the value as given.
+        start
+            .with_values(&typed)
+            .or_else(|_| by_set(pairs.iter().map(set).collect()))
     };
     // Every value of every axis is checked on its own, so a bad key or value is reported
-    // before the whole grid is built.
-    for axis in axes {
-        for value in &axis.values {
-            with(vec![format!("{}={value}", axis.key)])?;
+    // before the whole grid is built (with one axis, these are the points).
+    if axes.len() > 1 {
+        for axis in axes {
+            for i in 0..axis.labels.values.len() {
+                point(&[(axis, i)])?;
+            }
         }
     }
     let points = grid
         .iter()
-        .map(|point| {
-            with(
-                axes.iter()
-                    .zip(point)
-                    .map(|(a, &i)| format!("{}={}", a.key, a.values[i]))
-                    .collect(),
-            )
-        })
+        .map(|p| point(&axes.iter().zip(p.iter().copied()).collect::<Vec<_>>()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((
-        points,
-        Detail::Sweep {
-            axes: axes.to_vec(),
-            grid,
-        },
-    ))
+    Ok((points, Detail::Sweep { axes: labels, grid }))
 }
 
 fn sensitivity_detail(
@@ -406,4 +451,57 @@ fn sensitivity_detail(
         period: by.zip(period),
         pins,
     })
+}
+
+/// One trial's vectors against the scenario's layout, and its values against what they can
+/// be.
+fn check_trial(scenario: &Scenario, t: &TrialResult, full: bool) -> Result<(), String> {
+    let layout = Layout::new(scenario);
+    let metrics = layout.len();
+    let months = scenario.months() as usize;
+    let years = crate::results::year_labels(scenario).len();
+    let params = scenario.params();
+    let lengths = [
+        (
+            "drawn parameters",
+            t.draws.len(),
+            if full { params.len() } else { 0 },
+        ),
+        (
+            "monthly figures",
+            t.monthly.len(),
+            if full { months * metrics } else { 0 },
+        ),
+        (
+            "yearly figures",
+            t.yearly.len(),
+            if full { years * metrics } else { 0 },
+        ),
+        ("scalars", t.scalars.len(), layout.scalars.len()),
+    ];
+    for (what, got, want) in lengths {
+        if got != want {
+            return Err(format!("{got} {what}, the job has {want}"));
+        }
+    }
+    if let Some(x) = t.monthly.iter().chain(&t.yearly).find(|x| !x.is_finite()) {
+        return Err(format!("a monthly or yearly figure is {x}"));
+    }
+    for (def, x) in layout.scalars.iter().zip(&t.scalars) {
+        let undefined_ok = def.metric.is_none() && x.is_nan();
+        if !(x.is_finite() || undefined_ok) {
+            return Err(format!("{} is {x}", def.name));
+        }
+    }
+    for ((_, p), &x) in params.iter().zip(&t.draws) {
+        let (lo, hi) = (p.dist().quantile(0.0), p.dist().quantile(1.0));
+        let slack = 1e-9 * lo.abs().max(hi.abs()).max(1.0);
+        if !(x >= lo - slack && x <= hi + slack) {
+            return Err(format!(
+                "{} = {x} is outside its distribution's support [{lo}, {hi}]",
+                p.key()
+            ));
+        }
+    }
+    Ok(())
 }

@@ -724,18 +724,12 @@ mod tests {
 
     #[test]
     fn a_sweep_reads_back() {
-        let axes = vec![
-            AxisLabels::parse("premium.price_month=2:6:2").unwrap(),
-            AxisLabels::parse("premium.included_with_prime=true,false").unwrap(),
+        let axes = [
+            "premium.price_month=2:6:2",
+            "premium.included_with_prime=true,false",
         ];
-        let r = round_trip(
-            "sweep",
-            Job::Sweep {
-                input: input("premium_5usd_2024.toml"),
-                settings: settings(),
-                axes,
-            },
-        );
+        let job = Job::sweep(input("premium_5usd_2024.toml"), settings(), &axes).unwrap();
+        let r = round_trip("sweep", job);
         let Results::Sweep(s) = r else {
             panic!("not a sweep")
         };

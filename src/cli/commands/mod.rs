@@ -46,6 +46,13 @@ pub(super) fn run_job(
             "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
         ));
     }
+    let sim = plan.scenario().simulation();
+    if let Some(s) = shard.filter(|s| s.count > sim.trials) {
+        return Err(CliError::Input(format!(
+            "shard {}/{}: {} shards is more than the {} trials; use at most {} shards",
+            s.index, s.count, s.count, sim.trials, sim.trials
+        )));
+    }
     check_out_dir(&dir, options.force)?;
     let pool = thread_pool(options.threads)?;
     check_budget(
@@ -54,7 +61,6 @@ pub(super) fn run_job(
         options.allow_large,
     )?;
     progress::handle_interrupts();
-    let sim = plan.scenario().simulation();
     let trials = shard.map_or(0..sim.trials, |s| s.trials(sim.trials));
     let bar = progress::bar(plan.progress_total(&trials), options.quiet);
     let control = Control {

@@ -43,7 +43,6 @@ mod tests {
     use super::*;
     use crate::job::{Control, Input, Job, Settings, execute};
     use crate::sensitivity::By;
-    use crate::sweep::AxisLabels;
 
     fn input(name: &str) -> Input {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -115,11 +114,12 @@ mod tests {
     fn sweep_page() {
         let html = page_of(
             "sweep",
-            Job::Sweep {
-                input: input("premium_5usd_2024.toml"),
-                settings: settings(),
-                axes: vec![AxisLabels::parse("premium.price_month=2:8:3").unwrap()],
-            },
+            Job::sweep(
+                input("premium_5usd_2024.toml"),
+                settings(),
+                &["premium.price_month=2:8:3"],
+            )
+            .unwrap(),
         );
         assert!(html.contains("<td>Varied: premium.price_month</td><td>2, 5, 8</td>"));
         assert!(html.contains("<td>Points</td><td>3</td>"));

@@ -135,20 +135,20 @@ mod tests {
     use super::*;
     use crate::job::{Control, Input, Job, Settings, execute};
     use crate::results::table::Cell;
-    use crate::sweep::AxisLabels;
 
     fn sweep() -> Results {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios/premium_5usd_2024.toml");
-        let job = Job::Sweep {
-            input: Input::read(&path).unwrap(),
-            settings: Settings {
+        let job = Job::sweep(
+            Input::read(&path).unwrap(),
+            Settings {
                 households: Some(300),
                 trials: Some(3),
                 ..Settings::default()
             },
-            axes: vec![AxisLabels::parse("premium.price_month=3,7.5").unwrap()],
-        };
+            &["premium.price_month=3,7.5"],
+        )
+        .unwrap();
         execute(&job, &Control::none()).unwrap()
     }
 
