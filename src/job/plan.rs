@@ -400,7 +400,7 @@ fn sweep_points(
         let untyped: Vec<String> = pairs
             .iter()
             .filter(|(a, i)| a.typed(*i).is_none())
-            .map(|p| set(p))
+            .map(&set)
             .collect();
         let with_sets;
         let start = if untyped.is_empty() {
