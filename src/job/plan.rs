@@ -505,3 +505,74 @@ fn check_trial(scenario: &Scenario, t: &TrialResult, full: bool) -> Result<(), S
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{Control, Input};
+
+    fn plan() -> Plan {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/premium_5usd_2024.toml");
+        let settings = Settings {
+            households: Some(50),
+            trials: Some(2),
+            ..Settings::default()
+        };
+        let job = Job::Run {
+            input: Input::read(&path).unwrap(),
+            settings,
+        };
+        job.plan().unwrap()
+    }
+
+    /// Figures a part may hold only if it was damaged or crafted, each refused.
+    #[test]
+    fn parts_with_impossible_figures_are_refused() {
+        let plan = plan();
+        let Simulated::Runs(runs) = plan.simulate(0..2, &Control::none()).unwrap() else {
+            panic!("a run gives runs")
+        };
+        let good: Vec<Vec<TrialResult>> = runs.into_iter().map(|r| r.trials).collect();
+        plan.check_part(&good).unwrap();
+        let uncertain = plan
+            .base
+            .params()
+            .iter()
+            .position(|(_, p)| p.is_uncertain() && p.dist().quantile(1.0) < 1e6);
+        let damage: [(&str, fn(&mut TrialResult, usize)); 6] = [
+            ("scalars", |t, _| t.scalars.push(1.0)),
+            ("monthly figures", |t, _| {
+                t.monthly.pop();
+            }),
+            ("a scalar is NaN", |t, _| t.scalars[0] = f64::NAN),
+            ("is inf", |t, _| t.monthly[3] = f64::INFINITY),
+            ("outside its distribution's support", |t, p| {
+                t.draws[p] = 1e12
+            }),
+            ("drawn parameters", |t, _| t.draws.clear()),
+        ];
+        for (what, spoil) in damage {
+            let mut bad = good.clone();
+            spoil(&mut bad[0][1], uncertain.expect("an uncertain parameter"));
+            let why = plan.check_part(&bad).unwrap_err();
+            let expected = if what == "a scalar is NaN" {
+                format!("{} is NaN", plan.base_layout_scalar(0))
+            } else {
+                what.to_string()
+            };
+            assert!(why.contains(&expected), "{what}: {why}");
+        }
+        // The breakeven month may be undefined (never reached).
+        let mut never = good.clone();
+        *never[0][0].scalars.last_mut().unwrap() = f64::NAN;
+        plan.check_part(&never).unwrap();
+        assert!(plan.check_part(&good[..0]).is_err(), "a missing run");
+    }
+
+    impl Plan {
+        fn base_layout_scalar(&self, j: usize) -> String {
+            Layout::new(&self.base).scalars[j].name.clone()
+        }
+    }
+}

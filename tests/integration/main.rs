@@ -13,6 +13,7 @@ mod cli_errors;
 mod hardening;
 mod memory;
 mod model;
+mod parts;
 mod readme;
 mod report;
 mod reproducibility;
