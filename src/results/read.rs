@@ -15,6 +15,9 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::files::{self, FolderKind};
+use super::table::{
+    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, PERIOD_COLUMNS, SUMMARY_COLUMNS, TORNADO_COLUMNS,
+};
 use super::{
     CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
     TrialRow,
@@ -231,16 +234,7 @@ fn read_run(dir: &Path) -> Result<RunResults> {
     let years = super::year_labels(&scenario);
 
     let t = Csv::read(dir, files::SUMMARY)?;
-    t.expect_header(&[
-        "metric",
-        "mean",
-        "sd",
-        "p05",
-        "p50",
-        "p95",
-        "mean_se",
-        "mean_ci95_half_width",
-    ])?;
+    t.expect_header(&SUMMARY_COLUMNS)?;
     t.expect_rows(layout.scalars.len())?;
     let mut summaries = Vec::with_capacity(t.rows.len());
     for (i, def) in layout.scalars.iter().enumerate() {
@@ -303,7 +297,9 @@ fn read_periods(
     n: usize,
 ) -> Result<Vec<Summary>> {
     let t = Csv::read(dir, file)?;
-    t.expect_header(&[what, "metric", "mean", "sd", "p05", "p50", "p95"])?;
+    let mut columns = vec![what];
+    columns.extend(PERIOD_COLUMNS);
+    t.expect_header(&columns)?;
     t.expect_rows(labels.len() * layout.len())?;
     let mut out = Vec::with_capacity(t.rows.len());
     for (p, label) in labels.iter().enumerate() {
@@ -484,19 +480,7 @@ fn read_sweep_best(
 
 fn read_compare(dir: &Path) -> Result<CompareResults> {
     let t = Csv::read(dir, files::COMPARE)?;
-    t.expect_header(&[
-        "metric",
-        "scenario",
-        "mean",
-        "sd",
-        "p05",
-        "p50",
-        "p95",
-        "diff_mean",
-        "diff_p05",
-        "diff_p95",
-        "share_better",
-    ])?;
+    t.expect_header(&COMPARE_COLUMNS)?;
     // The first scalar's rows name every scenario in order (one file may be compared with
     // itself, so names may repeat).
     let names: Vec<String> = t
@@ -555,18 +539,7 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
     let (scenario, facts) = resolved(&dir.join(files::RESOLVED))?;
     let layout = Layout::new(&scenario);
     let t = Csv::read(dir, files::TORNADO)?;
-    t.expect_header(&[
-        "metric",
-        "parameter",
-        "p10",
-        "p90",
-        "base_mean",
-        "mean_at_p10",
-        "mean_at_p90",
-        "swing",
-        "swing_se",
-        "rank_correlation",
-    ])?;
+    t.expect_header(&TORNADO_COLUMNS)?;
     let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
     let mut base_mean = f64::NAN;
     let mut rows = Vec::with_capacity(t.rows.len());
@@ -627,7 +600,7 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
 /// `sensitivity_by_period.csv`: per period, per tornado row, the rank correlation.
 fn read_by_period(dir: &Path, rows: &[crate::sensitivity::Row]) -> Result<ByPeriod> {
     let t = Csv::read(dir, files::SENSITIVITY_BY_PERIOD)?;
-    t.expect_header(&["metric", "period", "parameter", "rank_correlation"])?;
+    t.expect_header(&BY_PERIOD_COLUMNS)?;
     let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
     let mut periods: Vec<String> = Vec::new();
     let mut rank_correlation: Vec<Vec<Option<f64>>> = Vec::new();

@@ -11,6 +11,66 @@ use crate::results::{
 use crate::scenario::YearMonth;
 use crate::stats::Summary;
 
+/// The columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: [&str; 8] = [
+    "metric",
+    "mean",
+    "sd",
+    "p05",
+    "p50",
+    "p95",
+    "mean_se",
+    "mean_ci95_half_width",
+];
+/// The columns of `compare.csv`.
+pub const COMPARE_COLUMNS: [&str; 11] = [
+    "metric",
+    "scenario",
+    "mean",
+    "sd",
+    "p05",
+    "p50",
+    "p95",
+    "diff_mean",
+    "diff_p05",
+    "diff_p95",
+    "share_better",
+];
+/// The columns of `tornado.csv`.
+pub const TORNADO_COLUMNS: [&str; 10] = [
+    "metric",
+    "parameter",
+    "p10",
+    "p90",
+    "base_mean",
+    "mean_at_p10",
+    "mean_at_p90",
+    "swing",
+    "swing_se",
+    "rank_correlation",
+];
+/// The columns of `sensitivity_by_period.csv`.
+pub const BY_PERIOD_COLUMNS: [&str; 4] = ["metric", "period", "parameter", "rank_correlation"];
+/// The columns of `backtest.csv`.
+pub const BACKTEST_COLUMNS: [&str; 14] = [
+    "id",
+    "target",
+    "period",
+    "statistic",
+    "low",
+    "high",
+    "mean",
+    "p05",
+    "p50",
+    "p95",
+    "value",
+    "hit",
+    "required",
+    "source",
+];
+/// The columns of `monthly.csv` and `yearly.csv` after the period.
+pub const PERIOD_COLUMNS: [&str; 6] = ["metric", "mean", "sd", "p05", "p50", "p95"];
+
 /// One cell, typed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
@@ -89,16 +149,7 @@ fn stats_cells(s: &Summary) -> [Cell; 5] {
 fn run_tables(r: &RunResults) -> Vec<NamedTable> {
     let st = &r.stats;
     let l = &st.layout;
-    let mut summary = Table::new([
-        "metric",
-        "mean",
-        "sd",
-        "p05",
-        "p50",
-        "p95",
-        "mean_se",
-        "mean_ci95_half_width",
-    ]);
+    let mut summary = Table::new(SUMMARY_COLUMNS);
     for (name, s) in l.scalar_names().zip(&st.summary) {
         let mut row = vec![Cell::Text(name.into())];
         row.extend(stats_cells(s));
@@ -106,7 +157,8 @@ fn run_tables(r: &RunResults) -> Vec<NamedTable> {
         summary.rows.push(row);
     }
     let period = |what: &str, labels: Vec<Cell>, stats: &[Summary]| {
-        let mut t = Table::new([what, "metric", "mean", "sd", "p05", "p50", "p95"]);
+        let mut t = Table::new([what]);
+        t.header.extend(PERIOD_COLUMNS.map(String::from));
         for (i, label) in labels.into_iter().enumerate() {
             for (j, def) in l.defs.iter().enumerate() {
                 let mut row = vec![label.clone(), Cell::Text(def.name.clone())];
@@ -217,19 +269,7 @@ fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
 }
 
 fn compare_table(r: &CompareResults) -> NamedTable {
-    let mut t = Table::new([
-        "metric",
-        "scenario",
-        "mean",
-        "sd",
-        "p05",
-        "p50",
-        "p95",
-        "diff_mean",
-        "diff_p05",
-        "diff_p95",
-        "share_better",
-    ]);
+    let mut t = Table::new(COMPARE_COLUMNS);
     for row in &r.rows {
         let mut cells = vec![
             Cell::Text(row.metric.clone()),
@@ -249,18 +289,7 @@ fn compare_table(r: &CompareResults) -> NamedTable {
 
 fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
     let a = &r.analysis;
-    let mut tornado = Table::new([
-        "metric",
-        "parameter",
-        "p10",
-        "p90",
-        "base_mean",
-        "mean_at_p10",
-        "mean_at_p90",
-        "swing",
-        "swing_se",
-        "rank_correlation",
-    ]);
+    let mut tornado = Table::new(TORNADO_COLUMNS);
     for row in &a.rows {
         let mut cells = vec![
             Cell::Text(a.metric.clone()),
@@ -286,7 +315,7 @@ fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
         table: tornado,
     }];
     if let Some(b) = &a.by_period {
-        let mut t = Table::new(["metric", "period", "parameter", "rank_correlation"]);
+        let mut t = Table::new(BY_PERIOD_COLUMNS);
         for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
             for (r, rho) in a.rows.iter().zip(row) {
                 t.rows.push(vec![
@@ -306,22 +335,7 @@ fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
 }
 
 fn backtest_table(r: &BacktestResults) -> NamedTable {
-    let mut t = Table::new([
-        "id",
-        "target",
-        "period",
-        "statistic",
-        "low",
-        "high",
-        "mean",
-        "p05",
-        "p50",
-        "p95",
-        "value",
-        "hit",
-        "required",
-        "source",
-    ]);
+    let mut t = Table::new(BACKTEST_COLUMNS);
     for o in &r.outcomes {
         let tg = &o.target;
         let mut cells = vec![
