@@ -129,6 +129,8 @@ pub struct PartHeader {
     pub shard: Shard,
     /// Rows of the tornado printed on stdout (`sensitivity --top`).
     pub top: usize,
+    /// Wall time of this part's simulation, in seconds; a merged result records the sum.
+    pub wall_seconds: f64,
 }
 
 impl PartHeader {
@@ -141,6 +143,7 @@ impl PartHeader {
                 count: self.shard.count,
             },
             job: self.job.without_origins(),
+            wall_seconds: 0.0,
             ..self.clone()
         }
     }
@@ -159,6 +162,9 @@ impl PartHeader {
                 "{} households (expected 1 to {MAX_HOUSEHOLDS})",
                 self.households
             ));
+        }
+        if !(self.wall_seconds.is_finite() && self.wall_seconds >= 0.0) {
+            return bad(format!("wall time {}", self.wall_seconds));
         }
         let Shard { index, count } = self.shard;
         if count == 0 || index >= count || count > self.trials {
@@ -560,6 +566,7 @@ mod tests {
             seed: 1,
             shard: Shard { index, count },
             top: 0,
+            wall_seconds: 0.5,
         }
     }
 

@@ -159,7 +159,7 @@ pub(super) fn write_part(
         &[(&shard.file_name(), crate::shard::encode(header, runs))],
     )?;
     println!(
-        "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {}`",
+        "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {} --out RESULTS_DIR`",
         shard.index,
         shard.count,
         trials.start,

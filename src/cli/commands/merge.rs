@@ -5,7 +5,6 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::time::Instant;
 
 use crate::cli::CliError;
 use crate::cli::args::{Format, MergeArgs};
@@ -71,7 +70,6 @@ fn parts(dir: &Path) -> Result<Vec<Part>, CliError> {
 }
 
 pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
-    let started = Instant::now();
     let parts = parts(&args.parts)?;
     let in_parts = |why: String| CliError::Input(format!("{}: {why}", args.parts.display()));
     if let Some((_, h, _)) = parts.first()
@@ -92,6 +90,8 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
             CliError::Input(format!("{}: {why}", args.parts.join(name).display()))
         })?;
     }
+    // The simulation's time: the sum of the parts' (the merge itself takes a moment).
+    let wall: f64 = parts.iter().map(|(_, h, _)| h.wall_seconds).sum();
     let (header, trials) = crate::shard::join(parts).map_err(in_parts)?;
     let simulated = plan.from_parts(trials).map_err(in_parts)?;
     check_out_dir(&args.out, args.force)?;
@@ -99,7 +99,7 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let facts = RunFacts::new(plan.scenario(), threads, started.elapsed().as_secs_f64());
+    let facts = RunFacts::new(plan.scenario(), threads, wall);
     let results = plan.results(simulated, facts)?;
     let show = Show {
         format: Format::Table,

@@ -78,6 +78,7 @@ pub(super) fn run_job(
     let simulated = pool.install(|| plan.simulate(trials, &control));
     bar.finish_and_clear();
     let simulated = simulated?;
+    let wall = started.elapsed().as_secs_f64();
     let header = PartHeader {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         job,
@@ -86,12 +87,8 @@ pub(super) fn run_job(
         seed: sim.seed,
         shard,
         top: show.top,
+        wall_seconds: wall,
     };
-    write_part(
-        &dir,
-        &header,
-        &simulated.into_parts(),
-        started.elapsed().as_secs_f64(),
-    )?;
+    write_part(&dir, &header, &simulated.into_parts(), wall)?;
     Ok(None)
 }
