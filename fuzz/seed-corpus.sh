@@ -35,4 +35,21 @@ seed base_show_price 4 'device.show.price.2021=60'
 seed base_intents 4 'intents.timers=0.5' 'intents.music=0.48'
 seed base_unknown 4 'premium.nonsense=1'
 seed base_bad_value 4 'adoption.potential=1.5'
-echo "corpus/scenario: $(ls corpus/scenario | wc -l) files; corpus/set_override: $(ls corpus/set_override | wc -l) files"
+# part: real part files of small sharded jobs of every kind (needs `cargo build --release`).
+mkdir -p corpus/part
+bin=../target/release/downstream
+if [ -x "$bin" ]; then
+    tmp=$(mktemp -d)
+    (cd .. && small="--households 20 --trials 4 --quiet --shard 0/2"
+        "$bin" run scenarios/premium_5usd_2024.toml $small --out "$tmp/run" &&
+        "$bin" sweep scenarios/premium_5usd_2024.toml --vary premium.price_month=3,6 $small --out "$tmp/sweep" &&
+        "$bin" compare scenarios/status_quo_2022_2028.toml scenarios/premium_5usd_2024.toml $small --out "$tmp/compare" &&
+        "$bin" sensitivity tests/fixtures/correlated.toml $small --out "$tmp/sensitivity") >/dev/null
+    for kind in run sweep compare sensitivity; do
+        cp "$tmp/$kind/part-0-of-2.bin" "corpus/part/seed_$kind.bin"
+    done
+    rm -rf "$tmp"
+else
+    echo "no release binary: corpus/part not seeded (cargo build --release first)"
+fi
+echo "corpus/scenario: $(ls corpus/scenario | wc -l) files; corpus/set_override: $(ls corpus/set_override | wc -l) files; corpus/part: $(ls corpus/part | wc -l) files"

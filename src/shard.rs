@@ -252,7 +252,9 @@ impl<'a> Reader<'a> {
         let n = self.count(1)?;
         let bytes: &'a [u8] = &self.bytes[self.at..self.at + n];
         self.at += n;
-        if self.u64()? != checksum(bytes) {
+        // Under the fuzzer (which cannot forge checksums) the sums are read but not
+        // compared, so that it reaches what lies behind them.
+        if self.u64()? != checksum(bytes) && !cfg!(fuzzing) {
             return Err(format!(
                 "the {what}'s checksum does not match: the file is damaged"
             ));
