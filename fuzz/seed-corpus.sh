@@ -37,7 +37,7 @@ seed base_unknown 4 'premium.nonsense=1'
 seed base_bad_value 4 'adoption.potential=1.5'
 # part: real part files of small sharded jobs of every kind (needs `cargo build --release`).
 mkdir -p corpus/part
-bin=../target/release/downstream
+bin="$(pwd)/../target/release/downstream"
 if [ -x "$bin" ]; then
     tmp=$(mktemp -d)
     (cd .. && small="--households 20 --trials 4 --quiet --shard 0/2"
