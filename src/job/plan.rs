@@ -540,7 +540,8 @@ mod tests {
             .params()
             .iter()
             .position(|(_, p)| p.is_uncertain() && p.dist().quantile(1.0) < 1e6);
-        let damage: [(&str, fn(&mut TrialResult, usize)); 6] = [
+        type Spoil = fn(&mut TrialResult, usize);
+        let damage: [(&str, Spoil); 6] = [
             ("scalars", |t, _| t.scalars.push(1.0)),
             ("monthly figures", |t, _| {
                 t.monthly.pop();
