@@ -25,6 +25,15 @@ pub fn millions(x: f64) -> String {
     }
 }
 
+/// A value with fixed decimals for a terminal table (`-` when undefined).
+pub fn places(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "-".into()
+    }
+}
+
 /// A value in the unit people read it in, for a terminal table: $B with two decimals,
 /// millions with one, months with one; `undefined` when not finite.
 pub fn in_unit(x: f64, unit: Unit, undefined: &str) -> String {

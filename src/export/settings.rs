@@ -51,7 +51,7 @@ pub fn rows(results: &Results) -> Vec<(String, String)> {
         scenario
             .market_households()
             .fixed()
-            .map(|x| format!("{:.1} M", x / 1e6)),
+            .map(|x| format!("{} M", crate::format::millions(x))),
     );
     add("Threads", run.threads.map(|x| x.to_string()));
     add(

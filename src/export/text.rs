@@ -105,13 +105,7 @@ pub fn compare(r: &CompareResults) -> String {
                 continue;
             };
             let scale = 1.0 / def.unit.scale();
-            let f = |x: f64| {
-                if x.is_finite() {
-                    format!("{:.2}", x / scale)
-                } else {
-                    "-".into()
-                }
-            };
+            let f = |x: f64| format::places(x / scale, 2);
             let _ = writeln!(
                 out,
                 "{label:<34} {unit:>5} {:>10} {:>10} {:>24} {:>8.0}%",
@@ -145,13 +139,7 @@ pub fn sweep(r: &SweepResults) -> String {
         "{:<34} {:<32} {:>9} {:>9} {:>9} {:>8}",
         "metric", "best point", "mean", "p05", "p95", "P(best)"
     );
-    let b = |x: f64| {
-        if x.is_finite() {
-            format!("{:.3}", x / 1e9)
-        } else {
-            "-".into()
-        }
-    };
+    let b = |x: f64| format::places(x / 1e9, 3);
     for x in best.iter().filter(|x| x.varies) {
         let _ = writeln!(
             out,

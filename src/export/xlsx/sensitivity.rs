@@ -36,7 +36,7 @@ pub(super) fn charts(
     rows.push(("Metric".into(), a.metric.clone()));
     rows.push((
         format!("Mean in the plain run ({u})"),
-        format!("{:.3}", a.base_mean * s),
+        crate::format::places(a.base_mean * s, 3),
     ));
     rows.push(("Uncertain parameters".into(), a.rows.len().to_string()));
     let next = settings_block(ws, r.scenario.name(), &rows, f)?;
