@@ -12,15 +12,16 @@ use super::files::MARKER;
 /// Whether `dir` may receive results: it does not exist, holds the marker, or holds
 /// nothing but temporaries of a run that was killed before it renamed anything.
 pub fn is_result_folder(dir: &Path) -> bool {
-    if dir.join(MARKER).exists() {
-        return true;
-    }
-    match fs::read_dir(dir) {
+    let only_temporaries = match fs::read_dir(dir) {
         Err(_) => true,
         Ok(entries) => entries
             .flatten()
             .all(|e| is_temporary(&e.file_name().to_string_lossy())),
-    }
+    };
+    // The marker is looked for after the listing: it is renamed before any other final
+    // file, so a final file the listing saw (another shard writing into the folder at the
+    // same time) implies the marker is there now.
+    only_temporaries || dir.join(MARKER).exists()
 }
 
 /// A temporary of [`write_files_unless`]: `.<name>.tmp-<pid>`.
