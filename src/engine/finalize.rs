@@ -1,7 +1,7 @@
 //! From a trial's integer counts to its reported figures.
 //!
 //! Applies the trial's prices, costs and margins, scales sample counts by
-//! `w = market.households / households`, builds the P&L identities of SPEC §3, and
+//! `w = market.households / households`, builds the P&L identities of the model (docs/scenario-format.md §5), and
 //! aggregates months into calendar years and the horizon (flows summed, stocks at the
 //! last month, buyers counted once per household), plus NPVs and the breakeven month.
 

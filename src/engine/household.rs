@@ -13,7 +13,7 @@
 //! ([`simulate_block_price_sweep`]). All accumulators are integers, so each point's block
 //! is exactly the block a plain run at that price produces.
 //!
-//! Exact sampling shortcuts (each reported figure keeps the distribution of SPEC §3):
+//! Exact sampling shortcuts (each reported figure keeps the distribution the model of docs/scenario-format.md §5 gives it):
 //! * **Lifetimes by geometric draws.** Abandonment, plan churn: one geometric draw instead
 //!   of a Bernoulli per month.
 //! * **Device units as a Poisson process.** Later units arrive with exponential gaps at

@@ -2,7 +2,7 @@
 //! domain types the engine runs on.
 //!
 //! Configuration happens in two stages. [`raw`] mirrors the file format with serde
-//! (unknown keys are errors); [`Scenario::from_raw`] checks every rule of SPEC §2, one
+//! (unknown keys are errors); [`Scenario::from_raw`] checks every rule of the format (docs/scenario-format.md), one
 //! section validator per section of the file (`sections`), and builds validated types
 //! whose fields cannot be set from outside the crate. Every numeric model parameter
 //! becomes a [`Param`] in one flat, ordered [`ParamSet`], so that a trial's draws are a
