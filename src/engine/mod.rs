@@ -521,17 +521,7 @@ mod tests {
 
     /// The shipped scenarios and the correlated fixture, small.
     fn scenarios() -> Vec<Scenario> {
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("scenarios"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.extension().is_some_and(|e| e == "toml")
-                    && !p.to_string_lossy().ends_with(".targets.toml")
-            })
-            .collect();
-        files.sort();
-        files.push(root().join("tests/fixtures/correlated.toml"));
-        files
+        crate::scenario::shipped_scenario_files()
             .iter()
             .map(|f| small(Scenario::load(f, &[]).unwrap(), 700, 3))
             .collect()

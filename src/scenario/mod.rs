@@ -391,6 +391,24 @@ pub struct Issue {
     pub at_key: bool,
 }
 
+/// The shipped scenarios (not their targets files), sorted, then the correlated test
+/// fixture: the inputs the unit tests run every scenario through.
+#[cfg(test)]
+pub(crate) fn shipped_scenario_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && !p.to_string_lossy().ends_with(".targets.toml")
+        })
+        .collect();
+    files.sort();
+    files.push(root.join("tests/fixtures/correlated.toml"));
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -149,23 +149,9 @@ mod tests {
     use super::*;
     use crate::scenario::check::fmt_num;
 
-    fn root() -> std::path::PathBuf {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
-
     /// The shipped scenarios (and the correlated fixture): (origin, text).
     fn sources() -> Vec<(String, String)> {
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("scenarios"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.extension().is_some_and(|e| e == "toml")
-                    && !p.to_string_lossy().ends_with(".targets.toml")
-            })
-            .collect();
-        files.sort();
-        files.push(root().join("tests/fixtures/correlated.toml"));
-        files
+        crate::scenario::shipped_scenario_files()
             .into_iter()
             .map(|p| {
                 let text = std::fs::read_to_string(&p).unwrap();
