@@ -9,25 +9,40 @@ use crate::common::{downstream, fresh_dir, ok};
 
 const SCENARIO: &str = "scenarios/premium_5usd_2024.toml";
 
-/// Two shards of a small run in `dir/parts`, and the merged whole in `dir/whole`.
+/// Shard `i` of 2 of a small run of `scenario` (as spelled), into `parts`.
+fn shard(scenario: &str, i: u64, parts: &Path) {
+    ok(&[
+        "run",
+        scenario,
+        "--households",
+        "200",
+        "--trials",
+        "4",
+        "--quiet",
+        "--shard",
+        &format!("{i}/2"),
+        "--out",
+        parts.to_str().unwrap(),
+    ]);
+}
+
+/// Two shards of a small run in `dir/parts`.
 fn two_parts(dir: &Path) -> PathBuf {
     let parts = dir.join("parts");
     for i in 0..2 {
-        ok(&[
-            "run",
-            SCENARIO,
-            "--households",
-            "200",
-            "--trials",
-            "4",
-            "--quiet",
-            "--shard",
-            &format!("{i}/2"),
-            "--out",
-            parts.to_str().unwrap(),
-        ]);
+        shard(SCENARIO, i, &parts);
     }
     parts
+}
+
+/// Merges `parts` into `out`; asserts it succeeded.
+fn merged(parts: &Path, out: &Path) {
+    ok(&[
+        "merge",
+        parts.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
 }
 
 /// Merges `parts` into `dir/out`; asserts it was refused (exit 2, the message names
@@ -64,12 +79,7 @@ fn every_flipped_bit_of_a_part_is_refused() {
         }
     }
     std::fs::write(&part, &good).unwrap();
-    ok(&[
-        "merge",
-        parts.to_str().unwrap(),
-        "--out",
-        dir.join("out").to_str().unwrap(),
-    ]);
+    merged(&parts, &dir.join("out"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -103,26 +113,9 @@ fn parts_of_one_job_merge_whatever_the_spelling_of_its_path() {
         .iter()
         .enumerate()
     {
-        ok(&[
-            "run",
-            path,
-            "--households",
-            "200",
-            "--trials",
-            "4",
-            "--quiet",
-            "--shard",
-            &format!("{i}/2"),
-            "--out",
-            parts.to_str().unwrap(),
-        ]);
+        shard(path, i as u64, &parts);
     }
-    ok(&[
-        "merge",
-        parts.to_str().unwrap(),
-        "--out",
-        dir.join("out").to_str().unwrap(),
-    ]);
+    merged(&parts, &dir.join("out"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
