@@ -249,8 +249,9 @@ impl Plan {
             } else {
                 &self.scenarios[k]
             };
+            let layout = Layout::new(scenario);
             for t in trials {
-                check_trial(scenario, t, full)
+                check_trial(scenario, &layout, t, full)
                     .map_err(|why| format!("trial {}: {why}", t.trial))?;
             }
         }
@@ -455,8 +456,12 @@ fn sensitivity_detail(
 
 /// One trial's vectors against the scenario's layout, and its values against what they can
 /// be.
-fn check_trial(scenario: &Scenario, t: &TrialResult, full: bool) -> Result<(), String> {
-    let layout = Layout::new(scenario);
+fn check_trial(
+    scenario: &Scenario,
+    layout: &Layout,
+    t: &TrialResult,
+    full: bool,
+) -> Result<(), String> {
     let metrics = layout.len();
     let months = scenario.months() as usize;
     let years = crate::results::year_labels(scenario).len();
