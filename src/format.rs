@@ -160,6 +160,42 @@ pub fn grouped(x: f64) -> String {
     }
 }
 
+/// Whether `c` is invisible or changes how text around it is shown: control characters
+/// (C0, DEL, C1), zero-width characters, the byte-order mark and bidirectional
+/// controls. Names may not contain them; messages and tables show them [`escape`]d.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}'                     // soft hyphen
+            | '\u{061C}'                   // Arabic letter mark
+            | '\u{180E}'                   // Mongolian vowel separator
+            | '\u{200B}'..='\u{200F}'     // zero-width space/joiners, LRM, RLM
+            | '\u{2028}'..='\u{202E}'     // line/paragraph separators, bidi embeddings
+            | '\u{2060}'..='\u{2064}'     // word joiner, invisible operators
+            | '\u{2066}'..='\u{206F}'     // bidi isolates, deprecated format characters
+            | '\u{FEFF}'                   // byte-order mark / zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}'     // interlinear annotation
+        )
+}
+
+/// `text` safe to print: every [`is_hidden`] character is written as `\u{XXXX}`, so a
+/// message or table never moves the cursor, reorders text, or hides a difference between
+/// two names.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +229,16 @@ mod tests {
         assert_eq!(fixed_in_unit(2.5e9, Unit::Dollars), "2.50");
         assert_eq!(billions(f64::NAN), "-");
         assert_eq!(millions(2.56e6), "2.6");
+    }
+
+    #[test]
+    fn hidden_characters_are_escaped() {
+        assert_eq!(escape("device"), "device");
+        assert_eq!(escape("a\u{200B}b"), "a\\u{200B}b");
+        assert_eq!(
+            escape("\u{FEFF}x\u{202E}y\n\x1b[31m"),
+            "\\u{FEFF}x\\u{202E}y\\u{000A}\\u{001B}[31m"
+        );
+        assert!(!is_hidden('é') && !is_hidden(' ') && is_hidden('\t'));
     }
 }
