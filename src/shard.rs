@@ -115,6 +115,11 @@ impl Shard {
     }
 }
 
+/// Whether a file name is one a part could have ([`Shard::file_name`]'s pattern).
+pub fn is_part_name(name: &str) -> bool {
+    name.starts_with("part-") && name.ends_with(".bin")
+}
+
 /// What a part was computed from; every part of one job must agree on all of it but the
 /// shard index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

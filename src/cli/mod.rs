@@ -33,6 +33,9 @@ pub enum CliError {
     /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: exit status 130.
     #[error("interrupted; no results were written")]
     Interrupted,
+    /// Interrupted, and the output folder still holds its previous results: exit status 130.
+    #[error("interrupted; no results were written: {} still holds its previous results", crate::format::escape(&.0.display().to_string()))]
+    InterruptedKept(std::path::PathBuf),
     /// A backtest ran and some targets were missed: exit status 3.
     #[error("{missed} of {total} required backtest targets missed")]
     Missed { missed: usize, total: usize },
@@ -44,7 +47,7 @@ impl CliError {
             CliError::Input(_) | CliError::Scenario(_) => 2,
             CliError::Other(_) => 1,
             CliError::Missed { .. } => 3,
-            CliError::Interrupted => 130,
+            CliError::Interrupted | CliError::InterruptedKept(_) => 130,
         }
     }
 }

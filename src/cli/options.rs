@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use super::CliError;
 use super::args::RunOptions;
 use crate::job::{Budget, Settings};
-use crate::results::files::MARKER;
-use crate::results::folder::is_result_folder;
 use crate::shard::Shard;
 
 /// Household-months above which a run needs `--allow-large` (about half an hour here).
@@ -62,17 +60,6 @@ pub(super) fn out_dir(
         )));
     }
     Ok(dir)
-}
-
-/// Refuses to write into a non-empty folder the tool did not create, unless forced.
-pub(super) fn check_out_dir(dir: &Path, force: bool) -> Result<(), CliError> {
-    if force || is_result_folder(dir) {
-        return Ok(());
-    }
-    Err(CliError::Input(format!(
-        "--out {}: the folder is not empty and was not written by downstream (no {MARKER} file); choose another folder or pass --force to write into it",
-        dir.display(),
-    )))
 }
 
 /// A rayon pool of `--threads` workers (default: all cores).

@@ -7,7 +7,8 @@ use super::args::Format;
 use super::progress::interrupted;
 use super::{CliError, progress};
 use crate::export;
-use crate::results::folder::write_files_unless;
+use crate::format;
+use crate::results::folder::{Access, Folder, Keep, OpenError};
 use crate::results::{Results, files};
 use crate::shard::PartHeader;
 
@@ -32,80 +33,122 @@ impl Show {
     }
 }
 
-/// Writes `files` into `dir` all-or-nothing (see [`write_files_unless`]).
-pub(super) fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), CliError> {
-    write_files_unless(dir, files, &progress::INTERRUPTED).map_err(|e| {
-        if interrupted() {
-            CliError::Interrupted
-        } else {
-            CliError::Other(anyhow::anyhow!(
-                "cannot write results to {}: {e}",
-                dir.display()
-            ))
+/// Opens and locks the folder a command writes into (see [`Folder::open`]); `force`
+/// allows a folder that holds files of others.
+pub(super) fn open_folder(dir: &Path, access: Access, force: bool) -> Result<Folder, CliError> {
+    Folder::open(dir, access, force).map_err(|e| {
+        let dir = format::escape(&dir.display().to_string()).into_owned();
+        match e {
+            OpenError::Io(e) => {
+                CliError::Other(anyhow::anyhow!("cannot write results to {dir}: {e}"))
+            }
+            OpenError::NotAFolder => {
+                CliError::Other(anyhow::anyhow!("cannot write results to {dir}: {e}"))
+            }
+            e => CliError::Input(format!("--out {dir}: {e}")),
         }
     })
+}
+
+/// Replaces the folder's result with `files` in one transaction (see
+/// [`Folder::replace`]); an interrupt before the swap leaves the previous result whole.
+fn replace(folder: &mut Folder, files: &[(&str, Vec<u8>)], keep: Keep) -> Result<(), CliError> {
+    folder
+        .replace(files, keep, &progress::INTERRUPTED)
+        .map_err(|e| {
+            let dir = folder.shown().to_path_buf();
+            match (interrupted(), e.kept_previous) {
+                (true, true) => CliError::InterruptedKept(dir),
+                (true, false) => CliError::Interrupted,
+                (false, kept) => CliError::Other(anyhow::anyhow!(
+                    "cannot write results to {}: {}{}",
+                    format::escape(&dir.display().to_string()),
+                    e.error,
+                    if kept {
+                        "; it still holds its previous results"
+                    } else {
+                        ""
+                    }
+                )),
+            }
+        })
+}
+
+/// A command's interruption, saying whether `folder` still holds an earlier result.
+pub(super) fn interruption(folder: &Folder, e: CliError) -> CliError {
+    match e {
+        CliError::Interrupted if folder.had_files() => {
+            CliError::InterruptedKept(folder.shown().to_path_buf())
+        }
+        e => e,
+    }
 }
 
 fn csv_err(e: csv::Error) -> CliError {
     CliError::Other(anyhow::anyhow!("formatting CSV: {e}"))
 }
 
-/// Writes report.html and/or results.xlsx of `results`, or of the results read back from
-/// the folder (`downstream report DIR`).
-pub(super) fn write_reports(
-    dir: &Path,
-    results: Option<&Results>,
+/// report.html and/or results.xlsx of `results`.
+fn reports(
+    results: &Results,
     html: bool,
     xlsx: bool,
-) -> Result<(), CliError> {
+    dir: &Path,
+) -> Result<Vec<(&'static str, Vec<u8>)>, CliError> {
     let failed = |what: &str, e: anyhow::Error| {
         CliError::Other(e.context(format!("cannot build {what} for {}", dir.display())))
     };
-    if (html || xlsx) && !dir.join(files::MARKER).exists() {
-        return Err(CliError::Input(format!(
-            "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare, sensitivity or merge",
-            dir.display(),
-            files::MARKER
-        )));
-    }
-    if !(html || xlsx) {
-        return Ok(());
-    }
-    let first = if html { files::REPORT } else { files::WORKBOOK };
-    let read;
-    let results = match results {
-        Some(r) => r,
-        None => {
-            read = crate::results::read::read(dir).map_err(|e| failed(first, e))?;
-            &read
-        }
-    };
+    let mut out = Vec::new();
     if html {
         let page = export::html::page(results).map_err(|e| failed(files::REPORT, e))?;
-        write(dir, &[(files::REPORT, page.into_bytes())])?;
+        out.push((files::REPORT, page.into_bytes()));
     }
     if xlsx {
         let book = export::xlsx::workbook(results).map_err(|e| failed(files::WORKBOOK, e))?;
-        write(dir, &[(files::WORKBOOK, book)])?;
+        out.push((files::WORKBOOK, book));
     }
-    Ok(())
+    Ok(out)
 }
 
-/// Writes a job's results into `dir` and prints them: the same for a whole run and for a
-/// merge of shards.
-pub(super) fn publish(results: &Results, dir: &Path, show: &Show) -> Result<(), CliError> {
+/// `downstream report DIR`: adds report.html (and results.xlsx) built from the results
+/// read back from the folder, keeping everything else in it.
+pub(super) fn add_reports(dir: &Path, xlsx: bool) -> Result<(), CliError> {
+    if !dir.join(files::MARKER).exists() {
+        return Err(CliError::Input(format!(
+            "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare, sensitivity or merge",
+            format::escape(&dir.display().to_string()),
+            files::MARKER
+        )));
+    }
+    let mut folder = open_folder(dir, Access::Replace, false)?;
+    let results = crate::results::read::read(dir).map_err(|e| {
+        CliError::Other(e.context(format!(
+            "cannot build {} for {}",
+            files::REPORT,
+            dir.display()
+        )))
+    })?;
+    let made = reports(&results, true, xlsx, dir).map_err(|e| interruption(&folder, e))?;
+    replace(&mut folder, &made, Keep::All)
+}
+
+/// Writes a job's results, with the reports `show` asks for, into the folder as one
+/// transaction, then prints them: the same for a whole run and for a merge of shards.
+pub(super) fn publish(results: &Results, folder: &mut Folder, show: &Show) -> Result<(), CliError> {
     let contents = export::files(results).map_err(csv_err)?;
+    let made = reports(results, show.report, show.xlsx, folder.shown())?;
     let named: Vec<(&str, Vec<u8>)> = contents
         .iter()
         .map(|(n, b)| (n.as_str(), b.clone()))
+        .chain(made)
         .collect();
-    write(dir, &named)?;
+    replace(folder, &named, Keep::Others)?;
+    let dir = folder.shown();
     let wall = results.facts().wall_seconds;
     match results {
         Results::Run(r) => {
             let note = r.precision.as_ref().map(export::text::precision);
             if show.format == Format::Json {
-                write_reports(dir, Some(results), show.report, show.xlsx)?;
                 print!("{}", export::json::summary(r));
                 eprint!("{}", note.unwrap_or_default());
                 return Ok(());
@@ -116,10 +159,6 @@ pub(super) fn publish(results: &Results, dir: &Path, show: &Show) -> Result<(), 
         Results::Compare(r) => print!("{}", export::text::compare(r)),
         Results::Sweep(r) => print!("{}", export::text::sweep(r)),
         Results::Sensitivity(r) => {
-            if r.analysis.by_period.is_none() {
-                // A per-period file of an earlier `--by` run would no longer match the tornado.
-                let _ = std::fs::remove_file(dir.join(files::SENSITIVITY_BY_PERIOD));
-            }
             print!("{}", export::text::sensitivity(r, show.top));
             println!(
                 "{} of {} variants needed their own simulation; the others change only prices, costs or shares",
@@ -136,28 +175,35 @@ pub(super) fn publish(results: &Results, dir: &Path, show: &Show) -> Result<(), 
                 sim.seed
             );
             print!("{}", export::text::backtest(r));
-            println!("wrote {} ({:.1} s)", dir.display(), wall);
-            return Ok(());
         }
     }
-    write_reports(dir, Some(results), show.report, show.xlsx)?;
     println!("wrote {} ({:.1} s)", dir.display(), wall);
     Ok(())
 }
 
 /// Writes one shard's part file and says what it holds.
 pub(super) fn write_part(
-    dir: &Path,
+    folder: &mut Folder,
     header: &PartHeader,
     runs: &[crate::engine::RunResult],
     wall: f64,
 ) -> Result<(), CliError> {
     let shard = header.shard;
     let trials = shard.trials(header.trials);
-    write(
-        dir,
-        &[(&shard.file_name(), crate::shard::encode(header, runs))],
-    )?;
+    let name = shard.file_name();
+    let part = [(name.as_str(), crate::shard::encode(header, runs))];
+    folder.add(&part, &progress::INTERRUPTED).map_err(|e| {
+        if interrupted() {
+            interruption(folder, CliError::Interrupted)
+        } else {
+            CliError::Other(anyhow::anyhow!(
+                "cannot write {} to {}: {e}",
+                part[0].0,
+                folder.shown().display()
+            ))
+        }
+    })?;
+    let dir = folder.shown();
     println!(
         "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {} --out RESULTS_DIR`",
         shard.index,

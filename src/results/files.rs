@@ -35,6 +35,34 @@ pub const REPORT: &str = "report.html";
 /// The workbook (`--xlsx`, `downstream report --xlsx`).
 pub const WORKBOOK: &str = "results.xlsx";
 
+/// Every fixed name of a result file (the marker and part files are not results).
+const RESULT_FILES: [&str; 14] = [
+    SUMMARY,
+    MONTHLY,
+    YEARLY,
+    TRIALS,
+    SWEEP,
+    SWEEP_TRIALS,
+    SWEEP_BEST,
+    COMPARE,
+    TORNADO,
+    SENSITIVITY_BY_PERIOD,
+    BACKTEST,
+    RESOLVED,
+    REPORT,
+    WORKBOOK,
+];
+
+/// Whether `name` is a file some command writes as (part of) its result: one of the fixed
+/// names or a [`compare_resolved`] file. A new result replaces every such file.
+pub fn is_result_file(name: &str) -> bool {
+    RESULT_FILES.contains(&name)
+        || name.strip_suffix(".resolved.toml").is_some_and(|rest| {
+            rest.split_once('-')
+                .is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 /// `compare`: the resolved scenario of input `index` (0 is the base), named by the stem
 /// of its file; numbered because one file may be compared with itself.
 pub fn compare_resolved(index: usize, input: &str) -> String {

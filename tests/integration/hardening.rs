@@ -77,7 +77,13 @@ fn sigint_and_sigterm_stop_promptly_and_keep_previous_results() {
         );
         let mut stderr = String::new();
         std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-        assert_eq!(stderr, "error: interrupted; no results were written\n");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: interrupted; no results were written: {} still holds its previous results\n",
+                out.display()
+            )
+        );
         assert!(
             snapshot(&out) == before,
             "signal {sig}: previous results changed or temporaries left"

@@ -401,7 +401,7 @@ fn precision_stops_at_n_trials_exactly_like_a_plain_run_of_n() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(n > 100 && n % 100 == 0, "{line}");
+    assert!(n > 100 && n.is_multiple_of(100), "{line}");
     // The half-width printed is within 1% of the mean.
     let trials = read(&precise, "trials.csv");
     let col = trials

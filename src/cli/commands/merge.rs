@@ -8,11 +8,11 @@ use std::path::Path;
 
 use crate::cli::CliError;
 use crate::cli::args::{Format, MergeArgs};
-use crate::cli::options::check_out_dir;
-use crate::cli::output::{Show, publish};
+use crate::cli::output::{Show, open_folder, publish};
 use crate::cli::progress;
 use crate::engine::TrialResult;
 use crate::results::RunFacts;
+use crate::results::folder::Access;
 use crate::shard::{MAGIC, PartHeader};
 
 /// The largest part file read (a part holds per-trial figures; 64 GiB is far beyond what
@@ -56,7 +56,7 @@ fn parts(dir: &Path) -> Result<Vec<Part>, CliError> {
     let mut parts = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("part-") && name.ends_with(".bin")) {
+        if !crate::shard::is_part_name(&name) {
             continue;
         }
         let path = e.path();
@@ -94,7 +94,7 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
     let wall: f64 = parts.iter().map(|(_, h, _)| h.wall_seconds).sum();
     let (header, trials) = crate::shard::join(parts).map_err(in_parts)?;
     let simulated = plan.from_parts(trials).map_err(in_parts)?;
-    check_out_dir(&args.out, args.force)?;
+    let mut folder = open_folder(&args.out, Access::Replace, args.force)?;
     progress::handle_interrupts();
     let threads = args
         .threads
@@ -107,6 +107,6 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
         xlsx: false,
         top: header.top,
     };
-    publish(&results, &args.out, &show)?;
+    publish(&results, &mut folder, &show)?;
     super::backtest::verdict(&results)
 }

@@ -16,11 +16,12 @@ use std::time::Instant;
 
 use super::CliError;
 use super::args::RunOptions;
-use super::options::{check_budget, check_out_dir, out_dir, thread_pool};
-use super::output::{Show, publish, write_part};
+use super::options::{check_budget, out_dir, thread_pool};
+use super::output::{Show, interruption, open_folder, publish, write_part};
 use super::progress;
 use crate::job::{Control, Job};
 use crate::results::Results;
+use crate::results::folder::Access;
 use crate::shard::PartHeader;
 
 /// Where a command writes by default: `output/<prefix><stem><suffix>/`.
@@ -53,7 +54,13 @@ pub(super) fn run_job(
             s.index, s.count, s.count, sim.trials, sim.trials
         )));
     }
-    check_out_dir(&dir, options.force)?;
+    let access = if shard.is_some() {
+        Access::Add
+    } else {
+        Access::Replace
+    };
+    // Held until the results are published: a second writer is refused meanwhile.
+    let mut folder = open_folder(&dir, access, options.force)?;
     let pool = thread_pool(options.threads)?;
     check_budget(
         &plan.budget(),
@@ -71,13 +78,13 @@ pub(super) fn run_job(
     let Some(shard) = shard else {
         let results = pool.install(|| plan.execute(&control));
         bar.finish_and_clear();
-        let results = results?;
-        publish(&results, &dir, &show)?;
+        let results = results.map_err(|e| interruption(&folder, e.into()))?;
+        publish(&results, &mut folder, &show)?;
         return Ok(Some(results));
     };
     let simulated = pool.install(|| plan.simulate(trials, &control));
     bar.finish_and_clear();
-    let simulated = simulated?;
+    let simulated = simulated.map_err(|e| interruption(&folder, e.into()))?;
     let wall = started.elapsed().as_secs_f64();
     let header = PartHeader {
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -89,6 +96,6 @@ pub(super) fn run_job(
         top: show.top,
         wall_seconds: wall,
     };
-    write_part(&dir, &header, &simulated.into_parts(), wall)?;
+    write_part(&mut folder, &header, &simulated.into_parts(), wall)?;
     Ok(None)
 }
