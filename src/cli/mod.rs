@@ -61,6 +61,12 @@ impl From<JobError> for CliError {
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
+    // Commands that plan, simulate or write handle Ctrl-C from the start: planning a large
+    // sweep takes a while, and an interrupt must then exit 130 like one during the run.
+    // `validate` and `schema` write nothing and keep the default (end at once).
+    if !matches!(cli.command, Command::Validate { .. } | Command::Schema) {
+        progress::handle_interrupts();
+    }
     match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Validate { files } => commands::validate::validate(&files),

@@ -6,7 +6,8 @@
 //! so an override can never bypass a rule. Problems name the `--set` argument.
 
 use super::error::{Diagnostic, deserialize_value};
-use super::raw::RawScenario;
+use super::path::check_key;
+use super::raw::{RawScenario, year_key, year_key_expected};
 
 /// One `KEY=VALUE` override.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,26 +21,29 @@ pub struct Override {
 const NAMED_ARRAYS: [&str; 3] = ["device", "purchase", "subscription"];
 
 impl Override {
-    /// Parses `KEY=VALUE`. VALUE is TOML (`7.5`, `{ dist = "beta", alpha = 2, beta = 300 }`,
-    /// `"text"`, `true`); anything that does not parse as TOML is taken as a bare string.
+    /// Parses `KEY=VALUE`. VALUE is one TOML value on one line (`7.5`,
+    /// `{ dist = "beta", alpha = 2, beta = 300 }`, `"text"`, `true`); anything that does not
+    /// parse as TOML is taken as a bare string. A value of several lines is refused: TOML
+    /// after a line break would be more keys, not this value.
     pub fn parse(arg: &str) -> Result<Override, String> {
-        let (key, text) = arg.split_once('=').ok_or_else(|| {
-            format!("--set {arg}: expected KEY=VALUE, e.g. premium.price_month=7.5")
-        })?;
+        let err = |why: &str| format!("--set {}: {why}", crate::format::escape(arg));
+        let (key, text) = arg
+            .split_once('=')
+            .ok_or_else(|| err("expected KEY=VALUE, e.g. premium.price_month=7.5"))?;
         let key = key.trim();
         let text = text.trim();
-        if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(format!(
-                "--set {arg}: expected a dotted key such as premium.price_month before `=`"
+        check_key(key).map_err(|why| err(&why))?;
+        if text.is_empty() {
+            return Err(err("expected a value after `=`"));
+        }
+        if text.contains(['\n', '\r']) {
+            return Err(err(
+                "the value spans several lines; expected one TOML value on one line, e.g. 7.5, \"text\" or { dist = \"beta\", alpha = 2, beta = 300 }",
             ));
         }
-        if text.is_empty() {
-            return Err(format!("--set {arg}: expected a value after `=`"));
-        }
         let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
-            Ok(mut t) => t
-                .remove("v")
-                .unwrap_or(toml::Value::String(text.to_string())),
+            Ok(t) if t.len() == 1 && t.contains_key("v") => t["v"].clone(),
+            Ok(_) => return Err(err("expected one TOML value after `=`, not several keys")),
             Err(_) => toml::Value::String(text.to_string()),
         };
         Ok(Override {
@@ -81,6 +85,7 @@ impl Override {
             key: Some(self.key.clone()),
             value: None,
             message,
+            line: None,
         }
     }
 
@@ -107,9 +112,14 @@ impl Override {
                 toml::Value::Array(_) => false,
                 _ => true,
             };
-            if is_year(segs[i + 1]) && i + 2 == segs.len() && single_value {
+            let year_like = segs[i + 1].bytes().all(|b| b.is_ascii_digit());
+            if year_like && i + 2 == segs.len() && single_value {
                 // A per-year entry of a key holding one value: that value holds from the
-                // first simulated year, the new one from its year on.
+                // first simulated year, the new one from its year on. The year follows the
+                // rule of a per-year table in a file.
+                if year_key(segs[i + 1]).is_none() {
+                    return Err(self.error(year_key_expected(segs[i + 1])));
+                }
                 let start_year = start_year
                     .clone()
                     .ok_or_else(|| self.error("the scenario has no valid start".into()))?;
@@ -158,10 +168,6 @@ impl Override {
     }
 }
 
-fn is_year(s: &str) -> bool {
-    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// Applies overrides in order and re-validates the file format.
 pub(super) fn apply(raw: RawScenario, overrides: &[Override]) -> Result<RawScenario, Diagnostic> {
     if overrides.is_empty() {
@@ -173,6 +179,7 @@ pub(super) fn apply(raw: RawScenario, overrides: &[Override]) -> Result<RawScena
         key: None,
         value: None,
         message: format!("internal error re-encoding the scenario: {e}"),
+        line: None,
     })?;
     let toml::Value::Table(mut root) = value else {
         unreachable!("a scenario serialises to a table")

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::CliError;
+use crate::format::escape;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Checks one file: a scenario, or a backtest targets file `<stem>.targets.toml`, which is
@@ -35,7 +36,11 @@ pub(in crate::cli) fn validate(files: &[PathBuf]) -> Result<(), CliError> {
     let mut bad = 0;
     for f in files {
         match validate_one(f) {
-            Ok(line) => println!("ok: {} ({line})", f.display()),
+            Ok(line) => println!(
+                "ok: {} ({})",
+                escape(&f.display().to_string()),
+                escape(&line)
+            ),
             Err(e) => {
                 bad += 1;
                 for d in e.diagnostics() {
