@@ -312,11 +312,14 @@ fn syntax_error(origin: &str, text: &str, offset: Option<usize>, message: &str) 
 }
 
 /// Deserialises an overridden raw scenario from a TOML value.
-pub(super) fn deserialize_value(value: toml::Value, what: &str) -> Result<RawScenario, Diagnostic> {
+pub(super) fn deserialize_value(
+    value: toml::Value,
+    what: &str,
+) -> Result<RawScenario, Box<Diagnostic>> {
     let names = value.clone();
     serde_path_to_error::deserialize(value).map_err(|e| {
         let key_path = convert_path(e.path(), |element| value_element_name(&names, element));
-        serde_diagnostic(what, None, key_path, e.inner().message())
+        Box::new(serde_diagnostic(what, None, key_path, e.inner().message()))
     })
 }
 

@@ -269,7 +269,7 @@ impl Scenario {
         overrides: &[Override],
     ) -> Result<Scenario, ScenarioError> {
         let raw = error::deserialize(origin, text)?;
-        let raw = overrides::apply(raw, overrides).map_err(|d| ScenarioError::new(vec![d]))?;
+        let raw = overrides::apply(raw, overrides).map_err(|d| ScenarioError::new(vec![*d]))?;
         let source = Arc::new(Source {
             origin: origin.to_string(),
             text: text.to_string(),

@@ -78,18 +78,18 @@ impl Override {
             || (key.starts_with(&self.key) && key.as_bytes().get(self.key.len()) == Some(&b'.'))
     }
 
-    fn error(&self, message: String) -> Diagnostic {
-        Diagnostic {
+    fn error(&self, message: String) -> Box<Diagnostic> {
+        Box::new(Diagnostic {
             origin: self.origin(),
             position: None,
             key: Some(self.key.clone()),
             value: None,
             message,
             line: None,
-        }
+        })
     }
 
-    fn apply_to(&self, root: &mut toml::Table) -> Result<(), Diagnostic> {
+    fn apply_to(&self, root: &mut toml::Table) -> Result<(), Box<Diagnostic>> {
         let start_year = root
             .get("scenario")
             .and_then(|s| s.get("start"))
@@ -168,18 +168,24 @@ impl Override {
     }
 }
 
-/// Applies overrides in order and re-validates the file format.
-pub(super) fn apply(raw: RawScenario, overrides: &[Override]) -> Result<RawScenario, Diagnostic> {
+/// Applies overrides in order and re-validates the file format. A problem is boxed: a
+/// diagnostic is large, and rare.
+pub(super) fn apply(
+    raw: RawScenario,
+    overrides: &[Override],
+) -> Result<RawScenario, Box<Diagnostic>> {
     if overrides.is_empty() {
         return Ok(raw);
     }
-    let value = toml::Value::try_from(&raw).map_err(|e| Diagnostic {
-        origin: "--set".into(),
-        position: None,
-        key: None,
-        value: None,
-        message: format!("internal error re-encoding the scenario: {e}"),
-        line: None,
+    let value = toml::Value::try_from(&raw).map_err(|e| {
+        Box::new(Diagnostic {
+            origin: "--set".into(),
+            position: None,
+            key: None,
+            value: None,
+            message: format!("internal error re-encoding the scenario: {e}"),
+            line: None,
+        })
     })?;
     let toml::Value::Table(mut root) = value else {
         unreachable!("a scenario serialises to a table")

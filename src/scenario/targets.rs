@@ -109,7 +109,7 @@ impl Scenario {
                 origin: String::new(),
                 position: None,
                 value: None,
-                ..d
+                ..*d
             };
             d.to_string().trim_start_matches(": ").to_string()
         })?;
