@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::backtest;
+use crate::format::escape;
 use crate::engine::{self, Engine, Layout, Pin, PinnedRuns, RunResult, TrialResult};
 use crate::results::{
     BacktestResults, CompareResults, Results, RunFacts, RunResults, SensitivityResults,
@@ -381,10 +382,10 @@ fn compared(
         if s.start() != base.start() || s.months() != base.months() {
             return Err(JobError::Input(format!(
                 "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
-                input.origin,
+                escape(&input.origin),
                 s.start(),
                 s.months(),
-                inputs[0].origin,
+                escape(&inputs[0].origin),
                 base.start(),
                 base.months()
             )));
@@ -461,7 +462,7 @@ fn sensitivity_detail(
     if ids.is_empty() {
         return Err(JobError::Input(format!(
             "{}: no parameter is uncertain, so nothing can drive the result; give some parameters a distribution",
-            input.origin
+            escape(&input.origin)
         )));
     }
     Ok(Detail::Sensitivity {
