@@ -92,6 +92,13 @@ impl AxisLabels {
         if values.is_empty() || values.iter().any(String::is_empty) {
             return Err(err("expected at least one value and no empty ones".into()));
         }
+        // The values label the rows of sweep.csv and the printed best points.
+        if let Some(why) = values
+            .iter()
+            .find_map(|v| crate::scenario::hidden_text("values", v))
+        {
+            return Err(err(why));
+        }
         Ok(AxisLabels { key, values })
     }
 }

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::backtest;
-use crate::format::escape;
 use crate::engine::{self, Engine, Layout, Pin, PinnedRuns, RunResult, TrialResult};
+use crate::format::escape;
 use crate::results::{
     BacktestResults, CompareResults, Results, RunFacts, RunResults, SensitivityResults,
     SweepResults,

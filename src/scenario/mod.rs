@@ -27,6 +27,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use check::Domain;
+pub(crate) use check::hidden_text;
 pub use error::{Diagnostic, ScenarioError};
 pub use overrides::Override;
 pub use params::{Effect, Param, ParamId, ParamSet, Yearly};

@@ -44,6 +44,21 @@ impl Override {
         let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
             Ok(t) if t.len() == 1 && t.contains_key("v") => t["v"].clone(),
             Ok(_) => return Err(err("expected one TOML value after `=`, not several keys")),
+            // Text that starts as a string, table or array is TOML that does not parse (an
+            // unclosed brace, two strings): refused rather than read as a bare string.
+            // Digits only, yet not TOML: a whole number beyond what a file can hold.
+            Err(_) if is_whole_number(text) => {
+                return Err(err(&format!(
+                    "the number is too large; a scenario file holds whole numbers from {} to {}",
+                    i64::MIN,
+                    i64::MAX
+                )));
+            }
+            Err(_) if text.starts_with(['"', '\'', '{', '[']) => {
+                return Err(err(
+                    "expected one TOML value after `=`: a quoted string, an inline table { ... } or an array [ ... ] that is closed and is the whole value",
+                ));
+            }
             Err(_) => toml::Value::String(text.to_string()),
         };
         Ok(Override {
@@ -166,6 +181,12 @@ impl Override {
         table.insert(segs[i].to_string(), self.value.clone());
         Ok(())
     }
+}
+
+/// Digits with an optional sign.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Applies overrides in order and re-validates the file format. A problem is boxed: a
