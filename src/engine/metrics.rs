@@ -521,6 +521,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_that_collide_are_found_once_per_pair() {
+        let items = ItemNames {
+            devices: vec!["dot", "sold"],
+            intents: vec!["music"],
+            purchases: vec!["shop"],
+            subscriptions: vec![],
+        };
+        let found = clashes(&items);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "units_sold");
+        assert_eq!(found[0].first, Origin::Core);
+        assert_eq!(found[0].first_label, "Units sold");
+        assert_eq!(found[0].second, Origin::Item(Section::Device, 1));
+        let fine = ItemNames {
+            devices: vec!["dot", "show"],
+            ..items
+        };
+        assert!(clashes(&fine).is_empty());
+    }
+
+    #[test]
     fn catalogue_knows_money_costs_and_labels() {
         let s = Scenario::load(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/echo_2017_2021.toml"),

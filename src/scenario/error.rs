@@ -62,15 +62,20 @@ impl fmt::Display for Diagnostic {
 /// Characters of a long line shown on either side of the column.
 const EXCERPT_SIDE: usize = 60;
 
-/// Two more lines: the source line (escaped, and cut around the column when long) after its
-/// number, and a caret under the column.
+/// Two more lines: the source line (escaped, tabs as spaces, and cut around the column when
+/// long) after its number, and a caret under the column.
 ///
 /// ```text
 ///   5 | months = thirty
 ///     |          ^
 /// ```
 fn write_excerpt(f: &mut fmt::Formatter<'_>, text: &str, line: usize, col: usize) -> fmt::Result {
-    let chars: Vec<char> = text.trim_end_matches(['\r', '\n']).chars().collect();
+    // A tab (indentation) is shown as one space, so that the caret stays under its column.
+    let chars: Vec<char> = text
+        .trim_end_matches(['\r', '\n'])
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
     let at = col.saturating_sub(1).min(chars.len());
     let from = at.saturating_sub(EXCERPT_SIDE);
     let to = (at + EXCERPT_SIDE).min(chars.len());

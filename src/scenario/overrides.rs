@@ -241,6 +241,21 @@ mod tests {
     }
 
     #[test]
+    fn a_value_is_one_toml_value_on_one_line() {
+        for bad in [
+            "device.dot.price=7\n[evil]\nx=1",
+            "scenario.name=\"a\" \"b\"",
+            "a.b={dist=\"beta\"",
+            "simulation.seed=9223372036854775808",
+            "a.b\u{200B}=1",
+        ] {
+            assert!(Override::parse(bad).is_err(), "{bad:?}");
+        }
+        let o = Override::parse("premium.launch=2025-01").unwrap();
+        assert_eq!(o.value, toml::Value::String("2025-01".into()));
+    }
+
+    #[test]
     fn covers_keys_inside() {
         let o = Override::parse("costs.fixed_per_year=1").unwrap();
         assert!(o.covers("costs.fixed_per_year"));

@@ -354,6 +354,17 @@ mod tests {
     }
 
     #[test]
+    fn names_the_key_being_written_in_text_that_does_not_parse() {
+        let src = "[a]\nx = oops\ny = { dist = \"pert\", min = bad }\n\n[[dev]]\nname = \"one\"\nprice = 3\n\n[[dev]]\nprice = [1, zz]\n[b\n";
+        let at = |needle: &str| key_at(src, src.find(needle).unwrap());
+        assert_eq!(at("oops").as_deref(), Some("a.x"));
+        assert_eq!(at("bad").as_deref(), Some("a.y.min"));
+        assert_eq!(at("price = 3").as_deref(), Some("dev.one.price"));
+        assert_eq!(at("zz").as_deref(), Some("dev[1].price"));
+        assert_eq!(at("[b").as_deref(), None, "a header line has no key");
+    }
+
+    #[test]
     fn falls_back_to_enclosing_table() {
         let p = KeyPath::root().key("a").key("missing");
         assert!(locate(SRC, &p, false).is_none());

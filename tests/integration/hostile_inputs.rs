@@ -95,6 +95,12 @@ fn hidden_characters_in_names_and_keys_are_refused_and_shown_escaped() {
         &[BASE, "--vary", "\u{FEFF}premium.price_month=5,6"],
         "error: --vary \\u{FEFF}premium.price_month=5,6: expected a dotted key without control, invisible or direction-changing characters (found U+FEFF)\n",
     );
+    // --vary values label the rows of sweep.csv.
+    refused(
+        "sweep",
+        &[BASE, "--vary", "scenario.description=\"\x1b[31m\",\"b\""],
+        "error: --vary scenario.description=\"\\u{001B}[31m\",\"b\": expected values without control, invisible or direction-changing characters (found U+001B)\n",
+    );
     // A value is echoed escaped too, whatever it is refused for.
     refused(
         "run",
@@ -206,6 +212,18 @@ fn a_set_value_of_several_lines_is_refused() {
         &[BASE, "--set", "device.dot.price=7\n[evil]\nx=1"],
         "error: --set device.dot.price=7\\u{000A}[evil]\\u{000A}x=1: the value spans several lines; expected one TOML value on one line, e.g. 7.5, \"text\" or { dist = \"beta\", alpha = 2, beta = 300 }\n",
     );
+    for value in [
+        "scenario.name=\"a\" \"b\"",
+        "adoption.imitation={dist=\"beta\", alpha=2",
+    ] {
+        refused(
+            "run",
+            &[BASE, "--set", value],
+            &format!(
+                "error: --set {value}: expected one TOML value after `=`: a quoted string, an inline table {{ ... }} or an array [ ... ] that is closed and is the whole value\n"
+            ),
+        );
+    }
     refused(
         "run",
         &[BASE, "--set", "scenario.name=\"a\"\r\nmonths = 3"],
@@ -251,6 +269,15 @@ fn seeds_a_scenario_file_cannot_hold_are_refused() {
             ),
         );
     }
+}
+
+#[test]
+fn a_seed_set_in_the_scenario_beyond_what_a_file_holds_is_refused() {
+    refused(
+        "run",
+        &[BASE, "--set", "simulation.seed=9223372036854775808"],
+        "error: --set simulation.seed=9223372036854775808: the number is too large; a scenario file holds whole numbers from -9223372036854775808 to 9223372036854775807\n",
+    );
 }
 
 #[test]
@@ -445,4 +472,12 @@ fn a_syntax_error_shows_its_key_and_line_with_a_caret_and_escapes_it() {
     );
     invalid(f, &expected);
     refused("run", &[f], &expected);
+    // A tab-indented line: the tab shows as a space, the caret stays under the column.
+    fs::write(&file, base.replace("months = 24", "\tmonths = thirty")).unwrap();
+    invalid(
+        f,
+        &format!(
+            "error: {f}:5:11: scenario.months: invalid TOML: expected a value, found `thirty` (text must be in quotes: \"thirty\"; numbers, true and false are written without)\n  5 |  months = thirty\n    |           ^\n"
+        ),
+    );
 }
