@@ -288,15 +288,16 @@ impl<'a> ItemNames<'a> {
 }
 
 /// Two metrics or scalars that the names of a scenario would give the same name (a column
-/// of the result files and a key of `--format json`): the later one, `second`, must be
-/// renamed.
+/// of the result files and a key of `--format json`): the item `second` must be renamed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clash {
     pub name: String,
+    /// A core metric, or the item that uses the name first.
     pub first: Origin,
     /// The human label of the first, e.g. "Units sold".
     pub first_label: String,
-    pub second: Origin,
+    /// The section and index of the item to rename.
+    pub second: (Section, usize),
 }
 
 /// Every clash between the metric and scalar names the items' names derive, once per pair
@@ -310,16 +311,20 @@ pub fn clashes(items: &ItemNames) -> Vec<Clash> {
         let Some(a) = layout.scalars[..j].iter().find(|a| a.name == b.name) else {
             continue;
         };
-        let (first, second) = (origin(a), origin(b));
-        let same_section = matches!((first, second),
-            (Origin::Item(x, _), Origin::Item(y, _)) if x == y);
-        if same_section || found.iter().any(|c| (c.first, c.second) == (first, second)) {
+        // The item is the one to rename, whichever of the two comes first.
+        let (first, label, second) = match (origin(a), origin(b)) {
+            (Origin::Item(x, _), Origin::Item(y, _)) if x == y => continue,
+            (first, Origin::Item(s, i)) => (first, &a.label, (s, i)),
+            (Origin::Item(s, i), Origin::Core) => (Origin::Core, &b.label, (s, i)),
+            (Origin::Core, Origin::Core) => continue,
+        };
+        if found.iter().any(|c| (c.first, c.second) == (first, second)) {
             continue;
         }
         found.push(Clash {
             name: b.name.clone(),
             first,
-            first_label: a.label.clone(),
+            first_label: label.clone(),
             second,
         });
     }
@@ -533,7 +538,7 @@ mod tests {
         assert_eq!(found[0].name, "units_sold");
         assert_eq!(found[0].first, Origin::Core);
         assert_eq!(found[0].first_label, "Units sold");
-        assert_eq!(found[0].second, Origin::Item(Section::Device, 1));
+        assert_eq!(found[0].second, (Section::Device, 1));
         let fine = ItemNames {
             devices: vec!["dot", "show"],
             ..items

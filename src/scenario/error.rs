@@ -30,7 +30,7 @@ pub struct Diagnostic {
     pub message: String,
     /// The line of the file at `position`, shown under the message with a caret under the
     /// column (for a TOML syntax error, whose key and value cannot be read).
-    pub line: Option<String>,
+    pub source_line: Option<String>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -52,7 +52,7 @@ impl fmt::Display for Diagnostic {
             (None, None) => {}
         }
         f.write_str(&shorten_to(&self.message, 600))?;
-        if let (Some(text), Some((line, col))) = (&self.line, self.position) {
+        if let (Some(text), Some((line, col))) = (&self.source_line, self.position) {
             write_excerpt(f, text, line, col)?;
         }
         Ok(())
@@ -144,7 +144,7 @@ fn plain(origin: &str, message: String) -> ScenarioError {
         key: None,
         value: None,
         message,
-        line: None,
+        source_line: None,
     }])
 }
 
@@ -216,7 +216,7 @@ pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
                 key: None,
                 value: Some(format!("byte 0x{:02x}", bytes[bad])),
                 message: "the file is not valid UTF-8 text".into(),
-                line: None,
+                source_line: None,
             }]))
         }
     }
@@ -283,7 +283,7 @@ fn syntax_error(origin: &str, text: &str, offset: Option<usize>, message: &str) 
             key: None,
             value: None,
             message: format!("invalid TOML: {message}"),
-            line: None,
+            source_line: None,
         };
     };
     let (line, col) = path::line_col(text, offset);
@@ -312,7 +312,7 @@ fn syntax_error(origin: &str, text: &str, offset: Option<usize>, message: &str) 
         key: path::key_at(text, offset),
         value: None,
         message: format!("invalid TOML: {message}"),
-        line: Some(line_text.to_string()),
+        source_line: Some(line_text.to_string()),
     }
 }
 
@@ -413,7 +413,7 @@ fn serde_diagnostic(
         key,
         value: r.value,
         message: r.text,
-        line: None,
+        source_line: None,
     }
 }
 
@@ -613,7 +613,7 @@ pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Iss
                 key: Some(key.clone()),
                 value: issue.value,
                 message: issue.message,
-                line: None,
+                source_line: None,
             };
         }
     }
@@ -634,7 +634,7 @@ pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Iss
         key: Some(key),
         value: written.or(issue.value),
         message: issue.message,
-        line: None,
+        source_line: None,
     }
 }
 
@@ -662,7 +662,7 @@ mod tests {
             key: Some("adoption.potential".into()),
             value: Some("1.5".into()),
             message: "expected a probability in [0, 1]".into(),
-            line: None,
+            source_line: None,
         };
         assert_eq!(
             d.to_string(),

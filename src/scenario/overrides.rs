@@ -100,7 +100,7 @@ impl Override {
             key: Some(self.key.clone()),
             value: None,
             message,
-            line: None,
+            source_line: None,
         })
     }
 
@@ -205,7 +205,7 @@ pub(super) fn apply(
             key: None,
             value: None,
             message: format!("internal error re-encoding the scenario: {e}"),
-            line: None,
+            source_line: None,
         })
     })?;
     let toml::Value::Table(mut root) = value else {

@@ -64,10 +64,8 @@ pub(super) struct Sections {
 /// and `--format json` would show one for the other. The later name is the one reported,
 /// with what it clashes with.
 fn metric_names(c: &mut Checker, root: &KeyPath, names: &ItemNames) {
-    let describe = |o: Origin| -> (KeyPath, &str, String) {
-        let Origin::Item(section, i) = o else {
-            unreachable!("core metrics have fixed, distinct names")
-        };
+    // Where an item's name is written, the name, and how a message names the item.
+    let item = |(section, i): (Section, usize)| -> (KeyPath, &str, String) {
         let (key, list) = match section {
             Section::Device => ("device", &names.devices),
             Section::Intent => ("intents", &names.intents),
@@ -85,17 +83,17 @@ fn metric_names(c: &mut Checker, root: &KeyPath, names: &ItemNames) {
         }
     };
     for clash in clashes(names) {
-        let (path, name, _) = describe(clash.second);
+        let (path, name, _) = item(clash.second);
         let other = match clash.first {
             Origin::Core => format!("the core metric ({})", clash.first_label),
-            item => format!("a metric of {}", describe(item).2),
+            Origin::Item(s, i) => format!("a metric of {}", item((s, i)).2),
         };
         let message = format!(
             "its metric `{}` would have the same name as {other}; choose another name",
             clash.name
         );
-        match clash.second {
-            Origin::Item(Section::Intent, _) => c.issue_at_key(path, Some(quote(name)), message),
+        match clash.second.0 {
+            Section::Intent => c.issue_at_key(path, Some(quote(name)), message),
             _ => c.issue(path, Some(quote(name)), message),
         }
     }
