@@ -196,6 +196,11 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A path for a message or table, [`escape`]d.
+pub fn path(p: &std::path::Path) -> String {
+    escape(&p.display().to_string()).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

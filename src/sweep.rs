@@ -30,14 +30,12 @@ fn decimals(s: &str) -> usize {
 impl AxisLabels {
     /// Parses `KEY=START:STOP:STEP` or `KEY=V1,V2,...`.
     pub fn parse(spec: &str) -> Result<AxisLabels, String> {
-        let err = |why: String| format!("--vary {spec}: {why}");
+        let err = |why: String| format!("--vary {}: {why}", crate::format::escape(spec));
         let (key, values) = spec
             .split_once('=')
             .ok_or_else(|| err("expected KEY=START:STOP:STEP or KEY=V1,V2,...".into()))?;
         let key = key.trim().to_string();
-        if key.is_empty() {
-            return Err(err("expected a dotted key before `=`".into()));
-        }
+        crate::scenario::path::check_key(&key).map_err(err)?;
         let values = values.trim();
         let parts: Vec<&str> = values.split(':').collect();
         let values = if parts.len() == 3 {
@@ -94,6 +92,13 @@ impl AxisLabels {
         if values.is_empty() || values.iter().any(String::is_empty) {
             return Err(err("expected at least one value and no empty ones".into()));
         }
+        // The values label the rows of sweep.csv and the printed best points.
+        if let Some(why) = values
+            .iter()
+            .find_map(|v| crate::scenario::hidden_text("values", v))
+        {
+            return Err(err(why));
+        }
         Ok(AxisLabels { key, values })
     }
 }
@@ -141,6 +146,38 @@ impl Axis {
     pub fn typed(&self, i: usize) -> Option<(&Target, f64)> {
         Some((self.target.as_ref()?, self.numbers.as_ref()?[i]))
     }
+}
+
+/// Refuses two axes that vary the same thing: the same key twice, or two spellings of one
+/// parameter (`device.dot.price` and `device.dot.price.2020` when the price is one value
+/// from 2020; a per-year table and one of its years). Either would label the rows of
+/// `sweep.csv` with values that were not the ones simulated.
+pub fn check_distinct(axes: &[Axis], base: &Scenario) -> Result<(), String> {
+    let targets: Vec<Option<Target>> = axes
+        .iter()
+        .map(|a| a.target.clone().or_else(|| base.target(&a.labels.key).ok()))
+        .collect();
+    for (j, b) in axes.iter().enumerate() {
+        for (i, a) in axes[..j].iter().enumerate() {
+            let (ka, kb) = (&a.labels.key, &b.labels.key);
+            if ka == kb {
+                return Err(format!(
+                    "--vary {}: the key is given to --vary twice; give each key one --vary with all its values",
+                    crate::format::escape(kb)
+                ));
+            }
+            if let (Some(x), Some(y)) = (&targets[i], &targets[j])
+                && x.overlaps(y)
+            {
+                return Err(format!(
+                    "--vary {}: sets the same parameter as --vary {}; give each parameter one --vary with all its values",
+                    crate::format::escape(kb),
+                    crate::format::escape(ka)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// All points of the grid, as one value index per axis (the last axis varies fastest).

@@ -34,7 +34,7 @@ pub enum CliError {
     #[error("interrupted; no results were written")]
     Interrupted,
     /// Interrupted, and the output folder still holds its previous results: exit status 130.
-    #[error("interrupted; no results were written: {} still holds its previous results", crate::format::escape(&.0.display().to_string()))]
+    #[error("interrupted; no results were written: {} still holds its previous results", crate::format::path(.0))]
     InterruptedKept(std::path::PathBuf),
     /// A backtest ran and some targets were missed: exit status 3.
     #[error("{missed} of {total} required backtest targets missed")]
@@ -64,6 +64,12 @@ impl From<JobError> for CliError {
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
+    // Commands that plan, simulate or write handle Ctrl-C from the start: planning a large
+    // sweep takes a while, and an interrupt must then exit 130 like one during the run.
+    // `validate` and `schema` write nothing and keep the default (end at once).
+    if !matches!(cli.command, Command::Validate { .. } | Command::Schema) {
+        progress::handle_interrupts();
+    }
     match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Validate { files } => commands::validate::validate(&files),

@@ -37,7 +37,7 @@ impl Show {
 /// allows a folder that holds files of others.
 pub(super) fn open_folder(dir: &Path, access: Access, force: bool) -> Result<Folder, CliError> {
     Folder::open(dir, access, force).map_err(|e| {
-        let dir = format::escape(&dir.display().to_string()).into_owned();
+        let dir = format::path(dir);
         match e {
             OpenError::Io(e) => {
                 CliError::Other(anyhow::anyhow!("cannot write results to {dir}: {e}"))
@@ -62,7 +62,7 @@ fn replace(folder: &mut Folder, files: &[(&str, Vec<u8>)], keep: Keep) -> Result
                 (true, false) => CliError::Interrupted,
                 (false, kept) => CliError::Other(anyhow::anyhow!(
                     "cannot write results to {}: {}{}",
-                    format::escape(&dir.display().to_string()),
+                    format::path(&dir),
                     e.error,
                     if kept {
                         "; it still holds its previous results"
@@ -96,7 +96,7 @@ fn reports(
     dir: &Path,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, CliError> {
     let failed = |what: &str, e: anyhow::Error| {
-        CliError::Other(e.context(format!("cannot build {what} for {}", dir.display())))
+        CliError::Other(e.context(format!("cannot build {what} for {}", format::path(dir))))
     };
     let mut out = Vec::new();
     if html {
@@ -116,7 +116,7 @@ pub(super) fn add_reports(dir: &Path, xlsx: bool) -> Result<(), CliError> {
     if !dir.join(files::MARKER).exists() {
         return Err(CliError::Input(format!(
             "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare, sensitivity or merge",
-            format::escape(&dir.display().to_string()),
+            format::path(dir),
             files::MARKER
         )));
     }
@@ -125,7 +125,7 @@ pub(super) fn add_reports(dir: &Path, xlsx: bool) -> Result<(), CliError> {
         CliError::Other(e.context(format!(
             "cannot build {} for {}",
             files::REPORT,
-            dir.display()
+            format::path(dir)
         )))
     })?;
     let made = reports(&results, true, xlsx, dir).map_err(|e| interruption(&folder, e))?;
@@ -177,7 +177,7 @@ pub(super) fn publish(results: &Results, folder: &mut Folder, show: &Show) -> Re
             print!("{}", export::text::backtest(r));
         }
     }
-    println!("wrote {} ({:.1} s)", dir.display(), wall);
+    println!("wrote {} ({:.1} s)", format::path(dir), wall);
     Ok(())
 }
 
@@ -199,7 +199,7 @@ pub(super) fn write_part(
             CliError::Other(anyhow::anyhow!(
                 "cannot write {} to {}: {e}",
                 part[0].0,
-                folder.shown().display()
+                format::path(folder.shown())
             ))
         }
     })?;
@@ -211,9 +211,9 @@ pub(super) fn write_part(
         trials.start,
         trials.end,
         header.trials,
-        dir.join(shard.file_name()).display(),
+        format::path(&dir.join(shard.file_name())),
         wall,
-        dir.display()
+        format::path(dir)
     );
     Ok(())
 }

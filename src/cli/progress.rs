@@ -1,13 +1,16 @@
 //! The progress bar on stderr and the interrupt handler.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
-/// Set by Ctrl-C (SIGINT) or SIGTERM; the engine stops between windows and no results are
-/// written. A second signal exits at once.
-pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Set by Ctrl-C (SIGINT) or SIGTERM: planning stops between scenarios, the engine between
+/// windows, and no results are written. A second signal exits at once. The job layer's
+/// flag, so that [`crate::job::Job::plan`] sees it too.
+pub(super) use crate::job::INTERRUPTED;
 
-/// Installs the handler of Ctrl-C and SIGTERM (once).
+/// Installs the handler of Ctrl-C and SIGTERM (once). Commands that plan or write call it
+/// before any long preparation ([`super::execute`]), so that an interrupt is never the
+/// default "kill" while a large job is being validated.
 pub(super) fn handle_interrupts() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -249,22 +249,110 @@ const BUYERS: (&str, Kind, Unit, &str) = ("buyers", Kind::Buyers, Count, "Buyers
 const SUBSCRIBERS: (&str, Kind, Unit, &str) = ("subscribers", Kind::Stock, Count, "Subscribers");
 const REVENUE: (&str, Kind, Unit, &str) = ("revenue", Kind::Flow, Dollars, "Revenue");
 
-/// Collects the catalogue in column order.
+/// The sections whose items (by their names) get metrics of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Device,
+    Intent,
+    Purchase,
+    Subscription,
+}
+
+/// What a metric is derived from: a core metric of every scenario, or the item at an index
+/// of a section (whose name the metric's name ends with).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Core,
+    Item(Section, usize),
+}
+
+/// The names a scenario gives the items of each section, in file order: what per-item
+/// metrics are named after.
+#[derive(Clone, Debug, Default)]
+pub struct ItemNames<'a> {
+    pub devices: Vec<&'a str>,
+    pub intents: Vec<&'a str>,
+    pub purchases: Vec<&'a str>,
+    pub subscriptions: Vec<&'a str>,
+}
+
+impl<'a> ItemNames<'a> {
+    fn of(s: &'a Scenario) -> Self {
+        ItemNames {
+            devices: s.device_names().collect(),
+            intents: s.intent_names().collect(),
+            purchases: s.purchase_names().collect(),
+            subscriptions: s.subscription_names().collect(),
+        }
+    }
+}
+
+/// Two metrics or scalars that the names of a scenario would give the same name (a column
+/// of the result files and a key of `--format json`): the item `second` must be renamed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clash {
+    pub name: String,
+    /// A core metric, or the item that uses the name first.
+    pub first: Origin,
+    /// The human label of the first, e.g. "Units sold".
+    pub first_label: String,
+    /// The section and index of the item to rename.
+    pub second: (Section, usize),
+}
+
+/// Every clash between the metric and scalar names the items' names derive, once per pair
+/// of origins. Two items of one section with the same name are not reported here (they are
+/// duplicate names).
+pub fn clashes(items: &ItemNames) -> Vec<Clash> {
+    let (layout, origins) = Layout::build(items);
+    let origin = |d: &ScalarDef| d.metric.map_or(Origin::Core, |m| origins[m]);
+    let mut found: Vec<Clash> = Vec::new();
+    for (j, b) in layout.scalars.iter().enumerate() {
+        let Some(a) = layout.scalars[..j].iter().find(|a| a.name == b.name) else {
+            continue;
+        };
+        // The item is the one to rename, whichever of the two comes first.
+        let (first, label, second) = match (origin(a), origin(b)) {
+            (Origin::Item(x, _), Origin::Item(y, _)) if x == y => continue,
+            (first, Origin::Item(s, i)) => (first, &a.label, (s, i)),
+            (Origin::Item(s, i), Origin::Core) => (Origin::Core, &b.label, (s, i)),
+            (Origin::Core, Origin::Core) => continue,
+        };
+        if found.iter().any(|c| (c.first, c.second) == (first, second)) {
+            continue;
+        }
+        found.push(Clash {
+            name: b.name.clone(),
+            first,
+            first_label: label.clone(),
+            second,
+        });
+    }
+    found
+}
+
+/// Collects the catalogue in column order, with each metric's origin.
 #[derive(Default)]
-struct Catalogue(Vec<MetricDef>);
+struct Catalogue(Vec<MetricDef>, Vec<Origin>);
 
 impl Catalogue {
     fn core(&mut self, (name, kind, unit, better, label): Spec) -> usize {
-        self.push(name.into(), kind, unit, better, label.into())
+        self.push(name.into(), kind, unit, better, label.into(), Origin::Core)
     }
 
-    fn per(&mut self, (prefix, kind, unit, label): (&str, Kind, Unit, &str), item: &str) -> usize {
+    fn per(
+        &mut self,
+        (prefix, kind, unit, label): (&str, Kind, Unit, &str),
+        section: Section,
+        (index, item): (usize, &str),
+    ) -> usize {
         self.push(
             format!("{prefix}_{item}"),
             kind,
             unit,
             Higher,
             format!("{label}, {item}"),
+            Origin::Item(section, index),
         )
     }
 
@@ -275,6 +363,7 @@ impl Catalogue {
         unit: Unit,
         better: Better,
         label: String,
+        origin: Origin,
     ) -> usize {
         self.0.push(MetricDef {
             name,
@@ -283,6 +372,7 @@ impl Catalogue {
             better,
             label,
         });
+        self.1.push(origin);
         self.0.len() - 1
     }
 
@@ -331,29 +421,44 @@ fn lower_first(label: &str) -> String {
 
 impl Layout {
     pub fn new(s: &Scenario) -> Layout {
+        Layout::build(&ItemNames::of(s)).0
+    }
+
+    /// The layout of a scenario with these item names, and the origin of each metric.
+    fn build(items: &ItemNames) -> (Layout, Vec<Origin>) {
+        use Section::{Device, Intent, Purchase, Subscription};
         let mut c = Catalogue::default();
+        fn named<'n>(names: &[&'n str]) -> Vec<(usize, &'n str)> {
+            names.iter().copied().enumerate().collect()
+        }
         let active_households = c.core(ACTIVE_HOUSEHOLDS);
         let new_adopters = c.core(NEW_ADOPTERS);
         let units_sold = c.core(UNITS_SOLD);
-        let units = s.device_names().map(|d| c.per(UNITS, d)).collect();
+        let units = named(&items.devices)
+            .into_iter()
+            .map(|d| c.per(UNITS, Device, d))
+            .collect();
         let device_revenue = c.core(DEVICE_REVENUE);
         let device_cost = c.core(DEVICE_COST);
         let hardware_subsidy = c.core(HARDWARE_SUBSIDY);
         let interactions = c.core(INTERACTIONS);
-        let interactions_by_intent = s.intent_names().map(|k| c.per(BY_INTENT, k)).collect();
+        let interactions_by_intent = named(&items.intents)
+            .into_iter()
+            .map(|k| c.per(BY_INTENT, Intent, k))
+            .collect();
         let (mut orders, mut gmv, mut margin, mut buyers) = (vec![], vec![], vec![], vec![]);
-        for p in s.purchase_names() {
-            orders.push(c.per(ORDERS, p));
-            gmv.push(c.per(GMV, p));
-            margin.push(c.per(MARGIN, p));
-            buyers.push(c.per(BUYERS, p));
+        for p in named(&items.purchases) {
+            orders.push(c.per(ORDERS, Purchase, p));
+            gmv.push(c.per(GMV, Purchase, p));
+            margin.push(c.per(MARGIN, Purchase, p));
+            buyers.push(c.per(BUYERS, Purchase, p));
         }
         let (mut subscribers, mut revenue) = (vec![], vec![]);
-        for p in s.subscription_names() {
-            subscribers.push(c.per(SUBSCRIBERS, p));
-            revenue.push(c.per(REVENUE, p));
+        for p in named(&items.subscriptions) {
+            subscribers.push(c.per(SUBSCRIBERS, Subscription, p));
+            revenue.push(c.per(REVENUE, Subscription, p));
         }
-        Layout {
+        let layout = Layout {
             active_households,
             new_adopters,
             units_sold,
@@ -382,7 +487,8 @@ impl Layout {
             net_incremental: c.core(NET_INCREMENTAL),
             scalars: c.scalars(),
             defs: c.0,
-        }
+        };
+        (layout, c.1)
     }
 
     /// Number of metrics (columns of a month or a year).
@@ -418,6 +524,27 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_collide_are_found_once_per_pair() {
+        let items = ItemNames {
+            devices: vec!["dot", "sold"],
+            intents: vec!["music"],
+            purchases: vec!["shop"],
+            subscriptions: vec![],
+        };
+        let found = clashes(&items);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "units_sold");
+        assert_eq!(found[0].first, Origin::Core);
+        assert_eq!(found[0].first_label, "Units sold");
+        assert_eq!(found[0].second, (Section::Device, 1));
+        let fine = ItemNames {
+            devices: vec!["dot", "show"],
+            ..items
+        };
+        assert!(clashes(&fine).is_empty());
+    }
 
     #[test]
     fn catalogue_knows_money_costs_and_labels() {

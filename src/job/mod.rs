@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::design::Sampling;
 use crate::results::Results;
-use crate::scenario::{MAX_HOUSEHOLDS, MAX_TRIALS, Override, Scenario, ScenarioError};
+use crate::scenario::{MAX_HOUSEHOLDS, MAX_SEED, MAX_TRIALS, Override, Scenario, ScenarioError};
 use crate::sensitivity::By;
 use crate::sweep::{Axis, AxisLabels};
 
@@ -67,23 +67,28 @@ impl Settings {
             .map_err(JobError::Input)?;
         let mut scenario = Scenario::parse(&input.origin, &input.text, &overrides)?;
         let mut sim = scenario.simulation();
-        let bounded = |flag: &str, value: Option<u64>, max: u64, current: u64| match value {
-            Some(v) if v < 1 || v > max => Err(JobError::Input(format!(
-                "{flag} {v}: expected a whole number from 1 to {max}"
-            ))),
-            Some(v) => Ok(v),
-            None => Ok(current),
-        };
+        let bounded =
+            |flag: &str, value: Option<u64>, (min, max): (u64, u64), current: u64| match value {
+                Some(v) if v < min || v > max => Err(JobError::Input(format!(
+                    "{flag} {v}: expected a whole number from {min} to {max}"
+                ))),
+                Some(v) => Ok(v),
+                None => Ok(current),
+            };
         sim.households = bounded(
             "--households",
             self.households,
-            MAX_HOUSEHOLDS,
+            (1, MAX_HOUSEHOLDS),
             sim.households,
         )?;
-        sim.trials = bounded("--trials", self.trials, MAX_TRIALS, sim.trials)?;
-        if let Some(s) = self.seed {
-            sim.seed = s;
-        }
+        sim.trials = bounded("--trials", self.trials, (1, MAX_TRIALS), sim.trials)?;
+        // A larger seed could not be written to `scenario.resolved.toml`, so the run could
+        // not be repeated from its own record.
+        sim.seed = bounded("--seed", self.seed, (0, MAX_SEED), sim.seed).map_err(|e| {
+            JobError::Input(format!(
+                "{e} (the largest whole number a scenario file can hold, so that scenario.resolved.toml repeats the run)"
+            ))
+        })?;
         if let Some(m) = self.sampling {
             sim.sampling = m;
         }
@@ -140,6 +145,7 @@ impl Job {
             .map(|v| AxisLabels::parse(v).map(|labels| Axis::resolve(labels, &base)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(JobError::Input)?;
+        crate::sweep::check_distinct(&axes, &base).map_err(JobError::Input)?;
         Ok(Job::Sweep {
             input,
             settings,
@@ -182,10 +188,17 @@ impl Job {
         }
     }
 
-    /// Loads and checks everything the job needs, before any work starts.
+    /// Loads and checks everything the job needs, before any work starts; stops with
+    /// [`JobError::Cancelled`] once the process is [`INTERRUPTED`].
     pub fn plan(&self) -> Result<Plan, JobError> {
+        self.plan_until(&INTERRUPTED)
+    }
+
+    /// Like [`Job::plan`], but stops with [`JobError::Cancelled`] once `cancel` is set:
+    /// building and validating every point of a large sweep grid takes a while.
+    pub fn plan_until(&self, cancel: &AtomicBool) -> Result<Plan, JobError> {
         self.check()?;
-        Plan::new(self)
+        Plan::new(self, cancel)
     }
 
     /// The same job with the inputs' paths blanked: two jobs that differ only in how a
@@ -230,6 +243,11 @@ impl Job {
     }
 }
 
+/// Set when the process is asked to stop: the command line's Ctrl-C/SIGTERM handler sets it
+/// as soon as a command starts. [`Job::plan`] checks it while planning, and the command line
+/// passes it as [`Control::cancel`] while the job runs.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 /// How a caller follows and stops a job: a progress callback (household-months done so far)
 /// and a cancel flag checked between windows of work.
 pub struct Control<'a> {
@@ -271,6 +289,6 @@ impl From<crate::engine::Cancelled> for JobError {
 /// Runs a job whole on the current rayon pool: plans it, simulates every trial and
 /// returns its results.
 pub fn execute(job: &Job, control: &Control) -> Result<Results, JobError> {
-    let plan = job.plan()?;
+    let plan = job.plan_until(control.cancel)?;
     plan.execute(control)
 }

@@ -2,10 +2,12 @@
 //! trials become typed results.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::backtest;
 use crate::engine::{self, Engine, Layout, Pin, PinnedRuns, RunResult, TrialResult};
+use crate::format::escape;
 use crate::results::{
     BacktestResults, CompareResults, Results, RunFacts, RunResults, SensitivityResults,
     SweepResults,
@@ -88,9 +90,19 @@ fn values_per_trial(scenario: &Scenario) -> f64 {
     (scenario.months() as f64 + years + 2.0) * metrics
 }
 
+/// [`JobError::Cancelled`] once `cancel` is set: planning checks it between scenarios.
+fn check_cancel(cancel: &AtomicBool) -> Result<(), JobError> {
+    if cancel.load(Ordering::Relaxed) {
+        Err(JobError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
 impl Plan {
-    pub(super) fn new(job: &Job) -> Result<Plan, JobError> {
+    pub(super) fn new(job: &Job, cancel: &AtomicBool) -> Result<Plan, JobError> {
         let settings = job.settings();
+        check_cancel(cancel)?;
         let base = settings.load(&job.inputs()[0])?;
         let (scenarios, detail) = match job {
             Job::Run { .. } => (vec![base.clone()], Detail::Run),
@@ -98,8 +110,10 @@ impl Plan {
                 let (metric, max_trials) = precision.check(&base)?;
                 (vec![base.clone()], Detail::Precision { metric, max_trials })
             }
-            Job::Compare { inputs, .. } => (compared(&base, inputs, settings)?, Detail::Compare),
-            Job::Sweep { input, axes, .. } => sweep_points(&base, input, settings, axes)?,
+            Job::Compare { inputs, .. } => {
+                (compared(&base, inputs, settings, cancel)?, Detail::Compare)
+            }
+            Job::Sweep { input, axes, .. } => sweep_points(&base, input, settings, axes, cancel)?,
             Job::Sensitivity {
                 input, metric, by, ..
             } => (
@@ -359,17 +373,19 @@ fn compared(
     base: &Scenario,
     inputs: &[Input],
     settings: &Settings,
+    cancel: &AtomicBool,
 ) -> Result<Vec<Scenario>, JobError> {
     let mut scenarios = vec![base.clone()];
     for input in &inputs[1..] {
+        check_cancel(cancel)?;
         let mut s = settings.load(input)?;
         if s.start() != base.start() || s.months() != base.months() {
             return Err(JobError::Input(format!(
                 "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
-                input.origin,
+                escape(&input.origin),
                 s.start(),
                 s.months(),
-                inputs[0].origin,
+                escape(&inputs[0].origin),
                 base.start(),
                 base.months()
             )));
@@ -387,10 +403,12 @@ fn sweep_points(
     input: &Input,
     settings: &Settings,
     axes: &[Axis],
+    cancel: &AtomicBool,
 ) -> Result<(Vec<Scenario>, Detail), JobError> {
     let labels: Vec<AxisLabels> = axes.iter().map(|a| a.labels.clone()).collect();
     let grid = crate::sweep::grid(&labels).map_err(JobError::Input)?;
     let point = |pairs: &[(&Axis, usize)]| -> Result<Scenario, JobError> {
+        check_cancel(cancel)?;
         let set = |&(a, i): &(&Axis, usize)| format!("{}={}", a.labels.key, a.labels.values[i]);
         let by_set = |sets: Vec<String>| {
             let mut s = settings.clone();
@@ -444,7 +462,7 @@ fn sensitivity_detail(
     if ids.is_empty() {
         return Err(JobError::Input(format!(
             "{}: no parameter is uncertain, so nothing can drive the result; give some parameters a distribution",
-            input.origin
+            escape(&input.origin)
         )));
     }
     Ok(Detail::Sensitivity {

@@ -41,7 +41,8 @@ impl Precision {
     pub fn parse_target(text: &str) -> Result<f64, String> {
         let bad = || {
             format!(
-                "--precision {text}: expected a percentage of the mean above 0%, such as 1% or 0.5%"
+                "--precision {}: expected a percentage of the mean above 0%, such as 1% or 0.5%",
+                crate::format::escape(text)
             )
         };
         let pct: f64 = text

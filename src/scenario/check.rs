@@ -350,22 +350,33 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An issue that points at the key rather than its value (a name that is itself a TOML
+    /// key, such as an intent's).
+    pub fn issue_at_key(&mut self, path: KeyPath, value: Option<String>, message: String) {
+        self.issues.push(Issue {
+            path,
+            value,
+            message,
+            at_key: true,
+        });
+    }
+
     /// Checks a name; `is_key` when the name is itself a TOML key (an intent), so that the
     /// message points at the key rather than its value.
     pub fn check_name_of(&mut self, path: &KeyPath, name: &str, is_key: bool) {
-        if name.is_empty()
-            || name.chars().count() > 64
-            || name.contains('.')
-            || name.chars().any(char::is_control)
-        {
-            self.issues.push(Issue {
-                path: path.clone(),
-                value: Some(format!("{name:?}")),
-                message: "expected a name of 1 to 64 characters without dots or control characters"
-                    .into(),
-                at_key: is_key,
-            });
-        }
+        let message = if let Some(hidden) = hidden_text("a name", name) {
+            hidden
+        } else if name.is_empty() || name.chars().count() > 64 || name.contains('.') {
+            "expected a name of 1 to 64 characters without dots or control characters".into()
+        } else {
+            return;
+        };
+        self.issues.push(Issue {
+            path: path.clone(),
+            value: Some(quote(name)),
+            message,
+            at_key: is_key,
+        });
     }
 
     pub fn check_name(&mut self, path: &KeyPath, name: &str) {
@@ -380,7 +391,7 @@ impl<'a> Checker<'a> {
             if let Some(first) = names[..i].iter().position(|m| m == n) {
                 self.issue(
                     p,
-                    Some(format!("{n:?}")),
+                    Some(quote(n)),
                     format!("duplicate name: {path}[{first}] already uses it"),
                 );
             }
@@ -435,6 +446,30 @@ fn substitute_year(v: &mut RawYearly, year: Option<i32>, x: f64, first_year: i32
             None => years.push((y, new)),
         },
     }
+}
+
+/// Text from the file or the command line as a TOML string shows it: in double quotes,
+/// with `"` and `\` escaped. Invisible characters are escaped when a message is shown
+/// ([`crate::format::escape`]), not here.
+pub(crate) fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Several texts as a TOML array of strings, e.g. `["a", "b"]`.
+pub(crate) fn quote_all<S: AsRef<str>>(texts: &[S]) -> String {
+    let quoted: Vec<String> = texts.iter().map(|t| quote(t.as_ref())).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// Why `text` cannot be `what` (a name, a key): it holds a character that
+/// [`crate::format::is_hidden`] calls invisible or direction-changing, which would make two
+/// different names print alike or garble the terminal. `None` if it holds none.
+pub(crate) fn hidden_text(what: &str, text: &str) -> Option<String> {
+    let c = text.chars().find(|&c| crate::format::is_hidden(c))?;
+    Some(format!(
+        "expected {what} without control, invisible or direction-changing characters (found U+{:04X})",
+        c as u32
+    ))
 }
 
 /// Formats a number the way TOML would show it.

@@ -9,6 +9,8 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::format::escape;
+
 use super::Issue;
 use super::overrides::Override;
 use super::path::{self, KeyPath, Seg};
@@ -26,11 +28,16 @@ pub struct Diagnostic {
     /// The offending value as written, where there is one.
     pub value: Option<String>,
     pub message: String,
+    /// The line of the file at `position`, shown under the message with a caret under the
+    /// column (for a TOML syntax error, whose key and value cannot be read).
+    pub source_line: Option<String>,
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
+        // Every part may hold text from the input: shown escaped, never sent raw to the
+        // terminal.
+        write!(f, "{}", escape(&self.origin))?;
         if let Some((line, col)) = self.position {
             write!(f, ":{line}:{col}")?;
         }
@@ -44,33 +51,60 @@ impl fmt::Display for Diagnostic {
             (None, Some(v)) => write!(f, "{v}: ")?,
             (None, None) => {}
         }
-        f.write_str(&shorten_to(&self.message, 600))
+        f.write_str(&shorten_to(&self.message, 600))?;
+        if let (Some(text), Some((line, col))) = (&self.source_line, self.position) {
+            write_excerpt(f, text, line, col)?;
+        }
+        Ok(())
     }
+}
+
+/// Characters of a long line shown on either side of the column.
+const EXCERPT_SIDE: usize = 60;
+
+/// Two more lines: the source line (escaped, tabs as spaces, and cut around the column when
+/// long) after its number, and a caret under the column.
+///
+/// ```text
+///   5 | months = thirty
+///     |          ^
+/// ```
+fn write_excerpt(f: &mut fmt::Formatter<'_>, text: &str, line: usize, col: usize) -> fmt::Result {
+    // A tab (indentation) is shown as one space, so that the caret stays under its column.
+    let chars: Vec<char> = text
+        .trim_end_matches(['\r', '\n'])
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let at = col.saturating_sub(1).min(chars.len());
+    let from = at.saturating_sub(EXCERPT_SIDE);
+    let to = (at + EXCERPT_SIDE).min(chars.len());
+    let cut_before = if from > 0 { "..." } else { "" };
+    let cut_after = if to < chars.len() { "..." } else { "" };
+    let before: String = chars[from..at].iter().collect();
+    let after: String = chars[at..to].iter().collect();
+    let before = format!("{cut_before}{}", escape(&before));
+    let number = line.to_string();
+    let gutter = " ".repeat(number.len());
+    write!(
+        f,
+        "\n  {number} | {before}{}{cut_after}\n  {gutter} | {}^",
+        escape(&after),
+        " ".repeat(before.chars().count())
+    )
 }
 
 fn shorten(s: &str) -> String {
     shorten_to(s, 120)
 }
 
-/// `s` cut to at most `max` characters, marking the cut.
+/// `s` cut to at most `max` characters, marking the cut, with invisible characters escaped.
 fn shorten_to(s: &str, max: usize) -> String {
-    // Control characters from the input are shown escaped, never sent to the terminal.
-    let visible = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    };
     if s.chars().count() <= max {
-        visible(s)
+        escape(s).into_owned()
     } else {
         let head: String = s.chars().take(max).collect();
-        format!("{}... ({} characters)", visible(&head), s.chars().count())
+        format!("{}... ({} characters)", escape(&head), s.chars().count())
     }
 }
 
@@ -110,6 +144,7 @@ fn plain(origin: &str, message: String) -> ScenarioError {
         key: None,
         value: None,
         message,
+        source_line: None,
     }])
 }
 
@@ -118,35 +153,56 @@ fn plain(origin: &str, message: String) -> ScenarioError {
 pub const MAX_FILE_BYTES: u64 = 10_000_000;
 
 /// Reads a scenario file as UTF-8 text, with clear errors for directories, missing files
-/// and invalid bytes.
+/// and invalid bytes. Only a regular file (or a link to one) is read, and never more than
+/// [`MAX_FILE_BYTES`]: a device such as `/dev/zero` would never end, and a FIFO would
+/// block until someone writes to it.
 pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read;
     let origin = file.display().to_string();
-    if file.is_dir() {
-        return Err(plain(
-            &origin,
-            "is a directory; expected a scenario TOML file".into(),
-        ));
-    }
-    if let Ok(meta) = std::fs::metadata(file)
-        && meta.len() > MAX_FILE_BYTES
-    {
-        return Err(plain(
-            &origin,
-            format!(
-                "the file is {:.1} MB; a scenario file is at most {} MB",
-                meta.len() as f64 / 1e6,
-                MAX_FILE_BYTES / 1_000_000
-            ),
-        ));
-    }
-    let bytes = std::fs::read(file).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => e.to_string(),
         };
         plain(&origin, format!("cannot read the scenario: {why}"))
-    })?;
+    };
+    let too_large = |len: u64| {
+        plain(
+            &origin,
+            format!(
+                "the file is {:.1} MB; a scenario file is at most {} MB",
+                len as f64 / 1e6,
+                MAX_FILE_BYTES / 1_000_000
+            ),
+        )
+    };
+    // `metadata` follows links and never opens the file, so it cannot block on a FIFO.
+    let meta = std::fs::metadata(file).map_err(cannot_read)?;
+    if meta.is_dir() {
+        return Err(plain(
+            &origin,
+            "is a directory; expected a scenario TOML file".into(),
+        ));
+    }
+    if !meta.is_file() {
+        return Err(plain(
+            &origin,
+            "is not a regular file (a device, FIFO or socket); expected a scenario TOML file"
+                .into(),
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // The file may have grown since: read one byte past the limit at most.
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text),
         Err(e) => {
@@ -160,6 +216,7 @@ pub fn read_source(file: &Path) -> Result<String, ScenarioError> {
                 key: None,
                 value: Some(format!("byte 0x{:02x}", bytes[bad])),
                 message: "the file is not valid UTF-8 text".into(),
+                source_line: None,
             }]))
         }
     }
@@ -189,14 +246,12 @@ pub(crate) fn deserialize_file<T: serde::de::DeserializeOwned>(
         ));
     }
     let de = toml::Deserializer::parse(text).map_err(|e| {
-        let position = e.span().map(|s| path::line_col(text, s.start));
-        ScenarioError::new(vec![Diagnostic {
-            origin: origin.to_string(),
-            position,
-            key: None,
-            value: None,
-            message: format!("invalid TOML: {}", e.message().trim()),
-        }])
+        ScenarioError::new(vec![syntax_error(
+            origin,
+            text,
+            e.span().map(|s| s.start),
+            e.message(),
+        )])
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let key_path = convert_path(e.path(), |element| element_name(text, element));
@@ -215,12 +270,61 @@ pub(crate) fn deserialize_file<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A TOML syntax error at byte `offset`: located, with the key being written there (when
+/// the line has one) and the line itself with a caret under the column. A bare word where
+/// a value belongs (`months = thirty`) is said plainly instead of the parser's guess
+/// ("invalid boolean").
+fn syntax_error(origin: &str, text: &str, offset: Option<usize>, message: &str) -> Diagnostic {
+    let mut message = message.trim().to_string();
+    let Some(offset) = offset.map(|o| o.min(text.len())) else {
+        return Diagnostic {
+            origin: origin.to_string(),
+            position: None,
+            key: None,
+            value: None,
+            message: format!("invalid TOML: {message}"),
+            source_line: None,
+        };
+    };
+    let (line, col) = path::line_col(text, offset);
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let rest = text.get(offset..).unwrap_or_default();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))
+        .collect();
+    let before = text.get(..offset).unwrap_or_default();
+    let after_equals = before
+        .rsplit('\n')
+        .next()
+        .is_some_and(|l| l.trim_end().ends_with('='));
+    let line_rest = rest.split('\n').next().unwrap_or_default().trim();
+    if after_equals && (line_rest.is_empty() || line_rest.starts_with('#')) {
+        message = "expected a value after `=`".into();
+    } else if after_equals && word.starts_with(|c: char| c.is_alphabetic()) {
+        message = format!(
+            "expected a value, found `{word}` (text must be in quotes: \"{word}\"; numbers, true and false are written without)"
+        );
+    }
+    Diagnostic {
+        origin: origin.to_string(),
+        position: Some((line, col)),
+        key: path::key_at(text, offset),
+        value: None,
+        message: format!("invalid TOML: {message}"),
+        source_line: Some(line_text.to_string()),
+    }
+}
+
 /// Deserialises an overridden raw scenario from a TOML value.
-pub(super) fn deserialize_value(value: toml::Value, what: &str) -> Result<RawScenario, Diagnostic> {
+pub(super) fn deserialize_value(
+    value: toml::Value,
+    what: &str,
+) -> Result<RawScenario, Box<Diagnostic>> {
     let names = value.clone();
     serde_path_to_error::deserialize(value).map_err(|e| {
         let key_path = convert_path(e.path(), |element| value_element_name(&names, element));
-        serde_diagnostic(what, None, key_path, e.inner().message())
+        Box::new(serde_diagnostic(what, None, key_path, e.inner().message()))
     })
 }
 
@@ -253,6 +357,22 @@ fn value_element_name(value: &toml::Value, element: &KeyPath) -> Option<String> 
         };
     }
     at.get("name")?.as_str().map(str::to_string)
+}
+
+/// A path as a dotted key with every element of an array of tables named by its `name` in
+/// the source (`device[0].name` → `device.dot.name`).
+fn named_in_file(text: &str, path: &KeyPath) -> String {
+    let mut named = KeyPath::root();
+    for seg in &path.0 {
+        named = match seg {
+            Seg::Key(k) => named.key(k),
+            Seg::Index(i, _) => {
+                let name = element_name(text, &named.index(*i, None));
+                named.index(*i, name.as_deref())
+            }
+        };
+    }
+    named.to_string()
 }
 
 /// The `name` of an element of an array of tables, read from the source.
@@ -293,6 +413,7 @@ fn serde_diagnostic(
         key,
         value: r.value,
         message: r.text,
+        source_line: None,
     }
 }
 
@@ -397,7 +518,8 @@ pub(crate) fn rewrite(message: &str, context: Context) -> Rewritten {
         let options = quoted(expected.trim_start_matches(", expected one of "));
         let refs: Vec<&str> = options.iter().map(String::as_str).collect();
         out.text = format!(
-            "unknown distribution {variant:?}; expected one of: {}",
+            "unknown distribution {}; expected one of: {}",
+            super::check::quote(variant),
             refs.join(", ")
         );
         if let Some(best) = nearest(variant, &refs) {
@@ -472,18 +594,28 @@ pub(crate) fn place_in_file(origin: &str, text: &str, issue: Issue) -> Diagnosti
 /// line, else the line and column in the file.
 pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Issue) -> Diagnostic {
     let key = issue.path.to_string();
+    // The key as `--set` addresses it: elements of arrays of tables by their names in the
+    // file (a `--set device.dot.name=...` that renamed the element still covers it).
+    let set_key = named_in_file(text, &issue.path);
     // An override of this key, or of a key inside it (e.g. one intent share of a sum).
-    let inside = |o: &Override| {
-        o.key().starts_with(&key) && o.key().as_bytes().get(key.len()) == Some(&b'.')
+    let inside = |o: &Override, key: &str| {
+        o.key().starts_with(key) && o.key().as_bytes().get(key.len()) == Some(&b'.')
     };
-    if let Some(o) = overrides.iter().rev().find(|o| o.covers(&key) || inside(o)) {
-        return Diagnostic {
-            origin: o.origin(),
-            position: None,
-            key: Some(key),
-            value: issue.value,
-            message: issue.message,
-        };
+    for key in [&key, &set_key] {
+        if let Some(o) = overrides
+            .iter()
+            .rev()
+            .find(|o| o.covers(key) || inside(o, key))
+        {
+            return Diagnostic {
+                origin: o.origin(),
+                position: None,
+                key: Some(key.clone()),
+                value: issue.value,
+                message: issue.message,
+                source_line: None,
+            };
+        }
     }
     let span = path::locate_nearest(text, &issue.path, issue.at_key);
     // Show a value as it is written in the file, when it is one short line there.
@@ -502,6 +634,7 @@ pub(super) fn place(origin: &str, text: &str, overrides: &[Override], issue: Iss
         key: Some(key),
         value: written.or(issue.value),
         message: issue.message,
+        source_line: None,
     }
 }
 
@@ -529,6 +662,7 @@ mod tests {
             key: Some("adoption.potential".into()),
             value: Some("1.5".into()),
             message: "expected a probability in [0, 1]".into(),
+            source_line: None,
         };
         assert_eq!(
             d.to_string(),

@@ -27,6 +27,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use check::Domain;
+pub(crate) use check::hidden_text;
 pub use error::{Diagnostic, ScenarioError};
 pub use overrides::Override;
 pub use params::{Effect, Param, ParamId, ParamSet, Yearly};
@@ -46,6 +47,9 @@ pub const MAX_MONTHS: u32 = 1200;
 pub const MAX_HOUSEHOLDS: u64 = 1_000_000_000;
 /// Most trials.
 pub const MAX_TRIALS: u64 = 1_000_000;
+/// Largest seed: the largest whole number a TOML file holds (a signed 64-bit integer), so
+/// that `[simulation] seed` in `scenario.resolved.toml` repeats the run.
+pub const MAX_SEED: u64 = i64::MAX as u64;
 /// Most intents in `[intents]` (the engine keeps per-household intent shares on the stack).
 pub const MAX_INTENTS: usize = 32;
 /// Most device models.
@@ -266,7 +270,7 @@ impl Scenario {
         overrides: &[Override],
     ) -> Result<Scenario, ScenarioError> {
         let raw = error::deserialize(origin, text)?;
-        let raw = overrides::apply(raw, overrides).map_err(|d| ScenarioError::new(vec![d]))?;
+        let raw = overrides::apply(raw, overrides).map_err(|d| ScenarioError::new(vec![*d]))?;
         let source = Arc::new(Source {
             origin: origin.to_string(),
             text: text.to_string(),
@@ -365,6 +369,12 @@ fn check_simulation(sim: &Simulation) -> Result<(), String> {
         return Err(format!(
             "trials must be from 1 to {MAX_TRIALS}, got {}",
             sim.trials
+        ));
+    }
+    if sim.seed > MAX_SEED {
+        return Err(format!(
+            "the seed must be from 0 to {MAX_SEED}, got {}",
+            sim.seed
         ));
     }
     Ok(())

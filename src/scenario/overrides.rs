@@ -6,7 +6,8 @@
 //! so an override can never bypass a rule. Problems name the `--set` argument.
 
 use super::error::{Diagnostic, deserialize_value};
-use super::raw::RawScenario;
+use super::path::check_key;
+use super::raw::{RawScenario, year_key, year_key_expected};
 
 /// One `KEY=VALUE` override.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,26 +21,44 @@ pub struct Override {
 const NAMED_ARRAYS: [&str; 3] = ["device", "purchase", "subscription"];
 
 impl Override {
-    /// Parses `KEY=VALUE`. VALUE is TOML (`7.5`, `{ dist = "beta", alpha = 2, beta = 300 }`,
-    /// `"text"`, `true`); anything that does not parse as TOML is taken as a bare string.
+    /// Parses `KEY=VALUE`. VALUE is one TOML value on one line (`7.5`,
+    /// `{ dist = "beta", alpha = 2, beta = 300 }`, `"text"`, `true`); anything that does not
+    /// parse as TOML is taken as a bare string. A value of several lines is refused: TOML
+    /// after a line break would be more keys, not this value.
     pub fn parse(arg: &str) -> Result<Override, String> {
-        let (key, text) = arg.split_once('=').ok_or_else(|| {
-            format!("--set {arg}: expected KEY=VALUE, e.g. premium.price_month=7.5")
-        })?;
+        let err = |why: &str| format!("--set {}: {why}", crate::format::escape(arg));
+        let (key, text) = arg
+            .split_once('=')
+            .ok_or_else(|| err("expected KEY=VALUE, e.g. premium.price_month=7.5"))?;
         let key = key.trim();
         let text = text.trim();
-        if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(format!(
-                "--set {arg}: expected a dotted key such as premium.price_month before `=`"
+        check_key(key).map_err(|why| err(&why))?;
+        if text.is_empty() {
+            return Err(err("expected a value after `=`"));
+        }
+        if text.contains(['\n', '\r']) {
+            return Err(err(
+                "the value spans several lines; expected one TOML value on one line, e.g. 7.5, \"text\" or { dist = \"beta\", alpha = 2, beta = 300 }",
             ));
         }
-        if text.is_empty() {
-            return Err(format!("--set {arg}: expected a value after `=`"));
-        }
         let value = match toml::from_str::<toml::Table>(&format!("v = {text}")) {
-            Ok(mut t) => t
-                .remove("v")
-                .unwrap_or(toml::Value::String(text.to_string())),
+            Ok(t) if t.len() == 1 && t.contains_key("v") => t["v"].clone(),
+            Ok(_) => return Err(err("expected one TOML value after `=`, not several keys")),
+            // Text that starts as a string, table or array is TOML that does not parse (an
+            // unclosed brace, two strings): refused rather than read as a bare string.
+            // Digits only, yet not TOML: a whole number beyond what a file can hold.
+            Err(_) if is_whole_number(text) => {
+                return Err(err(&format!(
+                    "the number is too large; a scenario file holds whole numbers from {} to {}",
+                    i64::MIN,
+                    i64::MAX
+                )));
+            }
+            Err(_) if text.starts_with(['"', '\'', '{', '[']) => {
+                return Err(err(
+                    "expected one TOML value after `=`: a quoted string, an inline table { ... } or an array [ ... ] that is closed and is the whole value",
+                ));
+            }
             Err(_) => toml::Value::String(text.to_string()),
         };
         Ok(Override {
@@ -74,17 +93,18 @@ impl Override {
             || (key.starts_with(&self.key) && key.as_bytes().get(self.key.len()) == Some(&b'.'))
     }
 
-    fn error(&self, message: String) -> Diagnostic {
-        Diagnostic {
+    fn error(&self, message: String) -> Box<Diagnostic> {
+        Box::new(Diagnostic {
             origin: self.origin(),
             position: None,
             key: Some(self.key.clone()),
             value: None,
             message,
-        }
+            source_line: None,
+        })
     }
 
-    fn apply_to(&self, root: &mut toml::Table) -> Result<(), Diagnostic> {
+    fn apply_to(&self, root: &mut toml::Table) -> Result<(), Box<Diagnostic>> {
         let start_year = root
             .get("scenario")
             .and_then(|s| s.get("start"))
@@ -107,9 +127,14 @@ impl Override {
                 toml::Value::Array(_) => false,
                 _ => true,
             };
-            if is_year(segs[i + 1]) && i + 2 == segs.len() && single_value {
+            let year_like = segs[i + 1].bytes().all(|b| b.is_ascii_digit());
+            if year_like && i + 2 == segs.len() && single_value {
                 // A per-year entry of a key holding one value: that value holds from the
-                // first simulated year, the new one from its year on.
+                // first simulated year, the new one from its year on. The year follows the
+                // rule of a per-year table in a file.
+                if year_key(segs[i + 1]).is_none() {
+                    return Err(self.error(year_key_expected(segs[i + 1])));
+                }
                 let start_year = start_year
                     .clone()
                     .ok_or_else(|| self.error("the scenario has no valid start".into()))?;
@@ -158,21 +183,30 @@ impl Override {
     }
 }
 
-fn is_year(s: &str) -> bool {
-    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
+/// Digits with an optional sign.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Applies overrides in order and re-validates the file format.
-pub(super) fn apply(raw: RawScenario, overrides: &[Override]) -> Result<RawScenario, Diagnostic> {
+/// Applies overrides in order and re-validates the file format. A problem is boxed: a
+/// diagnostic is large, and rare.
+pub(super) fn apply(
+    raw: RawScenario,
+    overrides: &[Override],
+) -> Result<RawScenario, Box<Diagnostic>> {
     if overrides.is_empty() {
         return Ok(raw);
     }
-    let value = toml::Value::try_from(&raw).map_err(|e| Diagnostic {
-        origin: "--set".into(),
-        position: None,
-        key: None,
-        value: None,
-        message: format!("internal error re-encoding the scenario: {e}"),
+    let value = toml::Value::try_from(&raw).map_err(|e| {
+        Box::new(Diagnostic {
+            origin: "--set".into(),
+            position: None,
+            key: None,
+            value: None,
+            message: format!("internal error re-encoding the scenario: {e}"),
+            source_line: None,
+        })
     })?;
     let toml::Value::Table(mut root) = value else {
         unreachable!("a scenario serialises to a table")
@@ -204,6 +238,21 @@ mod tests {
         assert!(Override::parse("novalue").is_err());
         assert!(Override::parse("a..b=1").is_err());
         assert!(Override::parse("a.b=").is_err());
+    }
+
+    #[test]
+    fn a_value_is_one_toml_value_on_one_line() {
+        for bad in [
+            "device.dot.price=7\n[evil]\nx=1",
+            "scenario.name=\"a\" \"b\"",
+            "a.b={dist=\"beta\"",
+            "simulation.seed=9223372036854775808",
+            "a.b\u{200B}=1",
+        ] {
+            assert!(Override::parse(bad).is_err(), "{bad:?}");
+        }
+        let o = Override::parse("premium.launch=2025-01").unwrap();
+        assert_eq!(o.value, toml::Value::String("2025-01".into()));
     }
 
     #[test]

@@ -316,7 +316,7 @@ const VALUE_EXPECTED: &str =
 
 fn describe(value: &toml::Value) -> String {
     match value {
-        toml::Value::String(s) => format!("string {s:?}"),
+        toml::Value::String(s) => format!("string {}", super::check::quote(s)),
         toml::Value::Integer(i) => format!("integer {i}"),
         toml::Value::Float(f) => format!("number {f}"),
         toml::Value::Boolean(b) => format!("boolean {b}"),
@@ -368,9 +368,20 @@ impl Serialize for RawValue {
     }
 }
 
-/// A per-year table key: a year from 1900 to 2200, as dates allow.
-fn is_year_key(key: &str) -> bool {
-    key.len() == 4 && key.bytes().all(|b| b.is_ascii_digit()) && ("1900"..="2200").contains(&key)
+/// A per-year table key: a year from 1900 to 2200, as dates allow. The one rule for a
+/// year key, in a file, a `--set` and a `--vary`.
+pub(crate) fn year_key(key: &str) -> Option<i32> {
+    let valid = key.len() == 4
+        && key.bytes().all(|b| b.is_ascii_digit())
+        && ("1900"..="2200").contains(&key);
+    valid.then(|| key.parse().expect("four digits"))
+}
+
+/// What [`year_key`] refuses, said the same way wherever the key was written.
+pub(crate) fn year_key_expected(key: &str) -> String {
+    format!(
+        "expected a per-year table with years 1900-2200 as keys, such as {{ 2019 = 5.0e9 }}, found key `{key}`"
+    )
 }
 
 impl<'de> Deserialize<'de> for RawYearly {
@@ -380,12 +391,9 @@ impl<'de> Deserialize<'de> for RawYearly {
             toml::Value::Table(t) if !t.contains_key("dist") && !t.is_empty() => {
                 let mut years = Vec::with_capacity(t.len());
                 for (key, v) in t {
-                    if !is_year_key(&key) {
-                        return Err(de::Error::custom(format!(
-                            "expected a per-year table with years 1900-2200 as keys, such as {{ 2019 = 5.0e9 }}, found key `{key}`"
-                        )));
-                    }
-                    let year: i32 = key.parse().map_err(de::Error::custom)?;
+                    let Some(year) = year_key(&key) else {
+                        return Err(de::Error::custom(year_key_expected(&key)));
+                    };
                     let v = RawValue::from_toml(v)
                         .map_err(|e: D::Error| de::Error::custom(format!("year {key}: {e}")))?;
                     years.push((year, v));

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::check::Checker;
 use super::overrides::{self, Override};
+use super::raw::year_key;
 use super::{Diagnostic, ParamId, Scenario, ScenarioError, sections};
 
 /// What a sweep axis (or a `--set` of a number) varies: one parameter, a whole per-year
@@ -33,11 +34,15 @@ impl Target {
     pub fn param(&self) -> Option<ParamId> {
         self.param
     }
-}
 
-/// Four digits, as `--set` reads a per-year entry.
-fn is_year(s: &str) -> bool {
-    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
+    /// Whether two targets set some value in common: the same parameter, or the same value
+    /// or per-year table where one of them sets all of it or both set the same year.
+    pub fn overlaps(&self, other: &Target) -> bool {
+        let same_param = self.param.is_some() && self.param == other.param;
+        let same_slot = self.slot == other.slot
+            && (self.year.is_none() || other.year.is_none() || self.year == other.year);
+        same_param || same_slot
+    }
 }
 
 impl Scenario {
@@ -59,8 +64,7 @@ impl Scenario {
         };
         let split = key
             .rsplit_once('.')
-            .filter(|(_, y)| is_year(y))
-            .map(|(base, y)| (base, y.parse::<i32>().expect("four digits")));
+            .and_then(|(base, y)| Some((base, year_key(y)?)));
         if let Some(id) = params.find(key) {
             // A parameter, a per-year table written as one value, or a year's entry.
             return Ok(match split {
@@ -76,14 +80,11 @@ impl Scenario {
             let one_value = params.find(base);
             if params.is_table(base) {
                 // A year at or before the start replaces a table written as one value;
-                // any other year must be one a per-year table can hold.
-                match one_value {
-                    Some(id) if year <= start => return Ok(make(base, Some(year), Some(id))),
-                    _ if (1900..=2200).contains(&year) => {
-                        return Ok(make(base, Some(year), None));
-                    }
-                    _ => {}
-                }
+                // a later one is an entry of the table.
+                return Ok(match one_value {
+                    Some(id) if year <= start => make(base, Some(year), Some(id)),
+                    _ => make(base, Some(year), None),
+                });
             } else if let Some(id) = one_value
                 && year <= start
             {
@@ -108,7 +109,7 @@ impl Scenario {
                 origin: String::new(),
                 position: None,
                 value: None,
-                ..d
+                ..*d
             };
             d.to_string().trim_start_matches(": ").to_string()
         })?;

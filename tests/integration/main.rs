@@ -11,6 +11,7 @@ mod common;
 mod backtest;
 mod cli_errors;
 mod hardening;
+mod hostile_inputs;
 mod memory;
 mod model;
 mod parts;

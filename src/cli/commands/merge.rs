@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::cli::CliError;
 use crate::cli::args::{Format, MergeArgs};
+use crate::cli::options::thread_count;
 use crate::cli::output::{Show, open_folder, publish};
 use crate::cli::progress;
 use crate::engine::TrialResult;
@@ -51,8 +52,12 @@ type Part = (String, PartHeader, Vec<Vec<TrialResult>>);
 
 /// Every `part-*.bin` of the folder, decoded, in name order.
 fn parts(dir: &Path) -> Result<Vec<Part>, CliError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| CliError::Input(format!("{}: cannot read the folder: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        CliError::Input(format!(
+            "{}: cannot read the folder: {e}",
+            crate::format::path(dir)
+        ))
+    })?;
     let mut parts = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -60,7 +65,8 @@ fn parts(dir: &Path) -> Result<Vec<Part>, CliError> {
             continue;
         }
         let path = e.path();
-        let refused = |why: String| CliError::Input(format!("{}: {why}", path.display()));
+        let refused =
+            |why: String| CliError::Input(format!("{}: {why}", crate::format::path(&path)));
         let bytes = read_part(&path).map_err(refused)?;
         let (header, trials) = crate::shard::decode(&bytes).map_err(refused)?;
         parts.push((name, header, trials));
@@ -71,7 +77,8 @@ fn parts(dir: &Path) -> Result<Vec<Part>, CliError> {
 
 pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
     let parts = parts(&args.parts)?;
-    let in_parts = |why: String| CliError::Input(format!("{}: {why}", args.parts.display()));
+    let in_parts =
+        |why: String| CliError::Input(format!("{}: {why}", crate::format::path(&args.parts)));
     if let Some((_, h, _)) = parts.first()
         && h.tool_version != env!("CARGO_PKG_VERSION")
     {
@@ -87,7 +94,10 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
     };
     for (name, _, trials) in &parts {
         plan.check_part(trials).map_err(|why| {
-            CliError::Input(format!("{}: {why}", args.parts.join(name).display()))
+            CliError::Input(format!(
+                "{}: {why}",
+                crate::format::path(&args.parts.join(name))
+            ))
         })?;
     }
     // The simulation's time: the sum of the parts' (the merge itself takes a moment).
@@ -96,9 +106,7 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
     let simulated = plan.from_parts(trials).map_err(in_parts)?;
     let mut folder = open_folder(&args.out, Access::Replace, args.force)?;
     progress::handle_interrupts();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = thread_count(args.threads)?;
     let facts = RunFacts::new(plan.scenario(), threads, wall);
     let results = plan.results(simulated, facts)?;
     let show = Show {

@@ -10,6 +10,6 @@ use crate::results::files;
 pub(in crate::cli) fn report(dir: &Path, xlsx: bool) -> Result<(), CliError> {
     progress::handle_interrupts();
     add_reports(dir, xlsx)?;
-    println!("wrote {}", dir.join(files::REPORT).display());
+    println!("wrote {}", crate::format::path(&dir.join(files::REPORT)));
     Ok(())
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::CliError;
+use crate::format::escape;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Checks one file: a scenario, or a backtest targets file `<stem>.targets.toml`, which is
@@ -19,7 +20,7 @@ fn validate_one(f: &Path) -> Result<String, ScenarioError> {
         return Ok(format!(
             "{} backtest targets for {}",
             targets.len(),
-            scenario_path.display()
+            crate::format::path(&scenario_path)
         ));
     }
     let s = Scenario::load(f, &[])?;
@@ -35,7 +36,7 @@ pub(in crate::cli) fn validate(files: &[PathBuf]) -> Result<(), CliError> {
     let mut bad = 0;
     for f in files {
         match validate_one(f) {
-            Ok(line) => println!("ok: {} ({line})", f.display()),
+            Ok(line) => println!("ok: {} ({})", crate::format::path(f), escape(&line)),
             Err(e) => {
                 bad += 1;
                 for d in e.diagnostics() {

@@ -3,7 +3,7 @@
 //! entry by entry and combined into one positive semi-definite target matrix for
 //! Iman–Conover, with the sampling method of `[simulation]`.
 
-use super::super::check::{Checker, fmt_num};
+use super::super::check::{Checker, fmt_num, quote, quote_all};
 use super::super::error;
 use super::super::path::KeyPath;
 use super::super::raw::RawCorrelation;
@@ -55,7 +55,7 @@ pub(crate) fn design(
         if n < 2 {
             c.issue(
                 path.key("between"),
-                Some(format!("{:?}", entry.between)),
+                Some(quote_all(&entry.between)),
                 "expected at least two parameter keys",
             );
             continue;
@@ -79,7 +79,7 @@ pub(crate) fn design(
                 {
                     c.issue(
                         path.key("between"),
-                        Some(format!("{:?}", [&entry.between[a], &entry.between[b]])),
+                        Some(quote_all(&[&entry.between[a], &entry.between[b]])),
                         format!("expected each pair of parameters in one entry only: this pair is also in correlation[{earlier}]"),
                     );
                 }
@@ -111,18 +111,18 @@ fn entry_ids(c: &mut Checker, path: &KeyPath, entry: &RawCorrelation) -> Vec<usi
                     .unwrap_or_default();
                 c.issue(
                     path.key("between"),
-                    Some(format!("{key:?}")),
+                    Some(quote(key)),
                     format!("expected the dotted key of a model parameter: {key} is none{hint}"),
                 );
             }
             Some(i) if !c.params.params[i].is_uncertain() => c.issue(
                 path.key("between"),
-                Some(format!("{key:?}")),
+                Some(quote(key)),
                 format!("expected uncertain parameters: {key} is a plain number here (in the file, by default, or by --set or --vary), and a constant cannot be correlated"),
             ),
             Some(i) if ids.contains(&i) => c.issue(
                 path.key("between"),
-                Some(format!("{key:?}")),
+                Some(quote(key)),
                 format!("expected each parameter once: {key} is repeated"),
             ),
             Some(i) => ids.push(i),

@@ -1,7 +1,7 @@
 //! `[scenario]` and `[simulation]`: the horizon (start month and months), the name, and the
 //! run settings (households, trials, seed, sampling method) with their defaults.
 
-use super::super::check::Checker;
+use super::super::check::{Checker, hidden_text, quote};
 use super::super::path::KeyPath;
 use super::super::raw::{RawMeta, RawSimulation};
 use super::super::{MAX_HOUSEHOLDS, MAX_MONTHS, MAX_TRIALS, Simulation, YearMonth};
@@ -15,7 +15,7 @@ pub(crate) fn horizon(c: &mut Checker, at: &KeyPath, raw: &RawMeta) -> (YearMont
     if start.is_none() {
         c.issue(
             at.key("start"),
-            Some(format!("{:?}", raw.start)),
+            Some(quote(&raw.start)),
             "expected a month \"YYYY-MM\" (years 1900-2200)",
         );
     }
@@ -33,6 +33,8 @@ pub(crate) fn horizon(c: &mut Checker, at: &KeyPath, raw: &RawMeta) -> (YearMont
             Some("\"\"".into()),
             "expected a non-empty name",
         );
+    } else if let Some(hidden) = hidden_text("a name", &raw.name) {
+        c.issue(at.key("name"), Some(quote(&raw.name)), hidden);
     }
     c.horizon_known = start.is_some() && (1..=MAX_MONTHS as i64).contains(&months);
     let start = start.unwrap_or(YearMonth {
@@ -88,7 +90,7 @@ pub(crate) fn simulation(c: &mut Checker, at: &KeyPath, raw: Option<&RawSimulati
             Some(m) => sim.sampling = m,
             None => c.issue(
                 at.key("sampling"),
-                Some(format!("{v:?}")),
+                Some(quote(v)),
                 "expected \"mc\" (plain Monte Carlo) or \"lhs\" (Latin hypercube)",
             ),
         }

@@ -31,12 +31,13 @@ pub use purchases::Purchase;
 pub use subscriptions::Subscription;
 pub use usage::Usage;
 
-use super::check::Checker;
+use super::check::{Checker, quote};
 use super::params::ParamId;
 use super::path::KeyPath;
 use super::raw::RawScenario;
 use super::{Simulation, YearMonth};
 use crate::design::Design;
+use crate::engine::metrics::{ItemNames, Origin, Section, clashes};
 
 /// The validated sections of a scenario (its parameters stay in the [`Checker`]).
 pub(super) struct Sections {
@@ -56,6 +57,46 @@ pub(super) struct Sections {
     pub costs: Costs,
     pub discount_rate: ParamId,
     pub design: Design,
+}
+
+/// Refuses item names that would give two metrics (or per-trial scalars) the same name: a
+/// device named `sold` would make `units_sold` both its units and the total, so every file
+/// and `--format json` would show one for the other. The later name is the one reported,
+/// with what it clashes with.
+fn metric_names(c: &mut Checker, root: &KeyPath, names: &ItemNames) {
+    // Where an item's name is written, the name, and how a message names the item.
+    let item = |(section, i): (Section, usize)| -> (KeyPath, &str, String) {
+        let (key, list) = match section {
+            Section::Device => ("device", &names.devices),
+            Section::Intent => ("intents", &names.intents),
+            Section::Purchase => ("purchase", &names.purchases),
+            Section::Subscription => ("subscription", &names.subscriptions),
+        };
+        let name = list[i];
+        match section {
+            Section::Intent => (root.key(key).key(name), name, format!("intent `{name}`")),
+            _ => (
+                root.key(key).index(i, None).key("name"),
+                name,
+                format!("[[{key}]] `{name}`"),
+            ),
+        }
+    };
+    for clash in clashes(names) {
+        let (path, name, _) = item(clash.second);
+        let other = match clash.first {
+            Origin::Core => format!("the core metric ({})", clash.first_label),
+            Origin::Item(s, i) => format!("a metric of {}", item((s, i)).2),
+        };
+        let message = format!(
+            "its metric `{}` would have the same name as {other}; choose another name",
+            clash.name
+        );
+        match clash.second.0 {
+            Section::Intent => c.issue_at_key(path, Some(quote(name)), message),
+            _ => c.issue(path, Some(quote(name)), message),
+        }
+    }
 }
 
 /// Validates every section of `raw` in file order. `simulation`, when given, replaces
@@ -79,6 +120,13 @@ pub(super) fn validate(
     let purchases = purchases::purchases(c, &root.key("purchase"), &mut raw.purchase, &intents);
     let subscriptions =
         subscriptions::subscriptions(c, &root.key("subscription"), &mut raw.subscription);
+    let names = ItemNames {
+        devices: devices.iter().map(|d| d.name.as_str()).collect(),
+        intents: intents.iter().map(|d| d.name.as_str()).collect(),
+        purchases: purchases.iter().map(|d| d.name.as_str()).collect(),
+        subscriptions: subscriptions.iter().map(|d| d.name.as_str()).collect(),
+    };
+    metric_names(c, &root, &names);
     let ecosystem = raw
         .ecosystem
         .as_mut()

@@ -4,7 +4,7 @@
 //! the extra serving cost is applied only when a trial is finalised.
 
 use super::super::YearMonth;
-use super::super::check::{Checker, Domain, cap};
+use super::super::check::{Checker, Domain, cap, quote};
 use super::super::params::{Effect, ParamId, Yearly};
 use super::super::path::KeyPath;
 use super::super::raw::{RawPremium, defaults};
@@ -31,7 +31,7 @@ fn launch(c: &mut Checker, at: &KeyPath, raw: &str, start: YearMonth, months: u3
         None => {
             c.issue(
                 at.clone(),
-                Some(format!("{raw:?}")),
+                Some(quote(raw)),
                 "expected a month \"YYYY-MM\" (years 1900-2200)",
             );
             0
@@ -41,7 +41,7 @@ fn launch(c: &mut Checker, at: &KeyPath, raw: &str, start: YearMonth, months: u3
             if c.horizon_known && (idx < 0 || idx >= months as i64) {
                 c.issue(
                     at.clone(),
-                    Some(format!("{raw:?}")),
+                    Some(quote(raw)),
                     format!(
                         "expected a month within the horizon {} to {}",
                         start,

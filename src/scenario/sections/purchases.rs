@@ -3,7 +3,7 @@
 //! incremental shares are applied only when a trial is finalised.
 
 use super::super::MAX_CHANNELS_PER_INTENT;
-use super::super::check::{Checker, Domain, cap};
+use super::super::check::{Checker, Domain, cap, quote};
 use super::super::error;
 use super::super::params::{Effect, ParamId};
 use super::super::path::KeyPath;
@@ -44,14 +44,14 @@ pub(crate) fn purchases(
                 if let Some(best) = error::nearest(&r.intent, &known) {
                     message.push_str(&format!(" (did you mean `{best}`?)"));
                 }
-                c.issue(p.key("intent"), Some(format!("{:?}", r.intent)), message);
+                c.issue(p.key("intent"), Some(quote(&r.intent)), message);
             }
             Some(k) => {
                 per_intent[k] += 1;
                 if per_intent[k] == MAX_CHANNELS_PER_INTENT + 1 {
                     c.issue(
                         p.key("intent"),
-                        Some(format!("{:?}", r.intent)),
+                        Some(quote(&r.intent)),
                         format!("expected at most {MAX_CHANNELS_PER_INTENT} purchase channels on one intent"),
                     );
                 }
