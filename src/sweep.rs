@@ -10,7 +10,7 @@
 
 use crate::engine::RunResult;
 use crate::scenario::{Scenario, Target};
-use crate::stats::summarize;
+use crate::stats::{self, summarize, tied};
 
 /// Most points in a grid (a user can split a larger study into several sweeps).
 pub const MAX_GRID: usize = 100_000;
@@ -174,16 +174,31 @@ pub fn grid(axes: &[AxisLabels]) -> Result<Vec<Vec<usize>>, String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Best {
     pub metric: String,
-    /// Point with the best mean.
-    pub point: usize,
+    /// The points with the best mean, in point order: one, or several whose means tie.
+    /// Empty when every point gives the same value in every trial (the metric does not
+    /// depend on the varied keys): then no point is better than another.
+    pub points: Vec<usize>,
+    /// Mean, p05 and p95 of the first of [`Best::points`] (NaN when there is none).
     pub mean: f64,
     pub p05: f64,
     pub p95: f64,
-    /// Per point: the share of trials in which it is the best point.
-    pub share_best: Vec<f64>,
-    /// False when every point gives the same value in every trial (the metric does not
-    /// depend on the varied keys); then no point is better than another.
-    pub varies: bool,
+    /// Per point: of the trials in which one point alone is the best, the share in which it
+    /// is this point. A trial in which several points tie for the best credits none of them
+    /// and is left out ([`crate::stats::share_best`]); `None` when no trial has a single
+    /// best point.
+    pub share_best: Option<Vec<f64>>,
+}
+
+impl Best {
+    /// The first point with the best mean; `None` when the metric is the same everywhere.
+    pub fn point(&self) -> Option<usize> {
+        self.points.first().copied()
+    }
+
+    /// The share of deciding trials in which point `k` is the best, if any trial decides.
+    pub fn share_of(&self, k: usize) -> Option<f64> {
+        self.share_best.as_ref().map(|s| s[k])
+    }
 }
 
 /// Best points of every money scalar, by mean, with the distribution of the per-trial best.
@@ -200,37 +215,23 @@ pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
         .into_iter()
         .map(|(j, def)| {
             let better = |a: f64, b: f64| def.better.better(a, b);
+            let value = |k: usize, t: usize| runs[k].trials[t].scalars[j];
             let stats: Vec<_> = runs.iter().map(|r| summarize(&r.scalar(j))).collect();
-            let mut point = 0;
-            for (k, s) in stats.iter().enumerate() {
-                if better(s.mean, stats[point].mean) {
-                    point = k;
-                }
-            }
-            let varies = runs.iter().any(|r| {
-                r.trials
-                    .iter()
-                    .zip(&runs[0].trials)
-                    .any(|(a, b)| a.scalars[j].to_bits() != b.scalars[j].to_bits())
-            });
-            let mut wins = vec![0usize; runs.len()];
-            for t in 0..trials {
-                let mut best = 0;
-                for (k, r) in runs.iter().enumerate() {
-                    if better(r.trials[t].scalars[j], runs[best].trials[t].scalars[j]) {
-                        best = k;
-                    }
-                }
-                wins[best] += 1;
-            }
+            let same = (0..trials).all(|t| (1..runs.len()).all(|k| tied(value(k, t), value(0, t))));
+            let points = if same {
+                Vec::new()
+            } else {
+                let means: Vec<f64> = stats.iter().map(|s| s.mean).collect();
+                stats::best(&means, better)
+            };
+            let first = points.first().map(|&k| stats[k]);
             Best {
                 metric: def.name.clone(),
-                point,
-                mean: stats[point].mean,
-                p05: stats[point].p05,
-                p95: stats[point].p95,
-                share_best: wins.iter().map(|&w| w as f64 / trials as f64).collect(),
-                varies,
+                mean: first.map_or(f64::NAN, |s| s.mean),
+                p05: first.map_or(f64::NAN, |s| s.p05),
+                p95: first.map_or(f64::NAN, |s| s.p95),
+                share_best: stats::share_best(runs.len(), trials, value, better),
+                points,
             }
         })
         .collect()

@@ -422,8 +422,9 @@ fn read_sweep_trials(
     Ok(trials)
 }
 
-/// `sweep_best.csv`: per money scalar, the best point by mean (flagged when the scalar
-/// varies at all) and each point's share of trials in which it is the best.
+/// `sweep_best.csv`: per money scalar, the points with the best mean (flagged; no flags when
+/// the scalar is the same at every point) and each point's share of the trials in which it
+/// is the best (empty cells when no trial has a single best point).
 fn read_sweep_best(
     dir: &Path,
     axes: &[String],
@@ -440,39 +441,49 @@ fn read_sweep_best(
         "share_of_trials_best".to_string(),
     ]);
     t.expect_header(&header)?;
-    let mut best: Vec<Best> = Vec::new();
+    // Per metric, in file order: the flagged points and each point's share.
+    let mut read: Vec<(String, Vec<usize>, Vec<f64>)> = Vec::new();
     for i in 0..t.rows.len() {
         let metric = &t.rows[i][0];
-        if best.last().is_none_or(|b| b.metric != *metric) {
+        if read.last().is_none_or(|(m, ..)| m != metric) {
             if layout.scalar_index(metric).is_none() {
                 bail!("{}: row {}: no scalar `{metric}`", t.file, i + 2);
             }
-            best.push(Best {
-                metric: metric.clone(),
-                point: 0,
-                mean: f64::NAN,
-                p05: f64::NAN,
-                p95: f64::NAN,
-                share_best: vec![f64::NAN; points.len()],
-                varies: false,
-            });
+            read.push((metric.clone(), Vec::new(), vec![f64::NAN; points.len()]));
         }
-        let b = best.last_mut().expect("pushed");
+        let (_, best, shares) = read.last_mut().expect("pushed");
         let p = index
             .get(&t.rows[i][1..=k])
             .copied()
             .with_context(|| format!("{}: row {}: not a point of sweep.csv", t.file, i + 2))?;
-        b.share_best[p] = t.number(i, k + 2)?;
-        if t.whole(i, k + 1)? == 1 {
-            b.point = p;
-            b.varies = true;
+        shares[p] = t.number(i, k + 2)?;
+        if !t.rows[i][k + 1].is_empty() && t.whole(i, k + 1)? == 1 {
+            best.push(p);
         }
     }
-    for b in &mut best {
-        let s = &points[b.point][layout.scalar_index(&b.metric).expect("checked")];
-        (b.mean, b.p05, b.p95) = (s.mean, s.p05, s.p95);
-    }
-    Ok(best)
+    read.into_iter()
+        .map(|(metric, mut best, shares)| {
+            best.sort_unstable();
+            let share_best = if shares.iter().all(|s| s.is_nan()) {
+                None
+            } else if shares.iter().any(|s| s.is_nan()) {
+                bail!("{}: `{metric}`: a share of trials best is missing", t.file);
+            } else {
+                Some(shares)
+            };
+            let first = best
+                .first()
+                .map(|&p| points[p][layout.scalar_index(&metric).expect("checked")]);
+            Ok(Best {
+                metric,
+                points: best,
+                mean: first.map_or(f64::NAN, |s| s.mean),
+                p05: first.map_or(f64::NAN, |s| s.p05),
+                p95: first.map_or(f64::NAN, |s| s.p95),
+                share_best,
+            })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -515,6 +526,8 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
             diff_p95,
             share_better,
         ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9, 10])?;
+        // An empty share: the scenario and the base are equal in every trial.
+        let share_better = (!share_better.is_nan()).then_some(share_better);
         rows.push(compare::Row {
             metric: row[0].clone(),
             scenario: row[1].clone(),

@@ -13,7 +13,8 @@ use super::chart::{
 };
 use super::page::Page;
 use crate::engine::Layout;
-use crate::format::{fixed, fixed_in_unit, percent};
+use crate::export::share_best;
+use crate::format::{fixed, fixed_in_unit};
 use crate::results::SweepResults;
 use crate::stats::Summary;
 use crate::sweep::Best;
@@ -102,7 +103,7 @@ fn curves(page: &mut Page, r: &SweepResults) -> Result<()> {
     ] {
         let j = horizon(l, metric);
         let def = &l.scalars[j];
-        let best = best_of(r, &def.name).and_then(|b| b.varies.then_some(b.point));
+        let best = best_of(r, &def.name).map_or(&[][..], |b| &b.points);
         let title = &l.defs[metric].label;
         page.h2(&format!("{title} against the varied value"));
         page.figure(
@@ -113,12 +114,13 @@ fn curves(page: &mut Page, r: &SweepResults) -> Result<()> {
     let net = &l.scalars[horizon(l, l.net_incremental)].name;
     if r.axes.len() == 1
         && let Some(b) = best_of(r, net)
-        && let Some(svg) = sweep_pbest(r, &b.share_best)?
+        && let Some(shares) = &b.share_best
+        && let Some(svg) = sweep_pbest(r, shares)?
     {
         page.h3("How sure: the share of trials in which each point is the best");
         page.figure(
             svg,
-            "Net, incremental: per point, the share of trials in which it is the best point (trial by trial, on common random numbers).",
+            "Net, incremental: per point, the share of trials in which it is the best point (trial by trial, on common random numbers; trials in which several points tie for the best are left out).",
         );
     }
     Ok(())
@@ -135,17 +137,15 @@ fn best_table(page: &mut Page, r: &SweepResults) {
         let unit = r.layout.scalars[j].unit;
         let stats = stats(r, j);
         let cells = |s: &Summary| [s.mean, s.p05, s.p95].map(|x| fixed_in_unit(x, unit));
-        if b.varies {
-            let mut row = vec![b.metric.clone(), label(r, b.point)];
-            row.extend(cells(stats[b.point]));
-            row.push(percent(b.share_best[b.point]));
-            rows.push(row);
-        } else {
-            let mut row = vec![b.metric.clone(), "identical at every point".into()];
-            row.extend(cells(stats[0]));
-            row.push("–".into());
-            rows.push(row);
-        }
+        let (point, shown) = match b.points[..] {
+            [] => ("identical at every point".to_string(), 0),
+            [k] => (label(r, k), k),
+            [k, ..] => (format!("{} (+{} tied)", label(r, k), b.points.len() - 1), k),
+        };
+        let mut row = vec![b.metric.clone(), point];
+        row.extend(cells(stats[shown]));
+        row.push(share_best(b));
+        rows.push(row);
     }
     page.table(
         &[
@@ -158,7 +158,7 @@ fn best_table(page: &mut Page, r: &SweepResults) {
         ],
         &rows,
     );
-    page.note("P(best): the share of trials in which that point is the best (costs: the lowest).");
+    page.note("P(best): the share of trials in which that point is the best (costs: the lowest); trials in which several points tie for the best are left out. same: the metric is identical at every point; tied: several points share the best.");
 }
 
 /// Positions of the first axis's values: numeric when all parse, else categories.
@@ -216,7 +216,7 @@ fn groups(r: &SweepResults) -> Vec<(String, Vec<usize>)> {
 fn sweep_curve(
     r: &SweepResults,
     j: usize,
-    best: Option<usize>,
+    best: &[usize],
     single_color: RGBColor,
 ) -> Result<String> {
     let stats = stats(r, j);
@@ -266,18 +266,22 @@ fn sweep_curve(
         };
         items.push(legend(&label, color, Swatch::Line));
     }
-    if let Some(b) = best {
-        let pt = (xs[b], stats[b].mean * s);
+    if let Some(&b) = best.first() {
+        let pts: Vec<(f64, f64)> = best.iter().map(|&k| (xs[k], stats[k].mean * s)).collect();
         for (color, size) in [(RED, 8), (WHITE, 5), (RED, 3)] {
             layers.push(Layer::Dots {
-                pts: vec![pt],
+                pts: pts.clone(),
                 color,
                 size,
             });
         }
+        let tied = match best.len() {
+            1 => String::new(),
+            n => format!(" (+{} tied)", n - 1),
+        };
         items.push(legend(
             &format!(
-                "best by mean: {} ({} $B)",
+                "best by mean: {}{tied} ({} $B)",
                 label(r, b),
                 fixed(stats[b].mean * s, 2)
             ),
