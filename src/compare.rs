@@ -6,8 +6,8 @@
 //! per scalar and scenario, the statistics, the paired difference to the base and the share
 //! of trials in which the scenario beats the base, for `compare.csv` and the printed table.
 //!
-//! That share counts strict wins over the trials in which the two differ; tied trials are
-//! left out, and when the two are equal in every trial there is no share at all
+//! That share counts strict wins over all trials (a tied trial is neither a win nor a
+//! loss), and when the two are equal in every trial there is no share at all
 //! ([`crate::stats::share_better`]).
 
 use crate::engine::RunResult;
@@ -21,10 +21,10 @@ pub struct Row {
     pub stats: Summary,
     /// Paired per-trial difference (scenario − base).
     pub diff: Summary,
-    /// Of the trials in which the scenario and the base differ, the share in which the
-    /// scenario is better (higher, or lower for costs and the breakeven month); trials in
-    /// which they are equal are left out. `None` when they are equal in every trial: the
-    /// same, neither better (an empty cell; the tables say "same").
+    /// Share of trials in which the scenario is strictly better than the base (higher, or
+    /// lower for costs and the breakeven month); a trial in which they are equal is neither
+    /// better nor worse. `None` when they are equal in every trial: the same, neither
+    /// better (an empty cell; the tables say "same").
     pub share_better: Option<f64>,
 }
 

@@ -7,12 +7,13 @@
 //! per-trial value (`NaN`, e.g. a breakeven never reached) counts as +infinity: it makes the
 //! mean undefined and the percentiles it reaches undefined, shown as empty cells.
 //!
-//! Ties are decided here, once ([`tied`], [`best`], [`share_better`]): two per-trial values
-//! tie when they are equal as the statistics order them (`-0` ties with `0`, and an
-//! undefined value with another undefined one). A share of trials in which one thing beats
-//! another counts strict wins over the trials that decide, leaving tied trials out as the
-//! sign test does (Dixon & Mood, "The statistical sign test", JASA 41, 1946); when no trial
-//! decides the share is undefined (`None`): the two are the same, and no share is shown.
+//! Ties are decided here, once ([`tied`], [`best`], [`share_better`], [`share_best`]): two
+//! per-trial values tie when they are equal as the statistics order them (`-0` ties with
+//! `0`, and an undefined value with another undefined one). A share of trials in which one
+//! thing beats another counts strict wins over all trials, P(X > Y): a tied trial is neither
+//! a win nor a loss (as in Cliff's dominance statistics, Psychological Bulletin 114, 1993),
+//! so a share of 1 means better in every trial. When no trial decides (the two are equal in
+//! every trial) the share is undefined (`None`): they are the same, and no share is shown.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -148,9 +149,9 @@ pub fn best(values: &[f64], better: impl Fn(f64, f64) -> bool) -> Vec<usize> {
         .collect()
 }
 
-/// The share of the trials in which `values` and `reference` differ in which `values` is
-/// strictly better (`better` as in [`best`]); tied trials are left out. `None` when they tie
-/// in every trial.
+/// The share of trials in which `values` is strictly better than `reference` (`better` as
+/// in [`best`]); a tied trial counts as neither better nor worse. `None` when they tie in
+/// every trial.
 pub fn share_better(
     values: &[f64],
     reference: &[f64],
@@ -163,12 +164,13 @@ pub fn share_better(
             wins += usize::from(better(ordered(a), ordered(b)));
         }
     }
-    (decided > 0).then(|| wins as f64 / decided as f64)
+    (decided > 0).then(|| wins as f64 / values.len() as f64)
 }
 
-/// Per candidate, the share of the deciding trials in which it alone is the best;
-/// `value(k, t)` is candidate `k`'s value in trial `t`. A trial in which several candidates
-/// tie for the best decides nothing and is left out; `None` when no trial decides.
+/// Per candidate, the share of trials in which it alone is the best (strictly better than
+/// every other candidate); `value(k, t)` is candidate `k`'s value in trial `t`. A trial in
+/// which several candidates tie for the best credits none of them; `None` when every trial
+/// has such a tie.
 pub fn share_best(
     candidates: usize,
     trials: usize,
@@ -187,7 +189,7 @@ pub fn share_best(
             decided += 1;
         }
     }
-    (decided > 0).then(|| wins.iter().map(|&w| w as f64 / decided as f64).collect())
+    (decided > 0).then(|| wins.iter().map(|&w| w as f64 / trials as f64).collect())
 }
 
 /// Mean, sample sd and p05/p50/p95 of `values` (sums in the given order, so the result is
@@ -272,18 +274,18 @@ mod tests {
         assert_eq!(best(&[1.0, 3.0, 3.0, 2.0], higher), vec![1, 2]);
         assert_eq!(best(&[f64::NAN, 5.0], |a, b| a < b), vec![1]);
         assert_eq!(best(&[], higher), Vec::<usize>::new());
-        // Two trials decide (one win, one loss); the tie is left out.
+        // One tie, one win, one loss: better in one trial of three.
         assert_eq!(
-            share_better(&[1.0, 2.0, 3.0], &[1.0, 1.0, 4.0], higher),
-            Some(0.5)
+            share_better(&[1.0, 2.0, 3.0, 5.0], &[1.0, 1.0, 4.0, 5.0], higher),
+            Some(0.25)
         );
         assert_eq!(share_better(&[1.0, -0.0], &[1.0, 0.0], higher), None);
         assert_eq!(share_better(&[7.0], &[f64::NAN], |a, b| a < b), Some(1.0));
-        // Per trial: [1, 1] ties (left out), [2, 1] and [0, 3] decide.
-        let v = [[1.0, 1.0], [2.0, 1.0], [0.0, 3.0]];
+        // Per trial: [1, 1] ties (credits neither), [2, 1] and [0, 4] decide.
+        let v = [[1.0, 1.0], [2.0, 1.0], [0.0, 4.0], [3.0, 3.0]];
         assert_eq!(
-            share_best(2, 3, |k, t| v[t][k], higher),
-            Some(vec![0.5, 0.5])
+            share_best(2, 4, |k, t| v[t][k], higher),
+            Some(vec![0.25, 0.25])
         );
         assert_eq!(share_best(2, 1, |_, _| 4.0, higher), None);
     }

@@ -182,10 +182,9 @@ pub struct Best {
     pub mean: f64,
     pub p05: f64,
     pub p95: f64,
-    /// Per point: of the trials in which one point alone is the best, the share in which it
-    /// is this point. A trial in which several points tie for the best credits none of them
-    /// and is left out ([`crate::stats::share_best`]); `None` when no trial has a single
-    /// best point.
+    /// Per point: the share of trials in which it alone is the best. A trial in which
+    /// several points tie for the best credits none of them ([`crate::stats::share_best`]);
+    /// `None` when no trial has a single best point.
     pub share_best: Option<Vec<f64>>,
 }
 
@@ -195,7 +194,7 @@ impl Best {
         self.points.first().copied()
     }
 
-    /// The share of deciding trials in which point `k` is the best, if any trial decides.
+    /// The share of trials in which point `k` alone is the best, if any trial has one.
     pub fn share_of(&self, k: usize) -> Option<f64> {
         self.share_best.as_ref().map(|s| s[k])
     }

@@ -84,18 +84,14 @@ pub fn compare(r: &CompareResults) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better (of those in which they differ; same: equal in every trial).",
+        "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better (a tie is neither; same: equal in every trial).",
         names[0], trials
     );
     for (i, name) in r.names.iter().enumerate().skip(1) {
         let _ = writeln!(out, "\n{} vs {}", names[i], names[0]);
-        let _ = writeln!(
-            out,
-            "{:<34} {:>5} {:>10} {:>10} {:>24} {:>9}",
-            "horizon total", "unit", "base p50", "p50", "difference", "P(better)"
-        );
+        let mut lines = Vec::new();
         for def in key_figures(&r.layout) {
-            let (label, unit, metric) = (escape(&def.label), def.unit.column_label(), &def.name);
+            let metric = &def.name;
             let base = rows
                 .iter()
                 .find(|x| x.metric == *metric && x.scenario == r.names[0]);
@@ -108,9 +104,9 @@ pub fn compare(r: &CompareResults) -> String {
             let scale = 1.0 / def.unit.scale();
             let f = |x: f64| format::places(x / scale, 2);
             let d = |x: f64| nonzero(x / scale, f(x));
-            let _ = writeln!(
-                out,
-                "{label:<34} {unit:>5} {:>10} {:>10} {:>24} {:>9}",
+            lines.push([
+                escape(&def.label).into_owned(),
+                def.unit.column_label().to_string(),
                 f(base.stats.p50),
                 f(row.stats.p50),
                 format!(
@@ -119,7 +115,23 @@ pub fn compare(r: &CompareResults) -> String {
                     d(row.diff.p05),
                     d(row.diff.p95)
                 ),
-                share_better(row.share_better)
+                share_better(row.share_better),
+            ]);
+        }
+        // The difference column widens for a small difference shown in full.
+        let w = lines
+            .iter()
+            .map(|l| l[4].chars().count())
+            .fold(24, usize::max);
+        let _ = writeln!(
+            out,
+            "{:<34} {:>5} {:>10} {:>10} {:>w$} {:>9}",
+            "horizon total", "unit", "base p50", "p50", "difference", "P(better)"
+        );
+        for [label, unit, base, p50, difference, share] in &lines {
+            let _ = writeln!(
+                out,
+                "{label:<34} {unit:>5} {base:>10} {p50:>10} {difference:>w$} {share:>9}"
             );
         }
     }
@@ -134,7 +146,7 @@ pub fn sweep(r: &SweepResults) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} points x {trials} trials on common random numbers. Best point by mean per money metric ($B);\nP(best) = share of trials in which that point is the best (trials tied for the best left out):",
+        "{} points x {trials} trials on common random numbers. Best point by mean per money metric ($B);\nP(best) = share of trials in which that point alone is the best (a tie for the best counts for none):",
         points.len()
     );
     let _ = writeln!(
@@ -188,7 +200,7 @@ pub fn sweep(r: &SweepResults) -> String {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let _ = writeln!(
             out,
-            "\nnet_incremental: how often each point is the best (per-trial argmax; ties left out)"
+            "\nnet_incremental: how often each point is the best (per-trial argmax; a tie counts for none)"
         );
         for (k, share) in ranked.iter().take(8) {
             let _ = writeln!(out, "  {:<40} {:>5.1}%", label(*k), 100.0 * share);

@@ -22,4 +22,5 @@ mod shard;
 mod slurm;
 mod stability;
 mod sweep_compare;
+mod ties_labels;
 mod uncertainty;

@@ -127,7 +127,7 @@ fn differences(
         ],
         &table,
     );
-    page.note("P(better): of the trials in which the scenario and the base differ, the share in which the scenario beats the base (is higher; lower for costs and the breakeven month); trials in which they are equal are left out. same: equal in every trial.");
+    page.note("P(better): the share of trials in which the scenario beats the base (is higher; lower for costs and the breakeven month); a trial in which they are equal counts as neither better nor worse. same: equal in every trial. A difference shown as 0.00 is exactly 0.");
     Ok(())
 }
 

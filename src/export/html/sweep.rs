@@ -120,7 +120,7 @@ fn curves(page: &mut Page, r: &SweepResults) -> Result<()> {
         page.h3("How sure: the share of trials in which each point is the best");
         page.figure(
             svg,
-            "Net, incremental: per point, the share of trials in which it is the best point (trial by trial, on common random numbers; trials in which several points tie for the best are left out).",
+            "Net, incremental: per point, the share of trials in which it is the best point (trial by trial, on common random numbers; a trial in which several points tie for the best counts for none of them).",
         );
     }
     Ok(())
@@ -158,7 +158,7 @@ fn best_table(page: &mut Page, r: &SweepResults) {
         ],
         &rows,
     );
-    page.note("P(best): the share of trials in which that point is the best (costs: the lowest); trials in which several points tie for the best are left out. same: the metric is identical at every point; tied: several points share the best.");
+    page.note("P(best): the share of trials in which that point alone is the best (costs: the lowest); a trial in which several points tie for the best counts for none of them. same: the metric is identical at every point in every trial; tied: several points share the best.");
 }
 
 /// Positions of the first axis's values: numeric when all parse, else categories.
