@@ -229,7 +229,10 @@ pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
                 mean: first.map_or(f64::NAN, |s| s.mean),
                 p05: first.map_or(f64::NAN, |s| s.p05),
                 p95: first.map_or(f64::NAN, |s| s.p95),
-                share_best: stats::share_best(runs.len(), trials, value, better),
+                // One point alone is not better than anything: the same as itself.
+                share_best: (!same)
+                    .then(|| stats::share_best(runs.len(), trials, value, better))
+                    .flatten(),
                 points,
             }
         })

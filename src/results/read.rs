@@ -5,8 +5,11 @@
 //! scenario(s) with the scenario parser (the `[run]` table gives the [`RunFacts`]) and each
 //! CSV file by the columns [`super::table`] writes: text cells with the spreadsheet escape
 //! undone, numbers exactly (they were written in shortest round-trip form), empty cells as
-//! NaN. What the files do not hold is left undefined: the standard deviation of a sweep
-//! point or of a compared difference is NaN, and so is a difference's median.
+//! NaN, an empty share of trials as none (equal in every trial). A sweep's files list its
+//! points in the same order, so a row's point is told by its position (two points may read
+//! alike: `1` and `+1`). What the files do not hold is left undefined: the standard
+//! deviation of a sweep point or of a compared difference is NaN, and so is a difference's
+//! median.
 
 use std::fs;
 use std::path::Path;

@@ -3,6 +3,9 @@
 //! [`tables`] turns any [`Results`] into its named tables, in the order the files are
 //! written. The CSV exporter writes them as text, the workbook as sheets, and the reader of
 //! a folder parses the same layouts back; the columns of each file are defined here once.
+//! What the results leave undefined is an empty cell: a share of trials when the two sides
+//! are equal in every trial (`share_better`, `share_of_trials_best`), and the best point of
+//! a sweep's metric that is the same at every point (`best_by_mean`).
 
 use crate::results::files;
 use crate::results::{
@@ -243,9 +246,10 @@ fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
             let mut row = vec![Cell::Text(b.metric.clone())];
             row.extend(point_cells(k));
             // The same at every point: no best point, both cells empty.
-            row.push(match b.point() {
-                Some(_) => Cell::flag(b.points.contains(&k)),
-                None => Cell::opt(None),
+            row.push(if b.points.is_empty() {
+                Cell::opt(None)
+            } else {
+                Cell::flag(b.points.contains(&k))
             });
             row.push(Cell::opt(b.share_of(k)));
             best.rows.push(row);
