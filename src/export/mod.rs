@@ -43,6 +43,16 @@ pub fn share_best(b: &Best) -> String {
     }
 }
 
+/// The best points by mean as one label: the first point's (`label(k)`), and how many more
+/// tie with it (`x=5 (+1 tied)`); `None` when there is none (the same at every point).
+pub fn best_points(points: &[usize], label: impl Fn(usize) -> String) -> Option<String> {
+    let (&first, more) = points.split_first()?;
+    Some(match more.len() {
+        0 => label(first),
+        n => format!("{} (+{n} {TIED})", label(first)),
+    })
+}
+
 /// A rounded difference as shown (`shown`, of the value `x` in the unit shown), unless it
 /// shows a difference that is not 0 as zero (`0.00`): then `x` with four significant
 /// digits, so that only an exact 0 reads as 0.

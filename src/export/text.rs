@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::backtest::{Outcome, Statistic};
 use crate::engine::metrics::Unit;
-use crate::export::{key_figures, nonzero, share_best, share_better};
+use crate::export::{best_points, key_figures, nonzero, share_best, share_better};
 use crate::format::{self, escape};
 use crate::job::PrecisionOutcome;
 use crate::results::{
@@ -156,12 +156,8 @@ pub fn sweep(r: &SweepResults) -> String {
     );
     let b = |x: f64| format::places(x / 1e9, 3);
     for x in best {
-        let Some(k) = x.point() else {
+        let Some(point) = best_points(&x.points, label) else {
             continue;
-        };
-        let point = match x.points.len() {
-            1 => label(k),
-            n => format!("{} (+{} tied)", label(k), n - 1),
         };
         let _ = writeln!(
             out,

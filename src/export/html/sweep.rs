@@ -13,7 +13,7 @@ use super::chart::{
 };
 use super::page::Page;
 use crate::engine::Layout;
-use crate::export::share_best;
+use crate::export::{best_points, share_best};
 use crate::format::{fixed, fixed_in_unit};
 use crate::results::SweepResults;
 use crate::stats::Summary;
@@ -137,13 +137,12 @@ fn best_table(page: &mut Page, r: &SweepResults) {
         let unit = r.layout.scalars[j].unit;
         let stats = stats(r, j);
         let cells = |s: &Summary| [s.mean, s.p05, s.p95].map(|x| fixed_in_unit(x, unit));
-        let (point, shown) = match b.points[..] {
-            [] => ("identical at every point".to_string(), 0),
-            [k] => (label(r, k), k),
-            [k, ..] => (format!("{} (+{} tied)", label(r, k), b.points.len() - 1), k),
-        };
-        let mut row = vec![b.metric.clone(), point];
-        row.extend(cells(stats[shown]));
+        let point = best_points(&b.points, |k| label(r, k));
+        let mut row = vec![
+            b.metric.clone(),
+            point.unwrap_or_else(|| "identical at every point".into()),
+        ];
+        row.extend(cells(stats[b.point().unwrap_or(0)]));
         row.push(share_best(b));
         rows.push(row);
     }
@@ -266,7 +265,7 @@ fn sweep_curve(
         };
         items.push(legend(&label, color, Swatch::Line));
     }
-    if let Some(&b) = best.first() {
+    if let (Some(&b), Some(shown)) = (best.first(), best_points(best, |k| label(r, k))) {
         let pts: Vec<(f64, f64)> = best.iter().map(|&k| (xs[k], stats[k].mean * s)).collect();
         for (color, size) in [(RED, 8), (WHITE, 5), (RED, 3)] {
             layers.push(Layer::Dots {
@@ -275,16 +274,8 @@ fn sweep_curve(
                 size,
             });
         }
-        let tied = match best.len() {
-            1 => String::new(),
-            n => format!(" (+{} tied)", n - 1),
-        };
         items.push(legend(
-            &format!(
-                "best by mean: {}{tied} ({} $B)",
-                label(r, b),
-                fixed(stats[b].mean * s, 2)
-            ),
+            &format!("best by mean: {shown} ({} $B)", fixed(stats[b].mean * s, 2)),
             RED,
             Swatch::Dot,
         ));
