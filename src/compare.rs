@@ -5,9 +5,13 @@
 //! the base is then the effect of what differs, not sampling noise. This module computes,
 //! per scalar and scenario, the statistics, the paired difference to the base and the share
 //! of trials in which the scenario beats the base, for `compare.csv` and the printed table.
+//!
+//! That share counts strict wins over all trials (a tied trial is neither a win nor a
+//! loss), and when the two are equal in every trial there is no share at all
+//! ([`crate::stats::share_better`]).
 
 use crate::engine::RunResult;
-use crate::stats::{Summary, summarize};
+use crate::stats::{Summary, share_better, summarize};
 
 /// One scalar of one scenario against the base.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,8 +22,10 @@ pub struct Row {
     /// Paired per-trial difference (scenario − base).
     pub diff: Summary,
     /// Share of trials in which the scenario is strictly better than the base (higher, or
-    /// lower for costs and the breakeven month).
-    pub share_better: f64,
+    /// lower for costs and the breakeven month); a trial in which they are equal is neither
+    /// better nor worse. `None` when they are equal in every trial: the same, neither
+    /// better (an empty cell; the tables say "same").
+    pub share_better: Option<f64>,
 }
 
 /// Rows for every scalar of the base, for the base and each other scenario (a scalar the
@@ -39,17 +45,14 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
                 .zip(&base_values)
                 .map(|(a, b)| a - b)
                 .collect();
-            let better = values
-                .iter()
-                .zip(&base_values)
-                .filter(|&(&a, &b)| metric.better.better(a, b))
-                .count();
             out.push(Row {
                 metric: metric.name.clone(),
                 scenario: name.clone(),
                 stats: summarize(&values),
                 diff: summarize(&diffs),
-                share_better: better as f64 / values.len() as f64,
+                share_better: share_better(&values, &base_values, |a, b| {
+                    metric.better.better(a, b)
+                }),
             });
         }
     }

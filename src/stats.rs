@@ -6,6 +6,14 @@
 //! denominator, NumPy `ddof=1`, Excel STDEV.S); with one trial it is undefined. An undefined
 //! per-trial value (`NaN`, e.g. a breakeven never reached) counts as +infinity: it makes the
 //! mean undefined and the percentiles it reaches undefined, shown as empty cells.
+//!
+//! Ties are decided here, once ([`tied`], [`best`], [`share_better`], [`share_best`]): two
+//! per-trial values tie when they are equal as the statistics order them (`-0` ties with
+//! `0`, and an undefined value with another undefined one). A share of trials in which one
+//! thing beats another counts strict wins over all trials, P(X > Y): a tied trial is neither
+//! a win nor a loss (as in Cliff's dominance statistics, Psychological Bulletin 114, 1993),
+//! so a share of 1 means better in every trial. When no trial decides (the two are equal in
+//! every trial) the share is undefined (`None`): they are the same, and no share is shown.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -116,14 +124,79 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// A per-trial value as the statistics order it: undefined (`NaN`) counts as +infinity.
+pub fn ordered(x: f64) -> f64 {
+    if x.is_nan() { f64::INFINITY } else { x }
+}
+
+/// Whether two per-trial values tie: equal as the statistics order them.
+pub fn tied(a: f64, b: f64) -> bool {
+    ordered(a) == ordered(b)
+}
+
+/// The indices of the best of `values`, in order: one, or several that tie for the best.
+/// `better(a, b)` is true when `a` is strictly better than `b`; it sees [`ordered`] values.
+pub fn best(values: &[f64], better: impl Fn(f64, f64) -> bool) -> Vec<usize> {
+    let Some(top) = values
+        .iter()
+        .map(|&x| ordered(x))
+        .reduce(|top, x| if better(x, top) { x } else { top })
+    else {
+        return Vec::new();
+    };
+    (0..values.len())
+        .filter(|&i| tied(values[i], top))
+        .collect()
+}
+
+/// The share of trials in which `values` is strictly better than `reference` (`better` as
+/// in [`best`]); a tied trial counts as neither better nor worse. `None` when they tie in
+/// every trial.
+pub fn share_better(
+    values: &[f64],
+    reference: &[f64],
+    better: impl Fn(f64, f64) -> bool,
+) -> Option<f64> {
+    let (mut wins, mut decided) = (0usize, 0usize);
+    for (&a, &b) in values.iter().zip(reference) {
+        if !tied(a, b) {
+            decided += 1;
+            wins += usize::from(better(ordered(a), ordered(b)));
+        }
+    }
+    (decided > 0).then(|| wins as f64 / values.len() as f64)
+}
+
+/// Per candidate, the share of trials in which it alone is the best (strictly better than
+/// every other candidate); `value(k, t)` is candidate `k`'s value in trial `t`. A trial in
+/// which several candidates tie for the best credits none of them; `None` when every trial
+/// has such a tie.
+pub fn share_best(
+    candidates: usize,
+    trials: usize,
+    value: impl Fn(usize, usize) -> f64,
+    better: impl Fn(f64, f64) -> bool,
+) -> Option<Vec<f64>> {
+    let mut wins = vec![0usize; candidates];
+    let mut decided = 0usize;
+    let mut values = vec![0.0; candidates];
+    for t in 0..trials {
+        for (k, v) in values.iter_mut().enumerate() {
+            *v = value(k, t);
+        }
+        if let [k] = best(&values, &better)[..] {
+            wins[k] += 1;
+            decided += 1;
+        }
+    }
+    (decided > 0).then(|| wins.iter().map(|&w| w as f64 / trials as f64).collect())
+}
+
 /// Mean, sample sd and p05/p50/p95 of `values` (sums in the given order, so the result is
 /// reproducible to the bit).
 pub fn summarize(values: &[f64]) -> Summary {
     let n = values.len();
-    let mut sorted: Vec<f64> = values
-        .iter()
-        .map(|&v| if v.is_nan() { f64::INFINITY } else { v })
-        .collect();
+    let mut sorted: Vec<f64> = values.iter().map(|&v| ordered(v)).collect();
     sorted.sort_by(f64::total_cmp);
     let undefined = sorted.iter().any(|v| !v.is_finite());
     let (mean, sd) = if n == 0 || undefined {
@@ -192,6 +265,29 @@ mod tests {
         assert!(s.mean.is_nan());
         assert_eq!(s.p05, 1.0 + 0.15);
         assert!(s.p95.is_infinite());
+    }
+
+    #[test]
+    fn ties_are_left_out_of_shares() {
+        let higher = |a: f64, b: f64| a > b;
+        assert!(tied(-0.0, 0.0) && tied(f64::NAN, f64::NAN) && !tied(1.0, f64::NAN));
+        assert_eq!(best(&[1.0, 3.0, 3.0, 2.0], higher), vec![1, 2]);
+        assert_eq!(best(&[f64::NAN, 5.0], |a, b| a < b), vec![1]);
+        assert_eq!(best(&[], higher), Vec::<usize>::new());
+        // One tie, one win, one loss: better in one trial of three.
+        assert_eq!(
+            share_better(&[1.0, 2.0, 3.0, 5.0], &[1.0, 1.0, 4.0, 5.0], higher),
+            Some(0.25)
+        );
+        assert_eq!(share_better(&[1.0, -0.0], &[1.0, 0.0], higher), None);
+        assert_eq!(share_better(&[7.0], &[f64::NAN], |a, b| a < b), Some(1.0));
+        // Per trial: [1, 1] ties (credits neither), [2, 1] and [0, 4] decide.
+        let v = [[1.0, 1.0], [2.0, 1.0], [0.0, 4.0], [3.0, 3.0]];
+        assert_eq!(
+            share_best(2, 4, |k, t| v[t][k], higher),
+            Some(vec![0.25, 0.25])
+        );
+        assert_eq!(share_best(2, 1, |_, _| 4.0, higher), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use crate::engine::RunResult;
 use crate::scenario::{Scenario, Target};
-use crate::stats::summarize;
+use crate::stats::{self, summarize, tied};
 
 /// Most points in a grid (a user can split a larger study into several sweeps).
 pub const MAX_GRID: usize = 100_000;
@@ -25,6 +25,15 @@ pub struct AxisLabels {
 fn decimals(s: &str) -> usize {
     let mantissa = s.split(['e', 'E']).next().unwrap_or(s);
     mantissa.split_once('.').map_or(0, |(_, d)| d.len())
+}
+
+/// Whether two `--vary` values are the same value: equal numbers however written
+/// (`1`, `+1`, `1.0`, `-0` and `0`), else the same text.
+fn same_value(a: &str, b: &str) -> bool {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 impl AxisLabels {
@@ -98,6 +107,24 @@ impl AxisLabels {
             .find_map(|v| crate::scenario::hidden_text("values", v))
         {
             return Err(err(why));
+        }
+        // Two labels of one value would be two rows of one point, told apart by spelling.
+        for (j, b) in values.iter().enumerate() {
+            if let Some(a) = values[..j].iter().find(|a| same_value(a, b)) {
+                let spelled = if a == b {
+                    String::new()
+                } else {
+                    format!(
+                        " (as {} and {})",
+                        crate::format::escape(a),
+                        crate::format::escape(b)
+                    )
+                };
+                return Err(err(format!(
+                    "the value {} is given twice{spelled}; give each value once",
+                    crate::format::escape(b)
+                )));
+            }
         }
         Ok(AxisLabels { key, values })
     }
@@ -211,16 +238,30 @@ pub fn grid(axes: &[AxisLabels]) -> Result<Vec<Vec<usize>>, String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Best {
     pub metric: String,
-    /// Point with the best mean.
-    pub point: usize,
+    /// The points with the best mean, in point order: one, or several whose means tie.
+    /// Empty when every point gives the same value in every trial (the metric does not
+    /// depend on the varied keys): then no point is better than another.
+    pub points: Vec<usize>,
+    /// Mean, p05 and p95 of the first of [`Best::points`] (NaN when there is none).
     pub mean: f64,
     pub p05: f64,
     pub p95: f64,
-    /// Per point: the share of trials in which it is the best point.
-    pub share_best: Vec<f64>,
-    /// False when every point gives the same value in every trial (the metric does not
-    /// depend on the varied keys); then no point is better than another.
-    pub varies: bool,
+    /// Per point: the share of trials in which it alone is the best. A trial in which
+    /// several points tie for the best credits none of them ([`crate::stats::share_best`]);
+    /// `None` when no trial has a single best point.
+    pub share_best: Option<Vec<f64>>,
+}
+
+impl Best {
+    /// The first point with the best mean; `None` when the metric is the same everywhere.
+    pub fn point(&self) -> Option<usize> {
+        self.points.first().copied()
+    }
+
+    /// The share of trials in which point `k` alone is the best, if any trial has one.
+    pub fn share_of(&self, k: usize) -> Option<f64> {
+        self.share_best.as_ref().map(|s| s[k])
+    }
 }
 
 /// Best points of every money scalar, by mean, with the distribution of the per-trial best.
@@ -237,37 +278,26 @@ pub fn best_points(runs: &[RunResult]) -> Vec<Best> {
         .into_iter()
         .map(|(j, def)| {
             let better = |a: f64, b: f64| def.better.better(a, b);
+            let value = |k: usize, t: usize| runs[k].trials[t].scalars[j];
             let stats: Vec<_> = runs.iter().map(|r| summarize(&r.scalar(j))).collect();
-            let mut point = 0;
-            for (k, s) in stats.iter().enumerate() {
-                if better(s.mean, stats[point].mean) {
-                    point = k;
-                }
-            }
-            let varies = runs.iter().any(|r| {
-                r.trials
-                    .iter()
-                    .zip(&runs[0].trials)
-                    .any(|(a, b)| a.scalars[j].to_bits() != b.scalars[j].to_bits())
-            });
-            let mut wins = vec![0usize; runs.len()];
-            for t in 0..trials {
-                let mut best = 0;
-                for (k, r) in runs.iter().enumerate() {
-                    if better(r.trials[t].scalars[j], runs[best].trials[t].scalars[j]) {
-                        best = k;
-                    }
-                }
-                wins[best] += 1;
-            }
+            let same = (0..trials).all(|t| (1..runs.len()).all(|k| tied(value(k, t), value(0, t))));
+            let points = if same {
+                Vec::new()
+            } else {
+                let means: Vec<f64> = stats.iter().map(|s| s.mean).collect();
+                stats::best(&means, better)
+            };
+            let first = points.first().map(|&k| stats[k]);
             Best {
                 metric: def.name.clone(),
-                point,
-                mean: stats[point].mean,
-                p05: stats[point].p05,
-                p95: stats[point].p95,
-                share_best: wins.iter().map(|&w| w as f64 / trials as f64).collect(),
-                varies,
+                mean: first.map_or(f64::NAN, |s| s.mean),
+                p05: first.map_or(f64::NAN, |s| s.p05),
+                p95: first.map_or(f64::NAN, |s| s.p95),
+                // One point alone is not better than anything: the same as itself.
+                share_best: (!same)
+                    .then(|| stats::share_best(runs.len(), trials, value, better))
+                    .flatten(),
+                points,
             }
         })
         .collect()

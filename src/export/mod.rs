@@ -9,9 +9,64 @@
 //!
 //! Exporters never re-derive what the results type knows: units, labels, money and the
 //! better direction come from the metric catalogue ([`crate::engine::metrics`]); numbers
-//! for people are formatted by [`crate::format`].
+//! for people are formatted by [`crate::format`]. Ties are decided by the results
+//! ([`crate::stats`]); exporters show an undefined share of trials as [`SAME`] or [`TIED`].
+//! Text from users (file names, scenario and parameter names, varied values) is shown
+//! through [`crate::format::escape`] in the terminal, the page and the workbook's charts
+//! sheet; the CSV files and the data sheets keep it exactly.
 
+use crate::format;
 use crate::results::{Results, files};
+use crate::sweep::Best;
+
+/// What the tables show instead of a share of trials when two things are equal in every
+/// trial (a comparison's row, a sweep's metric at every point): neither is better.
+pub const SAME: &str = "same";
+/// What the tables show instead of the share of trials in which a point is the best when
+/// several points tie for the best (by mean, or in every trial).
+pub const TIED: &str = "tied";
+
+/// A share of trials in which one thing beats another as a percentage, or [`SAME`] when
+/// there is none because they are equal in every trial.
+pub fn share_better(share: Option<f64>) -> String {
+    share.map_or_else(|| SAME.to_string(), format::percent)
+}
+
+/// The share of trials in which the best point by mean is the best, as a percentage;
+/// [`TIED`] when several points share the best mean or every trial has a tie for the
+/// best, [`SAME`] when the metric is the same at every point.
+pub fn share_best(b: &Best) -> String {
+    match (&b.points[..], b.point().and_then(|k| b.share_of(k))) {
+        ([], _) => SAME.to_string(),
+        ([_], Some(share)) => format::percent(share),
+        _ => TIED.to_string(),
+    }
+}
+
+/// The best points by mean as one label: the first point's (`label(k)`), and how many more
+/// tie with it (`x=5 (+1 tied)`); `None` when there is none (the same at every point).
+pub fn best_points(points: &[usize], label: impl Fn(usize) -> String) -> Option<String> {
+    let (&first, more) = points.split_first()?;
+    Some(match more.len() {
+        0 => label(first),
+        n => format!("{} (+{n} {TIED})", label(first)),
+    })
+}
+
+/// A rounded difference as shown (`shown`, of the value `x` in the unit shown), unless it
+/// shows a difference that is not 0 as zero (`0.00`): then `x` with four significant
+/// digits, so that only an exact 0 reads as 0.
+pub fn nonzero(x: f64, shown: String) -> String {
+    let zero = shown
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.');
+    if zero && x != 0.0 && x.is_finite() {
+        format::significant(x)
+    } else {
+        shown
+    }
+}
 
 pub mod csv;
 pub mod html;

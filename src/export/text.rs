@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use crate::backtest::{Outcome, Statistic};
 use crate::engine::metrics::Unit;
-use crate::export::key_figures;
-use crate::format;
+use crate::export::{best_points, key_figures, nonzero, share_best, share_better};
+use crate::format::{self, escape};
 use crate::job::PrecisionOutcome;
 use crate::results::{
     BacktestResults, CompareResults, RunResults, SensitivityResults, SweepResults,
@@ -20,7 +20,7 @@ pub fn run(r: &RunResults) -> String {
     let _ = writeln!(
         out,
         "{}: {} to {}, {} trials x {} households, seed {}",
-        scenario.name(),
+        escape(scenario.name()),
         scenario.start(),
         scenario.start().plus(scenario.months() - 1),
         trials,
@@ -39,7 +39,7 @@ pub fn run(r: &RunResults) -> String {
         let Some(s) = report.scalar(&def.name) else {
             continue;
         };
-        let (label, unit) = (&def.label, def.unit.column_label());
+        let (label, unit) = (escape(&def.label), def.unit.column_label());
         let f = |x: f64, undefined: &str| format::in_unit(x, def.unit, undefined);
         let p = |x: f64| match def.unit {
             Unit::Months if x.is_finite() => format!("{x:.0}"),
@@ -79,45 +79,59 @@ pub fn run(r: &RunResults) -> String {
 
 /// The printed comparison of the key figures.
 pub fn compare(r: &CompareResults) -> String {
-    let (names, rows, trials) = (&r.names, &r.rows, r.facts.trials);
+    let (rows, trials) = (&r.rows, r.facts.trials);
+    let names: Vec<_> = r.names.iter().map(|n| escape(n)).collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better.",
+        "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better (a tie is neither; same: equal in every trial).",
         names[0], trials
     );
-    for name in &names[1..] {
-        let _ = writeln!(out, "\n{name} vs {}", names[0]);
-        let _ = writeln!(
-            out,
-            "{:<34} {:>5} {:>10} {:>10} {:>24} {:>9}",
-            "horizon total", "unit", "base p50", "p50", "difference", "P(better)"
-        );
+    for (i, name) in r.names.iter().enumerate().skip(1) {
+        let _ = writeln!(out, "\n{} vs {}", names[i], names[0]);
+        let mut lines = Vec::new();
         for def in key_figures(&r.layout) {
-            let (label, unit, metric) = (&def.label, def.unit.column_label(), &def.name);
+            let metric = &def.name;
             let base = rows
                 .iter()
-                .find(|r| r.metric == *metric && r.scenario == names[0]);
+                .find(|x| x.metric == *metric && x.scenario == r.names[0]);
             let row = rows
                 .iter()
-                .find(|r| r.metric == *metric && r.scenario == *name);
+                .find(|x| x.metric == *metric && x.scenario == *name);
             let (Some(base), Some(row)) = (base, row) else {
                 continue;
             };
             let scale = 1.0 / def.unit.scale();
             let f = |x: f64| format::places(x / scale, 2);
-            let _ = writeln!(
-                out,
-                "{label:<34} {unit:>5} {:>10} {:>10} {:>24} {:>8.0}%",
+            let d = |x: f64| nonzero(x / scale, f(x));
+            lines.push([
+                escape(&def.label).into_owned(),
+                def.unit.column_label().to_string(),
                 f(base.stats.p50),
                 f(row.stats.p50),
                 format!(
                     "{} [{}, {}]",
-                    f(row.diff.mean),
-                    f(row.diff.p05),
-                    f(row.diff.p95)
+                    d(row.diff.mean),
+                    d(row.diff.p05),
+                    d(row.diff.p95)
                 ),
-                100.0 * row.share_better
+                share_better(row.share_better),
+            ]);
+        }
+        // The difference column widens for a small difference shown in full.
+        let w = lines
+            .iter()
+            .map(|l| l[4].chars().count())
+            .fold(24, usize::max);
+        let _ = writeln!(
+            out,
+            "{:<34} {:>5} {:>10} {:>10} {:>w$} {:>9}",
+            "horizon total", "unit", "base p50", "p50", "difference", "P(better)"
+        );
+        for [label, unit, base, p50, difference, share] in &lines {
+            let _ = writeln!(
+                out,
+                "{label:<34} {unit:>5} {base:>10} {p50:>10} {difference:>w$} {share:>9}"
             );
         }
     }
@@ -128,10 +142,11 @@ pub fn compare(r: &CompareResults) -> String {
 /// of trials in which it is the best; then, for the headline metric, the points most often best.
 pub fn sweep(r: &SweepResults) -> String {
     let (points, best, trials) = (&r.grid, &r.best, r.facts.trials);
+    let label = |k: usize| escape(&r.point_label(k)).into_owned();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} points x {trials} trials on common random numbers. Best point by mean per money metric ($B);\nP(best) = share of trials in which that point is the best:",
+        "{} points x {trials} trials on common random numbers. Best point by mean per money metric ($B);\nP(best) = share of trials in which that point alone is the best (a tie for the best counts for none):",
         points.len()
     );
     let _ = writeln!(
@@ -140,22 +155,25 @@ pub fn sweep(r: &SweepResults) -> String {
         "metric", "best point", "mean", "p05", "p95", "P(best)"
     );
     let b = |x: f64| format::places(x / 1e9, 3);
-    for x in best.iter().filter(|x| x.varies) {
+    for x in best {
+        let Some(point) = best_points(&x.points, label) else {
+            continue;
+        };
         let _ = writeln!(
             out,
-            "{:<34} {:<32} {:>9} {:>9} {:>9} {:>7.0}%",
-            x.metric,
-            r.point_label(x.point),
+            "{:<34} {:<32} {:>9} {:>9} {:>9} {:>8}",
+            escape(&x.metric),
+            point,
             b(x.mean),
             b(x.p05),
             b(x.p95),
-            100.0 * x.share_best[x.point]
+            share_best(x)
         );
     }
-    let same: Vec<&str> = best
+    let same: Vec<_> = best
         .iter()
-        .filter(|x| !x.varies && !x.metric.starts_with("npv_"))
-        .map(|x| x.metric.as_str())
+        .filter(|x| x.point().is_none() && !x.metric.starts_with("npv_"))
+        .map(|x| escape(&x.metric))
         .collect();
     if !same.is_empty() {
         let _ = writeln!(
@@ -164,12 +182,12 @@ pub fn sweep(r: &SweepResults) -> String {
             same.join(", ")
         );
     }
-    if let Some(head) = best
+    if let Some(shares) = best
         .iter()
-        .find(|x| x.metric == "net_incremental" && x.varies)
+        .find(|x| x.metric == "net_incremental")
+        .and_then(|x| x.share_best.as_ref())
     {
-        let mut ranked: Vec<(usize, f64)> = head
-            .share_best
+        let mut ranked: Vec<(usize, f64)> = shares
             .iter()
             .copied()
             .enumerate()
@@ -178,10 +196,10 @@ pub fn sweep(r: &SweepResults) -> String {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let _ = writeln!(
             out,
-            "\nnet_incremental: how often each point is the best (per-trial argmax)"
+            "\nnet_incremental: how often each point is the best (per-trial argmax; a tie counts for none)"
         );
         for (k, share) in ranked.iter().take(8) {
-            let _ = writeln!(out, "  {:<40} {:>5.1}%", r.point_label(*k), 100.0 * share);
+            let _ = writeln!(out, "  {:<40} {:>5.1}%", label(*k), 100.0 * share);
         }
     }
     out
@@ -200,8 +218,8 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
     let _ = writeln!(
         out,
         "{}: sensitivity of {} ({unit}), {} trials x {} households, seed {}; mean {}",
-        scenario.name(),
-        a.metric,
+        escape(scenario.name()),
+        escape(&a.metric),
         a.trials,
         sim.households,
         sim.seed,
@@ -211,7 +229,7 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
         .rows
         .iter()
         .take(top)
-        .map(|r| r.parameter.chars().count())
+        .map(|r| escape(&r.parameter).chars().count())
         .max()
         .unwrap_or(9)
         .max(9);
@@ -224,7 +242,7 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
         let _ = writeln!(
             out,
             "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
-            r.parameter,
+            escape(&r.parameter),
             format::significant(r.low),
             format::significant(r.high),
             money(r.mean_at_low),
@@ -254,7 +272,7 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
             let _ = writeln!(
                 out,
                 "\nstrongest drivers of {} in each period (rank correlation)",
-                b.metric
+                escape(&b.metric)
             );
             for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
                 let mut order: Vec<usize> = (0..row.len()).filter(|&i| row[i].is_some()).collect();
@@ -268,18 +286,18 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
                     .map(|&i| {
                         format!(
                             "{} ({:+.2})",
-                            a.rows[i].parameter,
+                            escape(&a.rows[i].parameter),
                             row[i].expect("filtered")
                         )
                     })
                     .collect();
-                let _ = writeln!(out, "{period:<8} {}", drivers.join(", "));
+                let _ = writeln!(out, "{:<8} {}", escape(period), drivers.join(", "));
             }
         } else {
             let _ = writeln!(
                 out,
                 "\nrank correlations of {} in each of {} periods: sensitivity_by_period.csv",
-                b.metric,
+                escape(&b.metric),
                 b.periods.len()
             );
         }
@@ -299,16 +317,16 @@ pub fn backtest(r: &BacktestResults) -> String {
     for o in outcomes {
         let t = &o.target;
         let what = if t.statistic == Statistic::P50 {
-            t.what.clone()
+            escape(&t.what).into_owned()
         } else {
-            format!("{} ({})", t.what, t.statistic.name())
+            format!("{} ({})", escape(&t.what), t.statistic.name())
         };
         let _ = writeln!(
             out,
             "{:<5} {:<46} {:<16} {:>21} {:>9} {:>9} {:>9}  {}",
-            t.id,
+            escape(&t.id),
             what,
-            t.period_label,
+            escape(&t.period_label),
             format!("[{}, {}]", format::human(t.low), format::human(t.high)),
             format::human(o.summary.p05),
             format::human(o.summary.p50),
@@ -352,7 +370,7 @@ pub fn precision(p: &PrecisionOutcome) -> String {
     };
     format!(
         "precision: {} mean {} ± {} (95%), {share}, target {}%, after {} trials; stopped because {reason}\n",
-        p.metric,
+        escape(&p.metric),
         format::scientific(p.mean),
         format::scientific(p.half_width),
         100.0 * p.target,

@@ -5,10 +5,12 @@
 //! scenario(s) with the scenario parser (the `[run]` table gives the [`RunFacts`]) and each
 //! CSV file by the columns [`super::table`] writes: text cells with the spreadsheet escape
 //! undone, numbers exactly (they were written in shortest round-trip form), empty cells as
-//! NaN. What the files do not hold is left undefined: the standard deviation of a sweep
-//! point or of a compared difference is NaN, and so is a difference's median.
+//! NaN, an empty share of trials as none (equal in every trial). A sweep's files list its
+//! points in the same order, so a row's point is told by its position (two points may read
+//! alike: `1` and `+1`). What the files do not hold is left undefined: the standard
+//! deviation of a sweep point or of a compared difference is NaN, and so is a difference's
+//! median.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
@@ -316,13 +318,32 @@ fn read_periods(
 // ---------------------------------------------------------------------------------------
 // sweep
 
-/// A sweep's points: per row of `t`, its point index by the values of the first `axes`
-/// columns.
-fn point_of(t: &Csv, i: usize, index: &HashMap<&[String], usize>, axes: usize) -> Result<usize> {
-    index
-        .get(&t.rows[i][..axes])
-        .copied()
-        .with_context(|| format!("{}: row {}: not a point of sweep.csv", t.file, i + 2))
+/// Checks that row `i` of `t` names `point` (its cells of the varied keys, from column
+/// `from`). The files list the points in the same order, and two points may read alike
+/// (`--vary KEY=1,+1` writes the number 1 twice), so a row's point is told by its position.
+fn expect_point(t: &Csv, i: usize, from: usize, point: &[String]) -> Result<()> {
+    if t.rows[i][from..from + point.len()] != *point {
+        bail!(
+            "{}: row {}: `{}` where point `{}` of sweep.csv was expected",
+            t.file,
+            i + 2,
+            t.rows[i][from..from + point.len()].join(","),
+            point.join(",")
+        );
+    }
+    Ok(())
+}
+
+/// The number of rows per point of a file that lists every point the same number of times.
+fn rows_per_point(t: &Csv, points: usize) -> Result<usize> {
+    if points == 0 || t.rows.len() % points != 0 {
+        bail!(
+            "{}: {} rows, not a whole number per point of sweep.csv ({points})",
+            t.file,
+            t.rows.len()
+        );
+    }
+    Ok(t.rows.len() / points)
 }
 
 fn read_sweep(dir: &Path) -> Result<SweepResults> {
@@ -374,15 +395,9 @@ fn read_sweep(dir: &Path) -> Result<SweepResults> {
             .collect::<Result<Vec<_>>>()?;
         points.push(stats);
     }
-    let index: HashMap<&[String], usize> = t
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (&r[..k], i))
-        .collect();
-
-    let trials = read_sweep_trials(dir, &t.header[..k], &index, &layout)?;
-    let best = read_sweep_best(dir, &t.header[..k], &index, &layout, &points)?;
+    let labels: Vec<&[String]> = t.rows.iter().map(|r| &r[..k]).collect();
+    let trials = read_sweep_trials(dir, &t.header[..k], &labels, &layout)?;
+    let best = read_sweep_best(dir, &t.header[..k], &labels, &layout, &points)?;
     Ok(SweepResults {
         scenario,
         facts,
@@ -402,7 +417,7 @@ type PointTrial = (u64, Vec<f64>);
 fn read_sweep_trials(
     dir: &Path,
     axes: &[String],
-    index: &HashMap<&[String], usize>,
+    labels: &[&[String]],
     layout: &Layout,
 ) -> Result<Vec<Vec<PointTrial>>> {
     let t = Csv::read(dir, files::SWEEP_TRIALS)?;
@@ -411,9 +426,11 @@ fn read_sweep_trials(
     header.push("trial".into());
     header.extend(layout.scalar_names().map(String::from));
     t.expect_header(&header)?;
-    let mut trials = vec![Vec::new(); index.len()];
+    let per = rows_per_point(&t, labels.len())?;
+    let mut trials = vec![Vec::with_capacity(per); labels.len()];
     for i in 0..t.rows.len() {
-        let p = point_of(&t, i, index, k)?;
+        let p = i / per;
+        expect_point(&t, i, 0, labels[p])?;
         let scalars = (k + 1..header.len())
             .map(|c| t.number(i, c))
             .collect::<Result<Vec<f64>>>()?;
@@ -422,12 +439,13 @@ fn read_sweep_trials(
     Ok(trials)
 }
 
-/// `sweep_best.csv`: per money scalar, the best point by mean (flagged when the scalar
-/// varies at all) and each point's share of trials in which it is the best.
+/// `sweep_best.csv`: per money scalar, the points with the best mean (flagged; no flags when
+/// the scalar is the same at every point) and each point's share of the trials in which it
+/// is the best (empty cells when no trial has a single best point).
 fn read_sweep_best(
     dir: &Path,
     axes: &[String],
-    index: &HashMap<&[String], usize>,
+    labels: &[&[String]],
     layout: &Layout,
     points: &[Vec<Summary>],
 ) -> Result<Vec<Best>> {
@@ -440,39 +458,47 @@ fn read_sweep_best(
         "share_of_trials_best".to_string(),
     ]);
     t.expect_header(&header)?;
-    let mut best: Vec<Best> = Vec::new();
+    rows_per_point(&t, labels.len())?;
+    // Per metric, in file order: the flagged points and each point's share.
+    let mut read: Vec<(String, Vec<usize>, Vec<f64>)> = Vec::new();
     for i in 0..t.rows.len() {
-        let metric = &t.rows[i][0];
-        if best.last().is_none_or(|b| b.metric != *metric) {
+        let (metric, p) = (&t.rows[i][0], i % labels.len());
+        if p == 0 {
             if layout.scalar_index(metric).is_none() {
                 bail!("{}: row {}: no scalar `{metric}`", t.file, i + 2);
             }
-            best.push(Best {
-                metric: metric.clone(),
-                point: 0,
-                mean: f64::NAN,
-                p05: f64::NAN,
-                p95: f64::NAN,
-                share_best: vec![f64::NAN; points.len()],
-                varies: false,
-            });
+            read.push((metric.clone(), Vec::new(), vec![f64::NAN; points.len()]));
         }
-        let b = best.last_mut().expect("pushed");
-        let p = index
-            .get(&t.rows[i][1..=k])
-            .copied()
-            .with_context(|| format!("{}: row {}: not a point of sweep.csv", t.file, i + 2))?;
-        b.share_best[p] = t.number(i, k + 2)?;
-        if t.whole(i, k + 1)? == 1 {
-            b.point = p;
-            b.varies = true;
+        let (m, best, shares) = read.last_mut().expect("pushed at the first point");
+        t.expect_cell(i, 0, m)?;
+        expect_point(&t, i, 1, labels[p])?;
+        shares[p] = t.number(i, k + 2)?;
+        if !t.rows[i][k + 1].is_empty() && t.whole(i, k + 1)? == 1 {
+            best.push(p);
         }
     }
-    for b in &mut best {
-        let s = &points[b.point][layout.scalar_index(&b.metric).expect("checked")];
-        (b.mean, b.p05, b.p95) = (s.mean, s.p05, s.p95);
-    }
-    Ok(best)
+    read.into_iter()
+        .map(|(metric, best, shares)| {
+            let share_best = if shares.iter().all(|s| s.is_nan()) {
+                None
+            } else if shares.iter().any(|s| s.is_nan()) {
+                bail!("{}: `{metric}`: a share of trials best is missing", t.file);
+            } else {
+                Some(shares)
+            };
+            let first = best
+                .first()
+                .map(|&p| points[p][layout.scalar_index(&metric).expect("checked")]);
+            Ok(Best {
+                metric,
+                points: best,
+                mean: first.map_or(f64::NAN, |s| s.mean),
+                p05: first.map_or(f64::NAN, |s| s.p05),
+                p95: first.map_or(f64::NAN, |s| s.p95),
+                share_best,
+            })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -515,6 +541,8 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
             diff_p95,
             share_better,
         ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9, 10])?;
+        // An empty share: the scenario and the base are equal in every trial.
+        let share_better = (!share_better.is_nan()).then_some(share_better);
         rows.push(compare::Row {
             metric: row[0].clone(),
             scenario: row[1].clone(),

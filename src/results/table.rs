@@ -3,6 +3,9 @@
 //! [`tables`] turns any [`Results`] into its named tables, in the order the files are
 //! written. The CSV exporter writes them as text, the workbook as sheets, and the reader of
 //! a folder parses the same layouts back; the columns of each file are defined here once.
+//! What the results leave undefined is an empty cell: a share of trials when the two sides
+//! are equal in every trial (`share_better`, `share_of_trials_best`), and the best point of
+//! a sweep's metric that is the same at every point (`best_by_mean`).
 
 use crate::results::files;
 use crate::results::{
@@ -74,29 +77,24 @@ pub const PERIOD_COLUMNS: [&str; 6] = ["metric", "mean", "sd", "p05", "p50", "p9
 /// One cell, typed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
-    /// Text from a user or a name (neutralised for spreadsheets when written).
+    /// Text from a user or a name (neutralised for spreadsheets when written as CSV, see
+    /// [`crate::export::csv::safe_text`]).
     Text(String),
-    /// A number; NaN or infinite when undefined (an empty cell).
+    /// A number; NaN or infinite when undefined or not applicable (an empty cell).
     Number(f64),
     /// A whole number (a trial index, a year, a 0/1 flag).
     Int(i64),
     /// A calendar month: `YYYY-MM` in CSV, a date in the workbook.
     Month(YearMonth),
-    /// Text that reads as a number (a sweep's varied value `7.5`, a period `2024`): its
-    /// text in CSV (like [`Cell::Text`]), its number in the workbook. Built by
-    /// [`Cell::value`].
-    Value { text: String, number: f64 },
 }
 
 impl Cell {
-    /// A value given as text: [`Cell::Value`] when it reads as a finite number, else
-    /// [`Cell::Text`].
+    /// A value given as text (a sweep's varied value, a period): a [`Cell::Number`] when
+    /// it reads as a finite number (`+1` is the number 1, `-0` the number -0, `7.50` the
+    /// number 7.5, in CSV and in the workbook alike), else [`Cell::Text`].
     pub fn value(text: &str) -> Cell {
         match text.trim().parse::<f64>() {
-            Ok(number) if number.is_finite() => Cell::Value {
-                text: text.to_string(),
-                number,
-            },
+            Ok(number) if number.is_finite() => Cell::Number(number),
             _ => Cell::Text(text.to_string()),
         }
     }
@@ -247,8 +245,13 @@ fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
         for k in 0..r.grid.len() {
             let mut row = vec![Cell::Text(b.metric.clone())];
             row.extend(point_cells(k));
-            row.push(Cell::flag(k == b.point && b.varies));
-            row.push(Cell::Number(b.share_best[k]));
+            // The same at every point: no best point, both cells empty.
+            row.push(if b.points.is_empty() {
+                Cell::opt(None)
+            } else {
+                Cell::flag(b.points.contains(&k))
+            });
+            row.push(Cell::opt(b.share_of(k)));
             best.rows.push(row);
         }
     }
@@ -276,9 +279,8 @@ fn compare_table(r: &CompareResults) -> NamedTable {
             Cell::Text(row.scenario.clone()),
         ];
         cells.extend(stats_cells(&row.stats));
-        cells.extend(
-            [row.diff.mean, row.diff.p05, row.diff.p95, row.share_better].map(Cell::Number),
-        );
+        cells.extend([row.diff.mean, row.diff.p05, row.diff.p95].map(Cell::Number));
+        cells.push(Cell::opt(row.share_better));
         t.rows.push(cells);
     }
     NamedTable {

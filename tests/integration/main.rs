@@ -23,5 +23,6 @@ mod shard;
 mod slurm;
 mod stability;
 mod sweep_compare;
+mod ties_labels;
 mod transactions;
 mod uncertainty;

@@ -1,7 +1,8 @@
 //! The chart layer over `plotters`: axes with chosen ticks, layers (bands, lines, dots,
 //! bars, heat-map cells, whiskers, rules), a legend above the plot, and the drawing of a
 //! [`Plot`] into an inline SVG string (text as `<text>` elements, so no font files are
-//! needed).
+//! needed). Every text drawn passes through [`escape`]: a hidden character in a name or
+//! value shows as its code.
 
 use std::ops::Range;
 
@@ -10,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
-use crate::format::fixed;
+use crate::format::{escape, fixed};
 use crate::scenario::YearMonth;
 
 pub(super) const INK: RGBColor = RGBColor(40, 40, 48);
@@ -58,7 +59,7 @@ impl Axis {
         self.ticks
             .iter()
             .find(|(t, _)| (t - v).abs() <= eps)
-            .map(|(_, l)| l.clone())
+            .map(|(_, l)| escape(l).into_owned())
             .unwrap_or_default()
     }
 }
@@ -366,7 +367,8 @@ pub(super) fn draw_legend(area: &Area<'_>, items: &[Legend], top: i32) -> Result
     let font = (FONT, 15.0).into_font().color(&INK);
     let (mut x, mut y) = (14, top);
     for item in items {
-        let w = text_width(&item.label, 15.0) + 40;
+        let label = escape(&item.label);
+        let w = text_width(&label, 15.0) + 40;
         if x + w > width - 10 && x > 14 {
             x = 14;
             y += 22;
@@ -419,7 +421,7 @@ pub(super) fn draw_legend(area: &Area<'_>, items: &[Legend], top: i32) -> Result
             }
         }
         area.draw(&Text::new(
-            item.label.clone(),
+            label.into_owned(),
             (x + 30, y + 1),
             font.clone(),
         ))?;
@@ -432,7 +434,7 @@ pub(super) fn draw_plot(area: &Area<'_>, p: &Plot) -> Result<()> {
     let mut top = 6;
     if let Some(t) = &p.title {
         area.draw(&Text::new(
-            t.clone(),
+            escape(t).into_owned(),
             (14, top),
             (FONT, TITLE_SIZE)
                 .into_font()
@@ -446,7 +448,7 @@ pub(super) fn draw_plot(area: &Area<'_>, p: &Plot) -> Result<()> {
     let y_label_width =
         p.y.ticks
             .iter()
-            .map(|(_, l)| text_width(l, LABEL_SIZE))
+            .map(|(_, l)| text_width(&escape(l), LABEL_SIZE))
             .max()
             .unwrap_or(20)
             + if p.y.desc.is_empty() { 14 } else { 40 };
@@ -475,10 +477,10 @@ pub(super) fn draw_plot(area: &Area<'_>, p: &Plot) -> Result<()> {
             mesh.disable_x_mesh();
         }
         if !p.x.desc.is_empty() {
-            mesh.x_desc(p.x.desc.as_str());
+            mesh.x_desc(escape(&p.x.desc));
         }
         if !p.y.desc.is_empty() {
-            mesh.y_desc(p.y.desc.as_str());
+            mesh.y_desc(escape(&p.y.desc));
         }
         mesh.draw()?;
     }

@@ -13,8 +13,8 @@ use super::chart::{
 use super::page::Page;
 use crate::compare::Row;
 use crate::engine::metrics::{ScalarDef, Unit};
-use crate::export::key_figures;
-use crate::format::{fixed_in_unit, percent};
+use crate::export::{key_figures, nonzero, share_better};
+use crate::format::fixed_in_unit;
 use crate::results::CompareResults;
 
 /// The rows of a comparison by (scalar, scenario index): the files may name one scenario
@@ -93,18 +93,25 @@ fn differences(
             let base = rows.get(&(d.name.as_str(), 0))?;
             let row = rows.get(&(d.name.as_str(), i))?;
             let u = d.unit;
+            let difference = |x: f64| {
+                let shown = match u {
+                    Unit::Months => x,
+                    _ => x * u.scale(),
+                };
+                nonzero(shown, fixed_in_unit(x, u))
+            };
             Some(vec![
                 d.label.clone(),
                 u.column_label().to_string(),
                 fixed_in_unit(base.stats.p50, u),
                 fixed_in_unit(row.stats.p50, u),
-                fixed_in_unit(row.diff.mean, u),
+                difference(row.diff.mean),
                 format!(
                     "[{}, {}]",
-                    fixed_in_unit(row.diff.p05, u),
-                    fixed_in_unit(row.diff.p95, u)
+                    difference(row.diff.p05),
+                    difference(row.diff.p95)
                 ),
-                percent(row.share_better),
+                share_better(row.share_better),
             ])
         })
         .collect();
@@ -120,7 +127,7 @@ fn differences(
         ],
         &table,
     );
-    page.note("P(better): the share of trials in which the scenario beats the base (is higher; lower for costs and the breakeven month).");
+    page.note("P(better): the share of trials in which the scenario beats the base (is higher; lower for costs and the breakeven month); a trial in which they are equal counts as neither better nor worse. same: equal in every trial. A difference shown as 0.00 is exactly 0.");
     Ok(())
 }
 

@@ -142,10 +142,12 @@ mod tests {
         );
         assert!(html.contains("<td>Scenario 2</td><td>Status quo 2022-2028 (no paid tier) ("));
         assert_eq!(html.matches("P(better)</th>").count(), 2);
-        // The file against itself: no difference at all.
+        // The file against itself: no difference at all, the same in every trial, so no
+        // share of trials reads as a verdict.
         let first = &html[html.find("P(better)</th>").unwrap()..];
         let first = &first[..first.find("</table>").unwrap()];
-        assert!(first.contains("<td>0.00</td><td>[0.00, 0.00]</td><td>0%</td>"));
+        assert!(first.contains("<td>0.00</td><td>[0.00, 0.00]</td><td>same</td>"));
+        assert!(!first.contains('%'), "{first}");
     }
 
     #[test]

@@ -1,15 +1,26 @@
 //! The page: its style sheet, the [`Page`] builder (header, sections, figures, tables,
-//! footer) and [`escape`], through which every text from the results passes.
+//! footer) and [`escape`], through which every text from the results passes (markup and
+//! hidden characters alike).
 //!
 //! The page has no scripts and no external references (a Content-Security-Policy forbids
 //! them), so it opens offline; charts are inline SVG from [`super::chart`].
 
 use std::fmt::Write as _;
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values. HTML whitespace (tab, line feed,
+/// form feed, carriage return) reads as a space, as the page would show it; any other
+/// hidden character is shown as its code ([`crate::format::escape`]), so a name on the
+/// page never hides or reorders anything.
 pub fn escape(s: &str) -> String {
+    let spaced: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\x0C' | '\r' => ' ',
+            c => c,
+        })
+        .collect();
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::format::escape(&spaced).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

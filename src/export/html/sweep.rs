@@ -13,7 +13,8 @@ use super::chart::{
 };
 use super::page::Page;
 use crate::engine::Layout;
-use crate::format::{fixed, fixed_in_unit, percent};
+use crate::export::{best_points, share_best};
+use crate::format::{fixed, fixed_in_unit};
 use crate::results::SweepResults;
 use crate::stats::Summary;
 use crate::sweep::Best;
@@ -102,7 +103,7 @@ fn curves(page: &mut Page, r: &SweepResults) -> Result<()> {
     ] {
         let j = horizon(l, metric);
         let def = &l.scalars[j];
-        let best = best_of(r, &def.name).and_then(|b| b.varies.then_some(b.point));
+        let best = best_of(r, &def.name).map_or(&[][..], |b| &b.points);
         let title = &l.defs[metric].label;
         page.h2(&format!("{title} against the varied value"));
         page.figure(
@@ -113,12 +114,13 @@ fn curves(page: &mut Page, r: &SweepResults) -> Result<()> {
     let net = &l.scalars[horizon(l, l.net_incremental)].name;
     if r.axes.len() == 1
         && let Some(b) = best_of(r, net)
-        && let Some(svg) = sweep_pbest(r, &b.share_best)?
+        && let Some(shares) = &b.share_best
+        && let Some(svg) = sweep_pbest(r, shares)?
     {
         page.h3("How sure: the share of trials in which each point is the best");
         page.figure(
             svg,
-            "Net, incremental: per point, the share of trials in which it is the best point (trial by trial, on common random numbers).",
+            "Net, incremental: per point, the share of trials in which it is the best point (trial by trial, on common random numbers; a trial in which several points tie for the best counts for none of them).",
         );
     }
     Ok(())
@@ -135,17 +137,14 @@ fn best_table(page: &mut Page, r: &SweepResults) {
         let unit = r.layout.scalars[j].unit;
         let stats = stats(r, j);
         let cells = |s: &Summary| [s.mean, s.p05, s.p95].map(|x| fixed_in_unit(x, unit));
-        if b.varies {
-            let mut row = vec![b.metric.clone(), label(r, b.point)];
-            row.extend(cells(stats[b.point]));
-            row.push(percent(b.share_best[b.point]));
-            rows.push(row);
-        } else {
-            let mut row = vec![b.metric.clone(), "identical at every point".into()];
-            row.extend(cells(stats[0]));
-            row.push("–".into());
-            rows.push(row);
-        }
+        let point = best_points(&b.points, |k| label(r, k));
+        let mut row = vec![
+            b.metric.clone(),
+            point.unwrap_or_else(|| "identical at every point".into()),
+        ];
+        row.extend(cells(stats[b.point().unwrap_or(0)]));
+        row.push(share_best(b));
+        rows.push(row);
     }
     page.table(
         &[
@@ -158,7 +157,7 @@ fn best_table(page: &mut Page, r: &SweepResults) {
         ],
         &rows,
     );
-    page.note("P(best): the share of trials in which that point is the best (costs: the lowest).");
+    page.note("P(best): the share of trials in which that point alone is the best (costs: the lowest); a trial in which several points tie for the best counts for none of them. same: the metric is identical at every point in every trial; tied: several points share the best.");
 }
 
 /// Positions of the first axis's values: numeric when all parse, else categories.
@@ -216,7 +215,7 @@ fn groups(r: &SweepResults) -> Vec<(String, Vec<usize>)> {
 fn sweep_curve(
     r: &SweepResults,
     j: usize,
-    best: Option<usize>,
+    best: &[usize],
     single_color: RGBColor,
 ) -> Result<String> {
     let stats = stats(r, j);
@@ -266,21 +265,17 @@ fn sweep_curve(
         };
         items.push(legend(&label, color, Swatch::Line));
     }
-    if let Some(b) = best {
-        let pt = (xs[b], stats[b].mean * s);
+    if let (Some(&b), Some(shown)) = (best.first(), best_points(best, |k| label(r, k))) {
+        let pts: Vec<(f64, f64)> = best.iter().map(|&k| (xs[k], stats[k].mean * s)).collect();
         for (color, size) in [(RED, 8), (WHITE, 5), (RED, 3)] {
             layers.push(Layer::Dots {
-                pts: vec![pt],
+                pts: pts.clone(),
                 color,
                 size,
             });
         }
         items.push(legend(
-            &format!(
-                "best by mean: {} ({} $B)",
-                label(r, b),
-                fixed(stats[b].mean * s, 2)
-            ),
+            &format!("best by mean: {shown} ({} $B)", fixed(stats[b].mean * s, 2)),
             RED,
             Swatch::Dot,
         ));

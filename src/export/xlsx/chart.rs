@@ -26,7 +26,10 @@ pub(super) fn line(color: &str, width: f64, dashed: bool) -> ChartFormat {
 pub(super) fn style(chart: &mut Chart, title: &str, y_name: &str) {
     let mut font = ChartFont::new();
     font.set_size(12).set_bold();
-    chart.title().set_name(title).set_font(&font);
+    chart
+        .title()
+        .set_name(crate::format::escape(title).as_ref())
+        .set_font(&font);
     chart.y_axis().set_name(y_name).set_num_format("0.0");
     chart
         .x_axis()

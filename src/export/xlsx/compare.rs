@@ -13,7 +13,8 @@ use rust_xlsxwriter::{
 use super::chart::{fit_axes, style};
 use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
 use crate::compare::Row;
-use crate::export::key_figures;
+use crate::export::{SAME, key_figures};
+use crate::format::escape;
 use crate::results::{CompareResults, Results};
 
 /// The charts sheet of a comparison.
@@ -80,7 +81,9 @@ fn differences(
     ws.write_string_with_format(
         next,
         0,
-        format!("{other} − {base}: paired difference per trial, $B over the horizon"),
+        escape(&format!(
+            "{other} − {base}: paired difference per trial, $B over the horizon"
+        )),
         &f.note,
     )?;
     let header_row = next + 1;
@@ -103,13 +106,18 @@ fn differences(
         last += 1;
         let s = def.unit.scale();
         let (d, lo, hi) = (diff.diff.mean * s, diff.diff.p05 * s, diff.diff.p95 * s);
-        ws.write_string(last, 0, &def.label)?;
+        ws.write_string(last, 0, escape(&def.label))?;
         write_opt(ws, last, 1, d, &f.billions)?;
         write_opt(ws, last, 2, lo, &f.billions)?;
         write_opt(ws, last, 3, hi, &f.billions)?;
         write_opt(ws, last, 4, (d - lo).max(0.0), &f.billions)?;
         write_opt(ws, last, 5, (hi - d).max(0.0), &f.billions)?;
-        write_opt(ws, last, 6, diff.share_better, &f.percent)?;
+        match diff.share_better {
+            Some(share) => write_opt(ws, last, 6, share, &f.percent)?,
+            None => {
+                ws.write_string(last, 6, SAME)?;
+            }
+        }
         ys.extend([d, lo, hi]);
     }
     if last == header_row {

@@ -8,6 +8,9 @@
 //! [`sensitivity`] (the swing of the parameters that move the metric most). Then every
 //! table of [`crate::results::table::tables`] becomes one sheet named after its CSV file
 //! ([`sheets`]), from the typed cells. Shared chart building blocks are in [`chart`].
+//!
+//! Text from users on the charts sheet (names, keys, values, chart titles) is shown through
+//! [`escape`], so a hidden character is visible; the data sheets hold the CSV's text exactly.
 
 mod chart;
 mod compare;
@@ -19,6 +22,7 @@ mod sweep;
 use anyhow::Result;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
+use crate::format::escape;
 use crate::results::Results;
 use crate::scenario::YearMonth;
 
@@ -96,13 +100,13 @@ fn settings_block(
     rows: &[(String, String)],
     f: &Formats,
 ) -> Result<u32> {
-    ws.write_string_with_format(0, 0, title, &f.title)?;
+    ws.write_string_with_format(0, 0, escape(title), &f.title)?;
     let mut r = 1;
     for (k, v) in rows {
-        ws.write_string(r, 0, k)?;
+        ws.write_string(r, 0, escape(k))?;
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() => ws.write_number(r, 1, x)?,
-            _ => ws.write_string(r, 1, v)?,
+            _ => ws.write_string(r, 1, escape(v))?,
         };
         r += 1;
     }
@@ -113,7 +117,7 @@ fn settings_block(
 /// A header row of the charts sheet.
 fn write_header(ws: &mut Worksheet, row: u32, cols: &[String], f: &Formats) -> Result<()> {
     for (c, h) in cols.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, h, &f.header)?;
+        ws.write_string_with_format(row, c as u16, escape(h), &f.header)?;
     }
     Ok(())
 }
@@ -154,10 +158,7 @@ mod tests {
 
     #[test]
     fn varied_values_are_numbers_in_sheets_in_workbook_order() {
-        assert!(matches!(
-            Cell::value("7.5"),
-            Cell::Value { number: 7.5, .. }
-        ));
+        assert_eq!(Cell::value("7.5"), Cell::Number(7.5));
         assert_eq!(Cell::value("true"), Cell::Text("true".into()));
         assert_eq!(Cell::value("inf"), Cell::Text("inf".into()));
         let bytes = workbook(&sweep()).unwrap();

@@ -67,7 +67,7 @@ pub(super) fn charts(
     let mut swings = vec![0.0];
     for (i, p) in by_swing(&a.rows).into_iter().take(shown).enumerate() {
         let row = header_row + 1 + i as u32;
-        ws.write_string(row, 0, &p.parameter)?;
+        ws.write_string(row, 0, crate::format::escape(&p.parameter))?;
         write_opt(ws, row, 1, p.mean_at_low * s, &f.billions)?;
         write_opt(ws, row, 2, p.mean_at_high * s, &f.billions)?;
         write_opt(ws, row, 3, p.swing * s, &f.billions)?;

@@ -1,7 +1,7 @@
 //! One sheet per table of a result ([`crate::results::table::tables`]), named after its CSV
 //! file without `.csv`, written from the typed cells: numbers as numbers (from 1,000 up
-//! shown with thousands separators, full precision kept), text that reads as a number
-//! ([`Cell::Value`]) as its number, months as dates, undefined values as empty cells. The
+//! shown with thousands separators, full precision kept), text as text, months as dates,
+//! undefined values as empty cells, exactly as the CSV file holds them. The
 //! header row is bold and frozen with the columns that identify a row, has a filter, and
 //! column widths fit the contents. Rows beyond Excel's limit are left out with a note (the
 //! CSV file has them all).
@@ -90,7 +90,7 @@ fn write_cell(
             ws.write_datetime_with_format(row, col, month_date(*m)?, &f.month)?;
             return Ok(Some(8));
         }
-        Cell::Number(x) | Cell::Value { number: x, .. } => *x,
+        Cell::Number(x) => *x,
         Cell::Int(i) => *i as f64,
     };
     if !number.is_finite() {

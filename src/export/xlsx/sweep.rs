@@ -10,6 +10,7 @@ use rust_xlsxwriter::{Chart, ChartType, Worksheet};
 
 use super::chart::{Rows, Series, band, fit_axes, line_chart};
 use super::{Formats, settings, settings_block, write_header, write_opt};
+use crate::format::escape;
 use crate::results::table::Cell;
 use crate::results::{Results, SweepResults};
 
@@ -61,9 +62,9 @@ pub(super) fn charts(
     for (i, cell) in x_cells.iter().enumerate() {
         let row = rows.first + i as u32;
         match cell {
-            Cell::Value { number, .. } => ws.write_number(row, 0, *number)?,
-            Cell::Text(s) => ws.write_string(row, 0, s)?,
-            _ => unreachable!("Cell::value gives a value or text"),
+            Cell::Number(number) => ws.write_number(row, 0, *number)?,
+            Cell::Text(s) => ws.write_string(row, 0, escape(s))?,
+            _ => unreachable!("Cell::value gives a number or text"),
         };
     }
     let numeric = xs.len() == x_cells.len();
@@ -121,7 +122,7 @@ fn x_value(r: &SweepResults, p: usize) -> Cell {
 
 fn number(cell: &Cell) -> Option<f64> {
     match cell {
-        Cell::Value { number, .. } => Some(*number),
+        Cell::Number(number) => Some(*number),
         _ => None,
     }
 }
@@ -145,7 +146,7 @@ impl Plot<'_> {
             self.rows,
             series,
         );
-        chart.x_axis().set_name(self.x_key);
+        chart.x_axis().set_name(escape(self.x_key).as_ref());
         fit_axes(&mut chart, self.xs, ys);
         chart
     }
