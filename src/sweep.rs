@@ -27,13 +27,34 @@ fn decimals(s: &str) -> usize {
     mantissa.split_once('.').map_or(0, |(_, d)| d.len())
 }
 
-/// Whether two `--vary` values are the same value: equal numbers however written
-/// (`1`, `+1`, `1.0`, `-0` and `0`), else the same text.
-fn same_value(a: &str, b: &str) -> bool {
-    match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
+/// The first value (in order) that repeats an earlier one, with that earlier one: equal
+/// numbers however written (`1`, `+1`, `1.0`; `-0` and `0`), else the same text. Sorting
+/// keeps it O(n log n) for the largest grids.
+fn first_repeat(values: &[String]) -> Option<(&str, &str)> {
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum Same<'a> {
+        Number(u64),
+        Text(&'a str),
     }
+    fn same(v: &str) -> Same<'_> {
+        match v.parse::<f64>() {
+            // `+ 0.0` turns -0 into 0; NaN never equals itself, so it is compared as text.
+            Ok(x) if !x.is_nan() => Same::Number((x + 0.0).to_bits()),
+            _ => Same::Text(v),
+        }
+    }
+    let mut order: Vec<(Same, usize)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (same(v), i))
+        .collect();
+    order.sort();
+    order
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| (w[0].1, w[1].1))
+        .min_by_key(|&(_, later)| later)
+        .map(|(a, b)| (values[a].as_str(), values[b].as_str()))
 }
 
 impl AxisLabels {
@@ -109,22 +130,20 @@ impl AxisLabels {
             return Err(err(why));
         }
         // Two labels of one value would be two rows of one point, told apart by spelling.
-        for (j, b) in values.iter().enumerate() {
-            if let Some(a) = values[..j].iter().find(|a| same_value(a, b)) {
-                let spelled = if a == b {
-                    String::new()
-                } else {
-                    format!(
-                        " (as {} and {})",
-                        crate::format::escape(a),
-                        crate::format::escape(b)
-                    )
-                };
-                return Err(err(format!(
-                    "the value {} is given twice{spelled}; give each value once",
+        if let Some((a, b)) = first_repeat(&values) {
+            let spelled = if a == b {
+                String::new()
+            } else {
+                format!(
+                    " (as {} and {})",
+                    crate::format::escape(a),
                     crate::format::escape(b)
-                )));
-            }
+                )
+            };
+            return Err(err(format!(
+                "the value {} is given twice{spelled}; give each value once",
+                crate::format::escape(b)
+            )));
         }
         Ok(AxisLabels { key, values })
     }
@@ -314,6 +333,15 @@ pub fn label(axes: &[AxisLabels], point: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_given_twice_is_found_however_it_is_written() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(first_repeat(&v(&["1", "2", "+1"])), Some(("1", "+1")));
+        assert_eq!(first_repeat(&v(&["-0", "0.0"])), Some(("-0", "0.0")));
+        assert_eq!(first_repeat(&v(&["a", "b", "b", "a"])), Some(("b", "b")));
+        assert_eq!(first_repeat(&v(&["1", "1.5", "true", "\"1\""])), None);
+    }
 
     #[test]
     fn ranges_are_built_from_an_index() {

@@ -156,14 +156,17 @@ fn a_row_equal_in_every_trial_has_no_share_better() {
 fn tied_points_share_the_credit_and_a_metric_equal_everywhere_has_no_best() {
     let dir = TempDir::new("ties", "sweep");
     scenario(dir.path(), "premium_5usd_2024.toml", "tier.toml");
-    // Points 0 and 1 are the same scenario: they tie in every trial.
+    // Nobody considers the tier at points 0 and 1, so its price does not matter there:
+    // they tie in every trial.
     let stdout = run_in(
         dir.path(),
         &[
             "sweep",
             "tier.toml",
             "--vary",
-            "premium.price_month=5,5,40",
+            "premium.consider_per_month=0,0.05",
+            "--vary",
+            "premium.price_month=5,40",
             "--report",
             "--out",
             "sw",
@@ -174,9 +177,9 @@ fn tied_points_share_the_credit_and_a_metric_equal_everywhere_has_no_best() {
         column(&header, "best_by_mean"),
         column(&header, "share_of_trials_best"),
     );
-    assert_eq!(rows.len() % 3, 0);
+    assert_eq!(rows.len() % 4, 0);
     let mut equal_everywhere = 0;
-    for point in rows.chunks(3) {
+    for point in rows.chunks(4) {
         let metric = &point[0][0];
         // The two identical points: never the first favoured.
         assert_eq!(point[0][flag], point[1][flag], "{metric}: best by mean");
@@ -200,12 +203,18 @@ fn tied_points_share_the_credit_and_a_metric_equal_everywhere_has_no_best() {
     }
     assert_eq!(equal_everywhere, 2);
     // The terminal and the page: the tied best point is not singled out.
+    let mut tied_best = 0;
     for line in stdout.lines() {
-        if line.contains("premium.price_month=5 ") {
+        if line.contains("premium.consider_per_month=0 premium.price_month=5 ") {
             assert!(line.contains("(+1 tied)"), "{line}");
             assert!(line.ends_with(" tied"), "{line}");
+            tied_best += 1;
         }
     }
+    assert!(
+        tied_best > 0,
+        "no metric is best at the tied pair: {stdout}"
+    );
     let html = std::fs::read_to_string(dir.join("sw/report.html")).unwrap();
     assert!(html.contains("<tr><td>fixed_cost</td><td>identical at every point</td>"));
     let fixed = &html[html.find("<tr><td>fixed_cost</td>").unwrap()..];
