@@ -45,6 +45,30 @@ pub enum Command {
     },
     /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
     Schema,
+    /// Print a completion script for a shell, e.g.
+    /// `downstream completions bash > ~/.local/share/bash-completion/completions/downstream`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// A whole number as people write sizes: digits (`200000`) or scientific notation that is
+/// exactly whole (`2e5`, `1.5e3`), as a scenario file's numbers may be written.
+fn whole(text: &str) -> Result<u64, String> {
+    if let Ok(n) = text.parse::<u64>() {
+        return Ok(n);
+    }
+    let x: f64 = text
+        .parse()
+        .map_err(|_| "expected a whole number, e.g. 200000 or 2e5".to_string())?;
+    // Up to 2^53 every whole f64 is exact, so `2e5` means exactly 200000.
+    if x.fract() != 0.0 || !(0.0..=9_007_199_254_740_992.0).contains(&x) {
+        return Err(format!(
+            "expected a whole number from 0 to 2^53 (9007199254740992), e.g. 200000 or 2e5; {text} is not"
+        ));
+    }
+    Ok(x as u64)
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -113,11 +137,11 @@ pub struct SweepArgs {
 /// Options shared by the commands that run simulations.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunOptions {
-    /// Simulated households per trial (overrides [simulation] households).
-    #[arg(long, value_name = "N")]
+    /// Simulated households per trial (overrides [simulation] households); 2e5 = 200000.
+    #[arg(long, value_name = "N", value_parser = whole)]
     pub households: Option<u64>,
     /// Trials, i.e. draws of the uncertain parameters (overrides [simulation] trials).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = whole)]
     pub trials: Option<u64>,
     /// Master seed (overrides [simulation] seed).
     #[arg(long, value_name = "N")]
@@ -195,7 +219,7 @@ pub struct RunArgs {
     pub metric: Option<String>,
     /// With --precision: stop at this many trials if the precision is not reached
     /// (default 10000, or the scenario's trials if more).
-    #[arg(long, value_name = "N", requires = "precision")]
+    #[arg(long, value_name = "N", requires = "precision", value_parser = whole)]
     pub max_trials: Option<u64>,
 }
 
@@ -218,4 +242,20 @@ impl SamplingArg {
 pub enum Format {
     Table,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_may_be_written_in_scientific_notation() {
+        assert_eq!(whole("200000"), Ok(200_000));
+        assert_eq!(whole("2e5"), Ok(200_000));
+        assert_eq!(whole("1.5e3"), Ok(1_500));
+        assert!(whole("1.5").is_err());
+        assert!(whole("-1e3").is_err());
+        assert!(whole("1e300").is_err());
+        assert!(whole("many").is_err());
+    }
 }

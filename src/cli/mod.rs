@@ -67,7 +67,10 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     // Commands that plan, simulate or write handle Ctrl-C from the start: planning a large
     // sweep takes a while, and an interrupt must then exit 130 like one during the run.
     // `validate` and `schema` write nothing and keep the default (end at once).
-    if !matches!(cli.command, Command::Validate { .. } | Command::Schema) {
+    if !matches!(
+        cli.command,
+        Command::Validate { .. } | Command::Schema | Command::Completions { .. }
+    ) {
         progress::handle_interrupts();
     }
     match cli.command {
@@ -79,6 +82,11 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Sensitivity(args) => commands::sensitivity::sensitivity(&args),
         Command::Merge(args) => commands::merge::merge(&args),
         Command::Report { dir, xlsx } => commands::report::report(&dir, xlsx),
+        Command::Completions { shell } => {
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cli, "downstream", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Schema => {
             println!("{}", crate::schema::json_schema());
             Ok(())

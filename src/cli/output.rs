@@ -111,8 +111,8 @@ fn reports(
 }
 
 /// `downstream report DIR`: adds report.html (and results.xlsx) built from the results
-/// read back from the folder, keeping everything else in it.
-pub(super) fn add_reports(dir: &Path, xlsx: bool) -> Result<(), CliError> {
+/// read back from the folder, keeping everything else in it; returns the names written.
+pub(super) fn add_reports(dir: &Path, xlsx: bool) -> Result<Vec<&'static str>, CliError> {
     if !dir.join(files::MARKER).exists() {
         return Err(CliError::Input(format!(
             "{}: not a folder of results (no {}); expected a folder written by run, sweep, compare, sensitivity or merge",
@@ -121,15 +121,17 @@ pub(super) fn add_reports(dir: &Path, xlsx: bool) -> Result<(), CliError> {
         )));
     }
     let mut folder = open_folder(dir, Access::Replace, false)?;
+    // A folder of ours without readable results (only part files, or edited tables) is
+    // not a result folder: bad input, exit 2.
     let results = crate::results::read::read(dir).map_err(|e| {
-        CliError::Other(e.context(format!(
-            "cannot build {} for {}",
-            files::REPORT,
+        CliError::Input(format!(
+            "{}: not a folder of results: {e:#}",
             format::path(dir)
-        )))
+        ))
     })?;
     let made = reports(&results, true, xlsx, dir).map_err(|e| interruption(&folder, e))?;
-    replace(&mut folder, &made, Keep::All)
+    replace(&mut folder, &made, Keep::All)?;
+    Ok(made.iter().map(|(name, _)| *name).collect())
 }
 
 /// Writes a job's results, with the reports `show` asks for, into the folder as one

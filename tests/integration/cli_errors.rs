@@ -518,3 +518,107 @@ fn schema_is_json_schema_2020_12() {
     let s = v["$schema"].as_str().expect("a \"$schema\" string");
     assert!(s.contains("2020-12"), "$schema = {s}");
 }
+
+#[test]
+fn sizes_on_the_command_line_may_use_scientific_notation() {
+    let tmp = TempDir::new("cli", "sizes");
+    let run = |households: &str, trials: &str, out: &str| {
+        let o = downstream(&[
+            "run",
+            BASE,
+            "--households",
+            households,
+            "--trials",
+            trials,
+            "--quiet",
+            "--out",
+            tmp.join(out).to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        fs::read(tmp.join(out).join("summary.csv")).unwrap()
+    };
+    assert_eq!(run("2e3", "1e1", "a"), run("2000", "10", "b"));
+    let o = downstream(&["run", BASE, "--households", "2.5e-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with(
+            "error: invalid value '2.5e-1' for '--households <N>': expected a whole number from 0 to 2^53 (9007199254740992), e.g. 200000 or 2e5; 2.5e-1 is not"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn completions_are_printed_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _downstream"),
+        ("zsh", "#compdef downstream"),
+        ("fish", "complete -c downstream"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[downstream]"),
+    ] {
+        let o = downstream(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", text(&o.stderr));
+        let script = text(&o.stdout);
+        assert!(script.contains(marker), "{shell}: no `{marker}`");
+        assert!(
+            script.contains("sensitivity"),
+            "{shell}: subcommands missing"
+        );
+    }
+}
+
+#[test]
+fn report_names_every_file_it_writes_and_refuses_a_folder_without_results() {
+    let tmp = TempDir::new("cli", "report");
+    let out = tmp.join("r");
+    let o = downstream(&[
+        "run",
+        BASE,
+        "--households",
+        "200",
+        "--trials",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = downstream(&["report", out.to_str().unwrap(), "--xlsx"]);
+    assert_eq!(
+        text(&o.stdout),
+        format!(
+            "wrote {}\nwrote {}\n",
+            out.join("report.html").display(),
+            out.join("results.xlsx").display()
+        )
+    );
+    // A folder of ours that holds no results (a shard's part only).
+    let parts = tmp.join("parts");
+    let o = downstream(&[
+        "run",
+        BASE,
+        "--households",
+        "200",
+        "--trials",
+        "2",
+        "--quiet",
+        "--shard",
+        "0/2",
+        "--out",
+        parts.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = downstream(&["report", parts.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with(&format!(
+            "error: {}: not a folder of results: ",
+            parts.display()
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!parts.join("report.html").exists());
+}

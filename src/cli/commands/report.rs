@@ -5,11 +5,11 @@ use std::path::Path;
 use crate::cli::CliError;
 use crate::cli::output::add_reports;
 use crate::cli::progress;
-use crate::results::files;
 
 pub(in crate::cli) fn report(dir: &Path, xlsx: bool) -> Result<(), CliError> {
     progress::handle_interrupts();
-    add_reports(dir, xlsx)?;
-    println!("wrote {}", crate::format::path(&dir.join(files::REPORT)));
+    for name in add_reports(dir, xlsx)? {
+        println!("wrote {}", crate::format::path(&dir.join(name)));
+    }
     Ok(())
 }
