@@ -111,9 +111,12 @@ fn eliminate(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
         .zip(b)
         .map(|(row, &bi)| row.iter().copied().chain([bi]).collect())
         .collect();
+    // A pivot this small relative to the largest entry means the matrix is singular but
+    // for rounding (e.g. seven probabilities symmetric about 1/2).
+    let tiny = 1e-12 * a.iter().flatten().fold(0.0, |s: f64, v| s.max(v.abs()));
     for col in 0..n {
         let pivot = (col..n).max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))?;
-        if !(m[pivot][col].abs() > 0.0) {
+        if !(m[pivot][col].abs() > tiny) {
             return None;
         }
         m.swap(col, pivot);
@@ -180,6 +183,11 @@ impl Metalog {
     /// The fitted coefficients `a_1 .. a_n` (empty if the points could not be fitted).
     pub fn coefficients(&self) -> &[f64] {
         &self.coef
+    }
+
+    /// The quantiles as given, (probability, value) in order.
+    pub fn points(&self) -> &[(f64, f64)] {
+        &self.points
     }
 
     /// The lower and upper bound, if given.
@@ -279,9 +287,9 @@ impl Metalog {
         )
     }
 
-    /// The mean `∫₀¹ Q(y) dy`, by the trapezoid rule in `t = logit(y)` on [−40, 40] (step
-    /// 0.01; the integrand decays exponentially, so the rule is accurate to about 1e-12
-    /// relative for light tails). Infinite when a log-transformed tail is too heavy for a
+    /// The mean `∫₀¹ Q(y) dy`, by the trapezoid rule in `t = logit(y)` on [−36, 36] (step
+    /// 0.01, `y` below 1 in floating point; the integrand decays exponentially, so the rule
+    /// is accurate to about 1e-12 relative for light tails). Infinite when a log-transformed tail is too heavy for a
     /// mean (tail rate at least 1).
     pub fn mean(&self) -> f64 {
         if self.max.is_none() && self.min.is_some() && self.tail_rate(0.5) >= 1.0 {
@@ -291,10 +299,10 @@ impl Metalog {
             return f64::NEG_INFINITY;
         }
         const H: f64 = 0.01;
-        let steps = 8_000;
+        let steps = 7_200;
         (0..=steps)
             .map(|i| {
-                let t = -40.0 + H * f64::from(i);
+                let t = -36.0 + H * f64::from(i);
                 let y = 1.0 / (1.0 + (-t).exp());
                 let w = if i == 0 || i == steps { 0.5 } else { 1.0 };
                 w * self.quantile(y) * y * (1.0 - y)
@@ -311,8 +319,9 @@ impl Metalog {
         self.check_inputs()?;
         if self.coef.is_empty() {
             return Err(
-                "these quantiles determine no metalog (the fitting equations are singular); \
-                 space the probabilities further apart"
+                "these quantiles determine no metalog: its equations have no single solution \
+                 for these probabilities (seven probabilities symmetric about 0.5 never have \
+                 one); move one probability, or give one quantile more or fewer"
                     .into(),
             );
         }
