@@ -66,7 +66,7 @@ fn log_power(j: usize) -> Option<i32> {
     match j {
         2 => Some(0),
         3 => Some(1),
-        _ if j >= 6 && j % 2 == 0 => Some((j / 2 - 1) as i32),
+        _ if j >= 6 && j.is_multiple_of(2) => Some((j / 2 - 1) as i32),
         _ => None,
     }
 }
@@ -116,14 +116,16 @@ fn eliminate(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
     let tiny = 1e-12 * a.iter().flatten().fold(0.0, |s: f64, v| s.max(v.abs()));
     for col in 0..n {
         let pivot = (col..n).max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))?;
-        if !(m[pivot][col].abs() > tiny) {
+        if m[pivot][col].is_nan() || m[pivot][col].abs() <= tiny {
             return None;
         }
         m.swap(col, pivot);
-        for row in col + 1..n {
-            let f = m[row][col] / m[col][col];
-            for k in col..=n {
-                m[row][k] -= f * m[col][k];
+        let (top, below) = m.split_at_mut(col + 1);
+        let pivot_row = &top[col];
+        for row in below {
+            let f = row[col] / pivot_row[col];
+            for (r, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *r -= f * p;
             }
         }
     }
@@ -174,7 +176,7 @@ impl Metalog {
                     row
                 })
                 .collect();
-            let z: Vec<f64> = m.points.iter().map(|&(_, x)| m.to_metalog(x)).collect();
+            let z: Vec<f64> = m.points.iter().map(|&(_, x)| m.transform(x)).collect();
             m.coef = solve(&rows, &z).unwrap_or_default();
         }
         m
@@ -214,7 +216,7 @@ impl Metalog {
     }
 
     /// The transform of a value into the metalog's scale.
-    fn to_metalog(&self, x: f64) -> f64 {
+    fn transform(&self, x: f64) -> f64 {
         match (self.min, self.max) {
             (None, None) => x,
             (Some(lo), None) => (x - lo).ln(),
@@ -224,7 +226,7 @@ impl Metalog {
     }
 
     /// The back-transform of `M(y)` into a value, within the bounds.
-    fn from_metalog(&self, z: f64) -> f64 {
+    fn back_transform(&self, z: f64) -> f64 {
         match (self.min, self.max) {
             (None, None) => z,
             (Some(lo), None) => lo + z.exp(),
@@ -276,7 +278,7 @@ impl Metalog {
 
     /// Quantile at `y` in (0, 1).
     pub fn quantile(&self, y: f64) -> f64 {
-        self.from_metalog(self.metalog(y))
+        self.back_transform(self.metalog(y))
     }
 
     /// The smallest interval holding every value (infinite where unbounded).
@@ -336,7 +338,7 @@ impl Metalog {
             ));
         }
         for (i, &(y, x)) in self.points.iter().enumerate() {
-            if !self.percentiles && !(y > 0.0 && y < 1.0) {
+            if !(self.percentiles || (y > 0.0 && y < 1.0)) {
                 return Err(format!(
                     "the probability of `{}` must be strictly between 0 and 1, got {y}",
                     self.name(i)
@@ -393,7 +395,10 @@ impl Metalog {
         } else if upper_tail < 0.0 {
             Some(1.0)
         } else {
-            feasibility_grid().find(|&y| !(self.slope(y) > 0.0))
+            feasibility_grid().find(|&y| {
+                let slope = self.slope(y);
+                slope.is_nan() || slope <= 0.0
+            })
         };
         let Some(y) = failing else {
             return Ok(());
@@ -417,7 +422,11 @@ impl Metalog {
                     and/or `max`"
                 .into();
         }
-        let z: Vec<f64> = self.points.iter().map(|&(_, x)| self.to_metalog(x)).collect();
+        let z: Vec<f64> = self
+            .points
+            .iter()
+            .map(|&(_, x)| self.transform(x))
+            .collect();
         let (below, above) = (z[1] - z[0], z[2] - z[1]);
         let transformed = self.min.is_some() || self.max.is_some();
         let (far, near, bound) = if above > below {

@@ -1257,7 +1257,11 @@ fn metalog_references() -> Vec<MetalogReference> {
         // bounded ("b", bounds [0, 1]): a probability
         MetalogReference {
             dist: p(0.02, 0.05, 0.12, Some(0.0), Some(1.0)),
-            coef: &[-2.94443897916644, 0.43222485152681217, 0.0026325799714440436],
+            coef: &[
+                -2.94443897916644,
+                0.43222485152681217,
+                0.0026325799714440436,
+            ],
             quantiles: [
                 (0.001, 0.002676308592895306),
                 (0.3, 0.03522237653264724),
@@ -1367,12 +1371,19 @@ fn metalog_draws_follow_their_cdf() {
         d.check().unwrap();
         let mut xs = draws(n, &format!("metalog ks {i}"), |g| d.quantile(uniform(g)));
         let (lo, hi) = d.support();
-        assert!(xs.iter().all(|&x| x > lo && x < hi), "{d:?} left its support");
+        assert!(
+            xs.iter().all(|&x| x > lo && x < hi),
+            "{d:?} left its support"
+        );
         // Sample mean within 4 SE of the quadrature mean.
         let m = xs.iter().sum::<f64>() / n as f64;
         let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
         let tol = 4.0 * (v / n as f64).sqrt();
-        assert!((m - d.mean()).abs() <= tol, "{d:?}: mean {m} vs {}", d.mean());
+        assert!(
+            (m - d.mean()).abs() <= tol,
+            "{d:?}: mean {m} vs {}",
+            d.mean()
+        );
         assert_ks(&format!("{d:?}"), &mut xs, metalog_cdf(&r.dist));
     }
 }
@@ -1392,7 +1403,12 @@ fn metalog_three_term_feasibility_follows_keelin() {
     // Keelin (2016): a 3-term metalog is feasible iff a2 > 0 and |a3| / a2 < 1.66711. With
     // p10/p50/p90 that is a ratio r = (p90 - p50) / (p50 - p10) between about 1/5.0031 and
     // 5.0031.
-    for (r, ok) in [(4.99, true), (5.02, false), (1.0 / 4.99, true), (1.0 / 5.02, false)] {
+    for (r, ok) in [
+        (4.99, true),
+        (5.02, false),
+        (1.0 / 4.99, true),
+        (1.0 / 5.02, false),
+    ] {
         let m = Metalog::percentiles(9.0, 10.0, 10.0 + r, None, None);
         let a = m.coefficients();
         assert_eq!(a[2].abs() / a[1] < 1.66711, ok, "ratio {r}");
@@ -1410,7 +1426,11 @@ fn metalog_three_term_feasibility_follows_keelin() {
          `min` (e.g. 0 for a quantity that cannot be negative)"
     );
     // A right-skewed range is infeasible unbounded, feasible as a log-metalog (min = 0).
-    assert!(Metalog::percentiles(1.0, 2.0, 12.0, None, None).check().is_err());
+    assert!(
+        Metalog::percentiles(1.0, 2.0, 12.0, None, None)
+            .check()
+            .is_err()
+    );
     Metalog::percentiles(1.0, 2.0, 12.0, Some(0.0), None)
         .check()
         .unwrap();
@@ -1421,14 +1441,26 @@ fn metalog_refuses_bad_inputs() {
     let q = |points: &[(f64, f64)]| Metalog::quantiles(points.to_vec(), None, None).check();
     let p = |p10, p50, p90, min, max| Metalog::percentiles(p10, p50, p90, min, max).check();
     let cases: Vec<(Result<(), String>, &str)> = vec![
-        (p(5.0, 5.0, 9.0, None, None), "`p50` must be > `p10` (5), got 5"),
-        (p(2.0, 10.0, 9.0, None, None), "`p90` must be > `p50` (10), got 9"),
+        (
+            p(5.0, 5.0, 9.0, None, None),
+            "`p50` must be > `p10` (5), got 5",
+        ),
+        (
+            p(2.0, 10.0, 9.0, None, None),
+            "`p90` must be > `p50` (10), got 9",
+        ),
         (
             p(f64::NAN, 5.0, 9.0, None, None),
             "`p10` must be a finite number, got NaN",
         ),
-        (p(2.0, 5.0, 9.0, Some(2.0), None), "`min` must be < `p10` (2), got 2"),
-        (p(2.0, 5.0, 9.0, None, Some(8.0)), "`max` must be > `p90` (9), got 8"),
+        (
+            p(2.0, 5.0, 9.0, Some(2.0), None),
+            "`min` must be < `p10` (2), got 2",
+        ),
+        (
+            p(2.0, 5.0, 9.0, None, Some(8.0)),
+            "`max` must be > `p90` (9), got 8",
+        ),
         (
             q(&[(0.1, 1.0), (0.9, 2.0)]),
             "`quantiles` must hold 3 to 9 [probability, value] pairs, got 2",

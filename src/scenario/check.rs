@@ -582,9 +582,7 @@ fn dist_of(d: &RawDist) -> Result<Dist, String> {
                 Dist::Metalog(Metalog::percentiles(p10, p50, p90, min, max))
             }
             (_, _, _, Some(_)) => {
-                return Err(
-                    "give either `p10`, `p50` and `p90`, or `quantiles`, not both".into(),
-                );
+                return Err("give either `p10`, `p50` and `p90`, or `quantiles`, not both".into());
             }
             _ => {
                 let missing: Vec<&str> = [("p10", p10), ("p50", p50), ("p90", p90)]
