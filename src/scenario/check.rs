@@ -633,6 +633,13 @@ mod tests {
             alpha: 2.0,
             beta: 3.0
         }));
+        // A metalog is open at its bounds: `min = 0` suits a "> 0" key; a probability
+        // needs both bounds.
+        let ml = |min, max| Dist::Metalog(Metalog::percentiles(0.2, 0.3, 0.5, min, max));
+        assert!(Domain::positive(1e6).admits(&ml(Some(0.0), None)));
+        assert!(!Domain::positive(1e6).admits(&ml(None, None)));
+        assert!(!Domain::PROBABILITY.admits(&ml(Some(0.0), None)));
+        assert!(Domain::PROBABILITY.admits(&ml(Some(0.0), Some(1.0))));
     }
 
     #[test]
