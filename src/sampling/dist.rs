@@ -9,6 +9,8 @@ use statrs::function::beta::{beta_reg, ln_beta};
 use statrs::function::erf::{erfc, erfc_inv};
 use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
 
+use super::metalog::Metalog;
+
 /// Smallest `u` used by [`Dist::quantile`] (0 is mapped here).
 pub(super) const U_MIN: f64 = 1e-300;
 /// Largest `u` used by [`Dist::quantile`]: the largest double below 1.
@@ -80,6 +82,8 @@ pub enum Dist {
         /// Scale parameter.
         scale: f64,
     },
+    /// Metalog fitted to quantiles, optionally bounded ([`Metalog`]).
+    Metalog(Metalog),
 }
 
 pub(super) fn need_finite(name: &str, v: f64) -> Result<(), String> {
@@ -181,6 +185,7 @@ impl Dist {
                 need_positive("shape", shape)?;
                 need_positive("scale", scale)
             }
+            Dist::Metalog(ref m) => m.check(),
         }
     }
 
@@ -231,11 +236,13 @@ impl Dist {
                 BetaQ::Upper(y) => 1.0 - y,
             },
             Dist::Gamma { shape, scale } => scale * gamma_quantile(shape, u),
+            Dist::Metalog(ref m) => m.quantile(u),
         }
     }
 
     /// Smallest interval `[lo, hi]` containing the support (bounds may be infinite), used to
-    /// reject a distribution that can leave a parameter's domain. Beta gives `[0, 1]`;
+    /// reject a distribution that can leave a parameter's domain. Beta gives `[0, 1]`; a
+    /// metalog its bounds (open: a bound is never drawn);
     /// LogNormal and Gamma give `[0, inf)` (open at 0, reported as 0); an untruncated normal
     /// gives `(-inf, inf)`.
     pub fn support(&self) -> (f64, f64) {
@@ -250,11 +257,13 @@ impl Dist {
             ),
             Dist::LogNormal { .. } | Dist::Gamma { .. } => (0.0, f64::INFINITY),
             Dist::Beta { .. } => (0.0, 1.0),
+            Dist::Metalog(ref m) => m.support(),
         }
     }
 
     /// Mean of the distribution, in closed form (truncated normal by the standard formula
-    /// `mean + sd (phi(a) - phi(b)) / Z`).
+    /// `mean + sd (phi(a) - phi(b)) / Z`), except the metalog's, by quadrature
+    /// ([`Metalog::mean`]).
     pub fn mean(&self) -> f64 {
         match *self {
             Dist::Fixed(v) => v,
@@ -271,11 +280,12 @@ impl Dist {
             Dist::LogNormal { median, sigma } => median * (0.5 * sigma * sigma).exp(),
             Dist::Beta { alpha, beta } => alpha / (alpha + beta),
             Dist::Gamma { shape, scale } => shape * scale,
+            Dist::Metalog(ref m) => m.mean(),
         }
     }
 
     /// Short name as written in scenario files: "fixed", "uniform", "triangular", "pert",
-    /// "normal", "lognormal", "beta" or "gamma".
+    /// "normal", "lognormal", "beta", "gamma" or "metalog".
     pub fn kind(&self) -> &'static str {
         match self {
             Dist::Fixed(_) => "fixed",
@@ -286,6 +296,7 @@ impl Dist {
             Dist::LogNormal { .. } => "lognormal",
             Dist::Beta { .. } => "beta",
             Dist::Gamma { .. } => "gamma",
+            Dist::Metalog(_) => "metalog",
         }
     }
 }

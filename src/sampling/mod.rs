@@ -309,7 +309,9 @@ impl Categorical {
 }
 
 mod dist;
+mod metalog;
 pub use dist::Dist;
+pub use metalog::Metalog;
 
 #[cfg(test)]
 mod tests;

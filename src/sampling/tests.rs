@@ -1208,3 +1208,296 @@ fn dist_support_mean_kind() {
     let expect = nrm.pdf(5.0) / nrm.sf(5.0);
     assert!((d.mean() - expect).abs() < 1e-12 * expect);
 }
+
+// ----------------------------------------------------------------- Metalog
+
+/// Reference fits computed independently with the Python package `pymetalog` 0.2.2
+/// (`metalog(x, probs, boundedness, bounds, term_limit = n, term_lower_bound = n,
+/// fit_method = "OLS")`, then `qmetalog(m, y, term = n)`), with numpy 2.4: each case's
+/// inputs, coefficients `a_1..a_n` and quantiles at 0.001, 0.3 and 0.99.
+struct MetalogReference {
+    dist: Metalog,
+    coef: &'static [f64],
+    quantiles: [(f64, f64); 3],
+}
+
+fn metalog_references() -> Vec<MetalogReference> {
+    let p = |p10, p50, p90, min, max| Metalog::percentiles(p10, p50, p90, min, max);
+    vec![
+        // unbounded, p10/p50/p90 = 2/5/9
+        MetalogReference {
+            dist: p(2.0, 5.0, 9.0, None, None),
+            coef: &[5.0, 1.5929186465969654, 0.5688995166417734],
+            quantiles: [
+                (0.001, -4.041202996268904),
+                (0.3, 3.746728907612689),
+                (0.99, 13.600591208837006),
+            ],
+        },
+        // semi-bounded below ("sl", bounds [1])
+        MetalogReference {
+            dist: p(2.0, 5.0, 9.0, Some(1.0), None),
+            coef: &[1.3862943611198906, 0.4731973151785931, -0.39433109598216104],
+            quantiles: [
+                (0.001, 1.039124203063072),
+                (0.3, 3.505609728842214),
+                (0.99, 15.480651807255605),
+            ],
+        },
+        // semi-bounded above ("su", bounds [12])
+        MetalogReference {
+            dist: p(2.0, 5.0, 9.0, None, Some(12.0)),
+            coef: &[-1.945910149055313, 0.2739758185723462, 0.2791151400209123],
+            quantiles: [
+                (0.001, -5.747271920240369),
+                (0.3, 3.5788151090765137),
+                (0.99, 10.939754652031409),
+            ],
+        },
+        // bounded ("b", bounds [0, 1]): a probability
+        MetalogReference {
+            dist: p(0.02, 0.05, 0.12, Some(0.0), Some(1.0)),
+            coef: &[
+                -2.94443897916644,
+                0.43222485152681217,
+                0.0026325799714440436,
+            ],
+            quantiles: [
+                (0.001, 0.002676308592895306),
+                (0.3, 0.03522237653264724),
+                (0.99, 0.2784051421239989),
+            ],
+        },
+        // five quantiles, unbounded
+        MetalogReference {
+            dist: Metalog::quantiles(
+                vec![
+                    (0.05, 1.0),
+                    (0.25, 2.5),
+                    (0.5, 4.0),
+                    (0.75, 6.0),
+                    (0.95, 11.0),
+                ],
+                None,
+                None,
+            ),
+            coef: &[
+                3.9999999999998717,
+                1.9132583288163076,
+                2.734867761311258,
+                -1.407716445736793,
+                -8.018237321835034,
+            ],
+            quantiles: [
+                (0.001, -1.0828632815681003),
+                (0.3, 2.803163628419969),
+                (0.99, 16.334543603167706),
+            ],
+        },
+    ]
+}
+
+fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
+    let err = (got - want).abs() / want.abs().max(1e-300);
+    assert!(err <= tol, "{what}: {got} vs {want} (relative {err:e})");
+}
+
+#[test]
+fn metalog_matches_independent_reference_fits() {
+    for (i, r) in metalog_references().iter().enumerate() {
+        r.dist.check().unwrap();
+        // pymetalog's a_1 = 4 of the five-quantile case is off by 3e-14 relative.
+        for (j, (&a, &b)) in r.dist.coefficients().iter().zip(r.coef).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "case {i} a_{}: {a} vs {b}",
+                j + 1
+            );
+        }
+        assert_eq!(r.dist.coefficients().len(), r.coef.len());
+        for (y, q) in r.quantiles {
+            assert_rel(&format!("case {i} Q({y})"), r.dist.quantile(y), q, 1e-9);
+        }
+    }
+}
+
+#[test]
+fn metalog_reproduces_the_elicited_quantiles() {
+    // Nine quantiles of a lognormal (median 5, sigma 0.4).
+    let general: Vec<(f64, f64)> = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99]
+        .iter()
+        .map(|&p| (p, 5.0 * (0.4 * norm_inv(p)).exp()))
+        .collect();
+    let cases = [
+        Metalog::percentiles(2.0, 5.0, 9.0, None, None),
+        Metalog::percentiles(2.0, 5.0, 9.0, Some(0.0), None),
+        Metalog::percentiles(2.0, 5.0, 9.0, None, Some(10.0)),
+        Metalog::percentiles(0.02, 0.05, 0.12, Some(0.0), Some(1.0)),
+        Metalog::percentiles(1.2e9, 3.0e9, 8.0e9, Some(0.0), None),
+        Metalog::quantiles(general.clone(), None, None),
+        Metalog::quantiles(general.clone(), Some(0.0), Some(30.0)),
+        Metalog::quantiles(general[..7].to_vec(), Some(1.0), None),
+        Metalog::quantiles(general[2..6].to_vec(), None, Some(8.0)),
+    ];
+    for m in cases {
+        m.check().unwrap_or_else(|e| panic!("{m:?}: {e}"));
+        for &(y, x) in m.points() {
+            assert_rel(&format!("{m:?} at {y}"), m.quantile(y), x, 1e-9);
+        }
+    }
+}
+
+/// The CDF of a metalog by bisection of its quantile function in the probability.
+fn metalog_cdf(m: &Metalog) -> impl Fn(f64) -> f64 + '_ {
+    move |x| {
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if m.quantile(mid) <= x {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
+#[test]
+fn metalog_draws_follow_their_cdf() {
+    let n = 20_000;
+    for (i, r) in metalog_references().into_iter().enumerate() {
+        let d = Dist::Metalog(r.dist.clone());
+        d.check().unwrap();
+        let mut xs = draws(n, &format!("metalog ks {i}"), |g| d.quantile(uniform(g)));
+        let (lo, hi) = d.support();
+        assert!(
+            xs.iter().all(|&x| x > lo && x < hi),
+            "{d:?} left its support"
+        );
+        // Sample mean within 4 SE of the quadrature mean.
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
+        let tol = 4.0 * (v / n as f64).sqrt();
+        assert!(
+            (m - d.mean()).abs() <= tol,
+            "{d:?}: mean {m} vs {}",
+            d.mean()
+        );
+        assert_ks(&format!("{d:?}"), &mut xs, metalog_cdf(&r.dist));
+    }
+}
+
+#[test]
+fn metalog_mean_of_symmetric_fit_is_its_median() {
+    let m = Metalog::percentiles(2.0, 5.0, 8.0, None, None);
+    assert_rel("mean", m.mean(), 5.0, 1e-12);
+    // Unbounded 3-term mean a1 + a3 / 2 (Keelin 2016, Table 2 gives E = a1 + a3/2 for k = 3).
+    let m = Metalog::percentiles(2.0, 5.0, 9.0, None, None);
+    let a = m.coefficients();
+    assert_rel("mean", m.mean(), a[0] + a[2] / 2.0, 1e-10);
+}
+
+#[test]
+fn metalog_three_term_feasibility_follows_keelin() {
+    // Keelin (2016): a 3-term metalog is feasible iff a2 > 0 and |a3| / a2 < 1.66711. With
+    // p10/p50/p90 that is a ratio r = (p90 - p50) / (p50 - p10) between about 1/5.0031 and
+    // 5.0031.
+    for (r, ok) in [
+        (4.99, true),
+        (5.02, false),
+        (1.0 / 4.99, true),
+        (1.0 / 5.02, false),
+    ] {
+        let m = Metalog::percentiles(9.0, 10.0, 10.0 + r, None, None);
+        let a = m.coefficients();
+        assert_eq!(a[2].abs() / a[1] < 1.66711, ok, "ratio {r}");
+        assert_eq!(m.check().is_ok(), ok, "ratio {r}: {:?}", m.check());
+    }
+    let err = Metalog::percentiles(0.3, 0.35, 0.9, None, None)
+        .check()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "these quantiles give no valid distribution: the fitted quantile function decreases \
+         towards probability 0 (the density would be negative there); `p90` is too far from \
+         `p50` relative to `p10` (p90 is 11 times as far from p50 as p10; a 3-term metalog \
+         allows about 5 times); bring the values closer to symmetric, or give a lower bound \
+         `min` (e.g. 0 for a quantity that cannot be negative)"
+    );
+    // A right-skewed range is infeasible unbounded, feasible as a log-metalog (min = 0).
+    assert!(
+        Metalog::percentiles(1.0, 2.0, 12.0, None, None)
+            .check()
+            .is_err()
+    );
+    Metalog::percentiles(1.0, 2.0, 12.0, Some(0.0), None)
+        .check()
+        .unwrap();
+}
+
+#[test]
+fn metalog_refuses_bad_inputs() {
+    let q = |points: &[(f64, f64)]| Metalog::quantiles(points.to_vec(), None, None).check();
+    let p = |p10, p50, p90, min, max| Metalog::percentiles(p10, p50, p90, min, max).check();
+    let cases: Vec<(Result<(), String>, &str)> = vec![
+        (
+            p(5.0, 5.0, 9.0, None, None),
+            "`p50` must be > `p10` (5), got 5",
+        ),
+        (
+            p(2.0, 10.0, 9.0, None, None),
+            "`p90` must be > `p50` (10), got 9",
+        ),
+        (
+            p(f64::NAN, 5.0, 9.0, None, None),
+            "`p10` must be a finite number, got NaN",
+        ),
+        (
+            p(2.0, 5.0, 9.0, Some(2.0), None),
+            "`min` must be < `p10` (2), got 2",
+        ),
+        (
+            p(2.0, 5.0, 9.0, None, Some(8.0)),
+            "`max` must be > `p90` (9), got 8",
+        ),
+        (
+            q(&[(0.1, 1.0), (0.9, 2.0)]),
+            "`quantiles` must hold 3 to 9 [probability, value] pairs, got 2",
+        ),
+        (
+            q(&[(0.0, 1.0), (0.5, 2.0), (0.9, 3.0)]),
+            "the probability of `quantiles[0]` must be strictly between 0 and 1, got 0",
+        ),
+        (
+            q(&[(0.1, 1.0), (0.5, 2.0), (0.5, 3.0)]),
+            "the probability of `quantiles[2]` must be > that of `quantiles[1]` (0.5), got 0.5",
+        ),
+        (
+            q(&[(0.1, 1.0), (0.5, 2.0), (0.9, 1.5)]),
+            "the value of `quantiles[2]` must be > the value of `quantiles[1]` (2), got 1.5",
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got.unwrap_err(), want);
+    }
+    // Seven probabilities symmetric about 1/2: the odd basis functions L, c, c² L, c³ are
+    // four, the symmetric pairs only three.
+    let symmetric: Vec<(f64, f64)> = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
+        .iter()
+        .map(|&p| (p, norm_inv(p)))
+        .collect();
+    assert_eq!(
+        q(&symmetric).unwrap_err(),
+        "these quantiles determine no metalog: its equations have no single solution for these \
+         probabilities (seven probabilities symmetric about 0.5 never have one); move one \
+         probability, or give one quantile more or fewer"
+    );
+    // An uneven general form is infeasible somewhere inside (0, 1).
+    let err = q(&[(0.1, 1.0), (0.2, 1.1), (0.3, 5.0), (0.4, 5.1), (0.9, 6.0)]).unwrap_err();
+    assert!(
+        err.starts_with("these quantiles give no valid distribution")
+            && err.ends_with("space the probabilities more evenly, give fewer quantiles, or give `min` and/or `max`"),
+        "{err}"
+    );
+}

@@ -10,7 +10,7 @@ use super::params::{Effect, ParamId, ParamSet, Yearly};
 use super::path::KeyPath;
 use super::raw::{RawDist, RawValue, RawYearly};
 use super::{Issue, Target};
-use crate::sampling::Dist;
+use crate::sampling::{Dist, Metalog};
 
 /// The values a parameter may take: a lower bound that is part of its meaning (a
 /// probability is never negative) and an upper bound that is either part of its meaning
@@ -103,7 +103,14 @@ impl Domain {
         }
     }
 
-    fn suggestion(self) -> &'static str {
+    fn suggestion(self, dist: &Dist) -> &'static str {
+        if let Dist::Metalog(_) = dist {
+            return match (self.hard_max, self.lower) {
+                (true, _) => "give the metalog the bounds `min = 0` and `max = 1`",
+                (false, Lower::One) => "give the metalog a lower bound `min = 1`",
+                (false, _) => "give the metalog a lower bound `min = 0`",
+            };
+        }
         if self.hard_max {
             "use a bounded form such as { dist = \"beta\", alpha = 2, beta = 40 } or { dist = \"pert\", min = 0.01, mode = 0.02, max = 0.05 }"
         } else {
@@ -115,8 +122,12 @@ impl Domain {
     /// a hard upper bound, below it).
     pub(super) fn admits(self, dist: &Dist) -> bool {
         let (lo, hi) = dist.support();
-        // LogNormal and Gamma have support (0, inf): 0 itself is never drawn.
-        let open_at_zero = matches!(dist, Dist::LogNormal { .. } | Dist::Gamma { .. });
+        // LogNormal and Gamma have support (0, inf), a metalog is open at its bounds: 0 itself
+        // is never drawn.
+        let open_at_zero = matches!(
+            dist,
+            Dist::LogNormal { .. } | Dist::Gamma { .. } | Dist::Metalog(_)
+        );
         let lower_ok = match self.lower {
             Lower::Zero => lo >= 0.0,
             Lower::AboveZero => lo > 0.0 || (lo == 0.0 && open_at_zero),
@@ -270,12 +281,18 @@ impl<'a> Checker<'a> {
                 Dist::Fixed(*x)
             }
             RawValue::Dist(d) => {
-                let dist = dist_of(d);
-                if let Err(why) = dist.check() {
+                let (dist, checked) = match dist_of(d) {
+                    Ok(dist) => {
+                        let checked = dist.check();
+                        (dist, checked)
+                    }
+                    Err(why) => (Dist::Fixed(f64::NAN), Err(why)),
+                };
+                if let Err(why) = checked {
                     self.issue(
                         path.clone(),
                         Some(fmt_dist(d)),
-                        format!("bad {} distribution: {why}", dist.kind()),
+                        format!("bad {} distribution: {why}", d.kind()),
                     );
                 } else if !domain.admits(&dist) {
                     let (lo, hi) = dist.support();
@@ -287,7 +304,7 @@ impl<'a> Checker<'a> {
                             domain.interval(),
                             fmt_num(lo),
                             fmt_num(hi),
-                            domain.suggestion()
+                            domain.suggestion(&dist)
                         ),
                     );
                 } else if !domain.plausible(&dist) {
@@ -485,28 +502,47 @@ pub(crate) fn fmt_num(x: f64) -> String {
 
 /// Formats an uncertain value as an inline TOML table.
 pub(crate) fn fmt_dist(d: &RawDist) -> String {
-    let fields: Vec<(&str, f64)> = match d {
-        RawDist::Uniform { min, max } => vec![("min", *min), ("max", *max)],
+    let num = |k: &'static str, v: f64| (k, fmt_num(v));
+    let opt = |k: &'static str, v: &Option<f64>| v.map(|v| num(k, v));
+    let fields: Vec<(&str, String)> = match d {
+        RawDist::Uniform { min, max } => vec![num("min", *min), num("max", *max)],
         RawDist::Triangular { min, mode, max } | RawDist::Pert { min, mode, max } => {
-            vec![("min", *min), ("mode", *mode), ("max", *max)]
+            vec![num("min", *min), num("mode", *mode), num("max", *max)]
         }
-        RawDist::Normal { mean, sd, min, max } => {
-            let mut v = vec![("mean", *mean), ("sd", *sd)];
-            if let Some(m) = min {
-                v.push(("min", *m));
-            }
-            if let Some(m) = max {
-                v.push(("max", *m));
-            }
-            v
+        RawDist::Normal { mean, sd, min, max } => [num("mean", *mean), num("sd", *sd)]
+            .into_iter()
+            .chain(opt("min", min))
+            .chain(opt("max", max))
+            .collect(),
+        RawDist::Lognormal { median, sigma } => vec![num("median", *median), num("sigma", *sigma)],
+        RawDist::Beta { alpha, beta } => vec![num("alpha", *alpha), num("beta", *beta)],
+        RawDist::Gamma { shape, scale } => vec![num("shape", *shape), num("scale", *scale)],
+        RawDist::Metalog {
+            p10,
+            p50,
+            p90,
+            quantiles,
+            min,
+            max,
+        } => {
+            let pairs = quantiles.as_ref().map(|q| {
+                let pairs: Vec<String> = q
+                    .iter()
+                    .map(|[p, x]| format!("[{}, {}]", fmt_num(*p), fmt_num(*x)))
+                    .collect();
+                ("quantiles", format!("[{}]", pairs.join(", ")))
+            });
+            [opt("p10", p10), opt("p50", p50), opt("p90", p90), pairs]
+                .into_iter()
+                .flatten()
+                .chain(opt("min", min))
+                .chain(opt("max", max))
+                .collect()
         }
-        RawDist::Lognormal { median, sigma } => vec![("median", *median), ("sigma", *sigma)],
-        RawDist::Beta { alpha, beta } => vec![("alpha", *alpha), ("beta", *beta)],
-        RawDist::Gamma { shape, scale } => vec![("shape", *shape), ("scale", *scale)],
     };
-    let mut s = format!("{{ dist = \"{}\"", dist_of(d).kind());
+    let mut s = format!("{{ dist = \"{}\"", d.kind());
     for (k, v) in fields {
-        s.push_str(&format!(", {k} = {}", fmt_num(v)));
+        s.push_str(&format!(", {k} = {v}"));
     }
     s.push_str(" }");
     s
@@ -519,9 +555,10 @@ pub(super) fn fmt_value(v: &RawValue) -> String {
     }
 }
 
-/// The sampling distribution of a raw uncertain value.
-fn dist_of(d: &RawDist) -> Dist {
-    match *d {
+/// The sampling distribution of a raw uncertain value; a metalog must be given either by
+/// `p10`, `p50` and `p90` or by `quantiles`.
+fn dist_of(d: &RawDist) -> Result<Dist, String> {
+    Ok(match *d {
         RawDist::Uniform { min, max } => Dist::Uniform { min, max },
         RawDist::Triangular { min, mode, max } => Dist::Triangular { min, mode, max },
         RawDist::Pert { min, mode, max } => Dist::Pert { min, mode, max },
@@ -529,7 +566,38 @@ fn dist_of(d: &RawDist) -> Dist {
         RawDist::Lognormal { median, sigma } => Dist::LogNormal { median, sigma },
         RawDist::Beta { alpha, beta } => Dist::Beta { alpha, beta },
         RawDist::Gamma { shape, scale } => Dist::Gamma { shape, scale },
-    }
+        RawDist::Metalog {
+            p10,
+            p50,
+            p90,
+            ref quantiles,
+            min,
+            max,
+        } => match (p10, p50, p90, quantiles) {
+            (None, None, None, Some(q)) => {
+                let points = q.iter().map(|&[p, x]| (p, x)).collect();
+                Dist::Metalog(Metalog::quantiles(points, min, max))
+            }
+            (Some(p10), Some(p50), Some(p90), None) => {
+                Dist::Metalog(Metalog::percentiles(p10, p50, p90, min, max))
+            }
+            (_, _, _, Some(_)) => {
+                return Err("give either `p10`, `p50` and `p90`, or `quantiles`, not both".into());
+            }
+            _ => {
+                let missing: Vec<&str> = [("p10", p10), ("p50", p50), ("p90", p90)]
+                    .iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(k, _)| *k)
+                    .collect();
+                return Err(format!(
+                    "missing parameter `{}`; expected `p10`, `p50` and `p90`, or `quantiles` \
+                     such as [[0.05, 2.0], [0.5, 3.0], [0.95, 5.0]]",
+                    missing.join("`, `")
+                ));
+            }
+        },
+    })
 }
 
 #[cfg(test)]
@@ -565,6 +633,13 @@ mod tests {
             alpha: 2.0,
             beta: 3.0
         }));
+        // A metalog is open at its bounds: `min = 0` suits a "> 0" key; a probability
+        // needs both bounds.
+        let ml = |min, max| Dist::Metalog(Metalog::percentiles(0.2, 0.3, 0.5, min, max));
+        assert!(Domain::positive(1e6).admits(&ml(Some(0.0), None)));
+        assert!(!Domain::positive(1e6).admits(&ml(None, None)));
+        assert!(!Domain::PROBABILITY.admits(&ml(Some(0.0), None)));
+        assert!(Domain::PROBABILITY.admits(&ml(Some(0.0), Some(1.0))));
     }
 
     #[test]

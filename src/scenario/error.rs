@@ -513,6 +513,14 @@ pub(crate) fn rewrite(message: &str, context: Context) -> Rewritten {
         if matches!(context, Context::Dist) {
             out.text = format!("a distribution {thing} has the {}", out.text);
         }
+    } else if let Some(rest) = message.strip_prefix("invalid length ")
+        && matches!(context, Context::Dist)
+    {
+        // The only fixed-length array of a distribution: a metalog's [probability, value].
+        let got = rest.split(',').next().unwrap_or(rest);
+        out.text = format!(
+            "each entry of `quantiles` must be a [probability, value] pair, got one of {got} numbers"
+        );
     } else if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (variant, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let options = quoted(expected.trim_start_matches(", expected one of "));

@@ -291,6 +291,46 @@ pub enum RawDist {
         shape: f64,
         scale: f64,
     },
+    /// A metalog through elicited quantiles: `p10`, `p50` and `p90`, or 3 to 9
+    /// `quantiles` as [probability, value] pairs; `min` and/or `max` bound it.
+    Metalog {
+        /// 10th percentile (the "low" value).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        p10: Option<f64>,
+        /// 50th percentile (the "base" value).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        p50: Option<f64>,
+        /// 90th percentile (the "high" value).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        p90: Option<f64>,
+        /// Instead of p10/p50/p90: 3 to 9 [probability, value] pairs, probabilities
+        /// strictly increasing in (0, 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(min = 3, max = 9))]
+        quantiles: Option<Vec<[f64; 2]>>,
+        /// Lower bound (log-metalog, or logit-metalog with `max`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        /// Upper bound.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+    },
+}
+
+impl RawDist {
+    /// The name of the form, as `dist` spells it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RawDist::Uniform { .. } => "uniform",
+            RawDist::Triangular { .. } => "triangular",
+            RawDist::Pert { .. } => "pert",
+            RawDist::Normal { .. } => "normal",
+            RawDist::Lognormal { .. } => "lognormal",
+            RawDist::Beta { .. } => "beta",
+            RawDist::Gamma { .. } => "gamma",
+            RawDist::Metalog { .. } => "metalog",
+        }
+    }
 }
 
 /// A model parameter: a plain number or an uncertain value drawn once per trial.
