@@ -317,19 +317,15 @@ pub fn recentred_interval(estimate: f64, replicates: &[Option<f64>]) -> Option<(
     ))
 }
 
-/// The mean of `y` in the lowest and in the highest of ten equiprobable classes of an
-/// input's rank `order` (its lowest and highest deciles), each as a [`Summary`].
+/// The summaries of `y` in the trials of an input's lowest and highest deciles: the first
+/// and the last `ceil(N / 10)` trials of its rank `order`.
 pub fn decile_summaries(order: &[usize], y: &[f64]) -> (Summary, Summary) {
-    let n = order.len();
-    let pick = |decile: usize| -> Vec<f64> {
-        order
-            .iter()
-            .enumerate()
-            .filter(|(position, _)| position * 10 / n.max(1) == decile)
-            .map(|(_, &i)| y[i])
-            .collect()
-    };
-    (summarize(&pick(0)), summarize(&pick(9)))
+    let k = order.len().div_ceil(10);
+    let pick = |trials: &[usize]| -> Vec<f64> { trials.iter().map(|&i| y[i]).collect() };
+    (
+        summarize(&pick(&order[..k])),
+        summarize(&pick(&order[order.len() - k..])),
+    )
 }
 
 #[cfg(test)]
