@@ -118,7 +118,12 @@ fn tornado(page: &mut Page, a: &Analysis, rows: &[&Row], unit: Unit) -> Result<(
         let which = if shown == rows.len() {
             "each parameter".to_string()
         } else {
-            format!("each of the {shown} parameters shown first in the table")
+            match a.method {
+                Method::Swing => format!("each of the {shown} parameters with the largest swing"),
+                Method::GivenData => {
+                    format!("each of the {shown} parameters shown first in the table")
+                }
+            }
         };
         let [low, high] = ends(a.method);
         page.figure(
