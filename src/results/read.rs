@@ -337,7 +337,7 @@ fn expect_point(t: &Csv, i: usize, from: usize, point: &[String]) -> Result<()> 
 
 /// The number of rows per point of a file that lists every point the same number of times.
 fn rows_per_point(t: &Csv, points: usize) -> Result<usize> {
-    if points == 0 || t.rows.len() % points != 0 {
+    if points == 0 || !t.rows.len().is_multiple_of(points) {
         bail!(
             "{}: {} rows, not a whole number per point of sweep.csv ({points})",
             t.file,
