@@ -126,8 +126,8 @@ pub enum Job {
         settings: Settings,
         metric: String,
         by: Option<By>,
-        /// Absent in a part written before there was a choice: given data.
-        #[serde(default)]
+        /// Absent in a part written before there was a choice, which was a swing.
+        #[serde(default = "swing")]
         method: Method,
     },
     /// A scenario's figures against a targets file.
@@ -244,6 +244,11 @@ impl Job {
             _ => Ok(()),
         }
     }
+}
+
+/// The method of a sensitivity job written before there was a choice.
+fn swing() -> Method {
+    Method::Swing
 }
 
 /// Set when the process is asked to stop: the command line's Ctrl-C/SIGTERM handler sets it
