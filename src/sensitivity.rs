@@ -1,23 +1,103 @@
 //! `sensitivity`: which uncertain assumption drives a result, over the horizon and period by
-//! period.
+//! period, by one of two methods.
 //!
-//! For every uncertain parameter it reports two measures. The **rank correlation**
-//! (Spearman) of the parameter's draws with the metric across the trials of the plain run:
-//! how much of the metric's spread moves with that input. The **swing**: the metric's mean
-//! with the parameter held at its 10th percentile and at its 90th, every other parameter
-//! drawn as usual, on common random numbers (the same trials, households and draws; see
-//! [`crate::engine::run_pinned_until`]), with the Monte Carlo standard error of the
-//! difference. The tornado lists parameters by swing. With a period (`--by year|month`) the
-//! rank correlation is also computed per period, with the metric's value in that period.
+//! **Given data** (the default) uses only the trials of the plain run. For every uncertain
+//! parameter it estimates the **first-order variance-based index**, the share of the
+//! metric's variance the parameter explains alone, as the correlation ratio of the metric
+//! over equiprobable classes of the parameter's ranks (Plischke, Borgonovo & Smith, "Global
+//! sensitivity measures from given data", EJOR 226, 2013), bias-corrected as Kelley's
+//! epsilon-squared ([`crate::stats::first_order_index`]), with a 95% bootstrap interval over
+//! trials ([`BOOTSTRAP`] resamples drawn from a stream keyed by the seed). An index whose
+//! interval reaches 0 is indistinguishable from noise. Beside it: the metric's mean in the
+//! trials of the parameter's lowest and highest deciles (the tornado bar) with the standard
+//! error of their difference, and the rank correlation (Spearman).
+//!
+//! **Swing** holds each parameter at its 10th percentile and at its 90th, every other
+//! parameter drawn as usual, on common random numbers (the same trials, households and
+//! draws; see [`crate::engine::run_pinned_until`]), and reports the metric's mean at each,
+//! with the Monte Carlo standard error of the difference, and the rank correlation.
+//!
+//! With a period (`--by year|month`) the rank correlation and, given data, the first-order
+//! index are also computed per period, with the metric's value in that period.
 
-use crate::engine::{Layout, Pin, PinnedRuns};
+use rayon::prelude::*;
+
+use crate::engine::{Layout, Pin, PinnedRuns, RunResult};
 use crate::results::{month_labels, year_labels};
+use crate::sampling::{name_key, stream};
 use crate::scenario::{ParamId, Scenario};
-use crate::stats::{spearman, summarize};
+use crate::stats::{
+    decile_summaries, first_order_index, index_classes, percentile_sorted, rank_order,
+    recentred_interval, spearman, summarize,
+};
 
-/// Quantiles at which each parameter is held for its swing.
+/// Quantiles at which each parameter is held for its swing (and, given data, its decile
+/// boundaries).
 pub const LOW: f64 = 0.1;
 pub const HIGH: f64 = 0.9;
+
+/// Bootstrap resamples of the trials behind each first-order index's interval.
+pub const BOOTSTRAP: usize = 200;
+/// The component key of the bootstrap's random streams.
+const BOOTSTRAP_STREAM: u64 = name_key("sensitivity.bootstrap");
+
+/// How `sensitivity` measures a parameter's influence.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// First-order indices, decile means and rank correlations from the plain run's trials.
+    #[default]
+    GivenData,
+    /// Each parameter held at its p10 and at its p90: two more runs per parameter.
+    Swing,
+}
+
+impl Method {
+    /// The name on the command line and in `tornado.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::GivenData => "given-data",
+            Method::Swing => "swing",
+        }
+    }
+
+    /// The method named `name` (see [`Method::name`]).
+    pub fn parse(name: &str) -> Option<Method> {
+        [Method::GivenData, Method::Swing]
+            .into_iter()
+            .find(|m| m.name() == name)
+    }
+}
+
+/// A first-order index with its 95% bootstrap interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Index {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Index {
+    /// Whether the index is distinguishable from 0: its interval lies above 0.
+    pub fn distinguishable(&self) -> bool {
+        self.low > 0.0
+    }
+}
+
+/// Whether an optional index is distinguishable from 0.
+fn driver(index: &Option<Index>) -> bool {
+    index.as_ref().is_some_and(Index::distinguishable)
+}
 
 /// The periods of `--by`.
 #[derive(
@@ -34,14 +114,21 @@ pub enum By {
 pub struct Row {
     pub parameter: String,
     pub id: ParamId,
+    /// Swing: the values the parameter is held at (its p10 and p90); given data: the
+    /// boundaries of its lowest and highest deciles in the trials.
     pub low: f64,
     pub high: f64,
+    /// The metric's mean with the parameter held at `low` and at `high` (swing), or in the
+    /// trials of its lowest and highest deciles (given data).
     pub mean_at_low: f64,
     pub mean_at_high: f64,
+    /// `|mean_at_high - mean_at_low|` and its standard error.
     pub swing: f64,
     pub swing_se: f64,
     /// `None` when undefined (the metric does not vary).
     pub rank_correlation: Option<f64>,
+    /// Given data: the first-order index; `None` under swing or when undefined.
+    pub first_order: Option<Index>,
 }
 
 /// Rank correlations per period.
@@ -53,16 +140,21 @@ pub struct ByPeriod {
     pub periods: Vec<String>,
     /// Per period, per tornado row.
     pub rank_correlation: Vec<Vec<Option<f64>>>,
+    /// Per period, per tornado row: the first-order index (`None` under swing).
+    pub first_order: Vec<Vec<Option<Index>>>,
 }
 
 /// The result of a sensitivity analysis.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
+    pub method: Method,
     pub metric: String,
     pub money: bool,
     pub base_mean: f64,
     pub trials: usize,
-    /// Sorted by swing, largest first (ties in file order).
+    /// Swing: sorted by swing, largest first. Given data: the parameters whose index is
+    /// distinguishable from 0 by index, largest first, then the others by index (ties in
+    /// file order).
     pub rows: Vec<Row>,
     pub by_period: Option<ByPeriod>,
 }
@@ -117,6 +209,245 @@ pub fn pins(scenario: &Scenario) -> (Vec<ParamId>, Vec<Pin>) {
     (ids, pins)
 }
 
+/// The uncertain parameters of `scenario`, in file order.
+pub fn uncertain(scenario: &Scenario) -> Vec<ParamId> {
+    pins(scenario).0
+}
+
+/// The draws of parameter `id` in every trial of `run`.
+fn draws(run: &RunResult, id: ParamId) -> Vec<f64> {
+    run.trials.iter().map(|t| t.draws[id.0 as usize]).collect()
+}
+
+/// The labels of the periods of `by`.
+fn period_labels(scenario: &Scenario, by: By) -> Vec<String> {
+    match by {
+        By::Year => year_labels(scenario)
+            .iter()
+            .map(|y| y.to_string())
+            .collect(),
+        By::Month => month_labels(scenario),
+    }
+}
+
+/// Per-period metric `m` in period `p` of every trial of `run`.
+fn period_values(run: &RunResult, by: By, p: usize, m: usize) -> Vec<f64> {
+    let n = run.layout.len();
+    run.trials
+        .iter()
+        .map(|t| match by {
+            By::Year => t.yearly[p * n + m],
+            By::Month => t.monthly[p * n + m],
+        })
+        .collect()
+}
+
+/// Bootstrap resamples of `n` trials, each as the number of times it draws every trial:
+/// resample `b` from the stream `(seed, b)` of the bootstrap, so the same for any thread
+/// count or sharding.
+fn resamples(seed: u64, n: usize) -> Vec<Vec<u32>> {
+    use rand::Rng as _;
+    (0..BOOTSTRAP)
+        .map(|b| {
+            let mut rng = stream(seed, u64::MAX, b as u64, BOOTSTRAP_STREAM);
+            let mut counts = vec![0u32; n];
+            for _ in 0..n {
+                // Lemire's multiply-shift: a uniform index in 0..n.
+                let i = ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize;
+                counts[i] += 1;
+            }
+            counts
+        })
+        .collect()
+}
+
+/// The first-order index of the input of rank `order` on `y`, with its interval from
+/// `resamples`; `None` when undefined.
+fn index(order: &[usize], y: &[f64], resamples: &[Vec<u32>]) -> Option<Index> {
+    let m = index_classes(y.len());
+    let value = first_order_index(order, y, None, m)?;
+    let replicates: Vec<Option<f64>> = resamples
+        .iter()
+        .map(|c| first_order_index(order, y, Some(c), m))
+        .collect();
+    let (low, high) = recentred_interval(value, &replicates)?;
+    Some(Index { value, low, high })
+}
+
+/// Sorts rows for the given-data tornado: drivers (index distinguishable from 0) first,
+/// each group by index, largest first, undefined last; ties keep file order.
+fn given_data_order(indices: &[Option<Index>]) -> Vec<usize> {
+    let key = |k: usize| {
+        (
+            driver(&indices[k]),
+            indices[k].map_or(f64::NEG_INFINITY, |i| i.value),
+        )
+    };
+    let mut order: Vec<usize> = (0..indices.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ((da, va), (db, vb)) = (key(a), key(b));
+        db.cmp(&da).then(vb.total_cmp(&va))
+    });
+    order
+}
+
+/// The given-data analysis of the plain run `run`: `metric` is a scalar index, `period`
+/// the per-period metric of `--by`.
+pub fn analyse_given_data(
+    scenario: &Scenario,
+    run: &RunResult,
+    metric: usize,
+    period: Option<(By, usize)>,
+) -> Analysis {
+    let layout = &run.layout;
+    let values = run.scalar(metric);
+    let resamples = resamples(scenario.simulation().seed, values.len());
+    let ids = uncertain(scenario);
+    let orders: Vec<Vec<usize>> = ids
+        .par_iter()
+        .map(|&id| rank_order(&draws(run, id)))
+        .collect();
+    let unsorted: Vec<Row> = ids
+        .par_iter()
+        .zip(&orders)
+        .map(|(&id, order)| {
+            let x = draws(run, id);
+            let sorted: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+            let (lo, hi) = decile_summaries(order, &values);
+            Row {
+                parameter: scenario.params().get(id).key().to_string(),
+                id,
+                low: percentile_sorted(&sorted, LOW),
+                high: percentile_sorted(&sorted, HIGH),
+                mean_at_low: lo.mean,
+                mean_at_high: hi.mean,
+                swing: (hi.mean - lo.mean).abs(),
+                swing_se: (lo.sd * lo.sd / lo.n as f64 + hi.sd * hi.sd / hi.n as f64).sqrt(),
+                rank_correlation: spearman(&x, &values),
+                first_order: index(order, &values, &resamples),
+            }
+        })
+        .collect();
+    let sorted = given_data_order(&unsorted.iter().map(|r| r.first_order).collect::<Vec<_>>());
+    let orders: Vec<&Vec<usize>> = sorted.iter().map(|&k| &orders[k]).collect();
+    let rows: Vec<Row> = sorted.iter().map(|&k| unsorted[k].clone()).collect();
+    let by_period = period.map(|(by, m)| {
+        let periods = period_labels(scenario, by);
+        let (rank_correlation, first_order) = (0..periods.len())
+            .map(|p| {
+                let y = period_values(run, by, p, m);
+                rows.par_iter()
+                    .zip(&orders)
+                    .map(|(r, order)| {
+                        (
+                            spearman(&draws(run, r.id), &y),
+                            index(order, &y, &resamples),
+                        )
+                    })
+                    .unzip::<_, _, Vec<_>, Vec<_>>()
+            })
+            .unzip();
+        ByPeriod {
+            metric: layout.defs[m].name.clone(),
+            periods,
+            rank_correlation,
+            first_order,
+        }
+    });
+    Analysis {
+        method: Method::GivenData,
+        money: layout.scalars[metric].money(),
+        metric: layout.scalars[metric].name.clone(),
+        base_mean: summarize(&values).mean,
+        trials: values.len(),
+        rows,
+        by_period,
+    }
+}
+
+/// Two adjacent top drivers whose intervals overlap, and about how many trials would
+/// separate them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Overlap {
+    /// Rows of the tornado.
+    pub first: usize,
+    pub second: usize,
+    /// The trials at which the intervals would just separate, assuming their width
+    /// shrinks as `1 / sqrt(trials)`; `None` when the two estimates are equal.
+    pub trials: Option<u64>,
+}
+
+/// How many top drivers [`Analysis::overlap`] checks.
+pub const TOP_DRIVERS: usize = 3;
+
+impl Analysis {
+    /// The rows in the order reports show them: the analysis' order, except that under
+    /// swing an undefined swing goes last.
+    pub fn order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        if self.method == Method::Swing {
+            let key = |r: &Row| {
+                if r.swing.is_finite() {
+                    r.swing
+                } else {
+                    f64::NEG_INFINITY
+                }
+            };
+            order.sort_by(|&x, &y| key(&self.rows[y]).total_cmp(&key(&self.rows[x])));
+        }
+        order
+    }
+
+    /// Given data: the sum of the defined first-order indices (near 1: the parameters act
+    /// additively; well below 1: interactions matter). `None` under swing.
+    pub fn first_order_sum(&self) -> Option<f64> {
+        let defined: Vec<f64> = self
+            .rows
+            .iter()
+            .filter_map(|r| r.first_order.map(|i| i.value))
+            .collect();
+        (!defined.is_empty()).then(|| defined.iter().sum())
+    }
+
+    /// Parameters whose index is indistinguishable from 0 (or undefined), under given data.
+    pub fn indistinguishable(&self) -> usize {
+        match self.method {
+            Method::GivenData => self.rows.iter().filter(|r| !driver(&r.first_order)).count(),
+            Method::Swing => 0,
+        }
+    }
+
+    /// Given data: among the top [`TOP_DRIVERS`] drivers, the adjacent pair whose
+    /// intervals overlap and need the most trials to separate; `None` when the ranking of
+    /// the top drivers is clear.
+    pub fn overlap(&self) -> Option<Overlap> {
+        let drivers: Vec<(usize, Index)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.first_order.filter(Index::distinguishable).map(|i| (k, i)))
+            .take(TOP_DRIVERS)
+            .collect();
+        let trials = self.trials as f64;
+        drivers
+            .windows(2)
+            .filter(|w| w[0].1.low <= w[1].1.high)
+            .map(|w| {
+                let ((first, a), (second, b)) = (w[0], w[1]);
+                let gap = a.value - b.value;
+                let widths = (a.value - a.low) + (b.high - b.value);
+                let needed =
+                    (gap > 0.0).then(|| (trials * (widths / gap).powi(2)).ceil().min(1e18) as u64);
+                Overlap {
+                    first,
+                    second,
+                    trials: needed,
+                }
+            })
+            .max_by_key(|o| o.trials.unwrap_or(u64::MAX))
+    }
+}
+
 /// Analyses runs made with the pins of [`pins`]: `metric` is a scalar index, `period` the
 /// per-period metric of `--by`.
 pub fn analyse(
@@ -128,13 +459,7 @@ pub fn analyse(
     let layout = &runs.base.layout;
     let name = layout.scalars[metric].name.clone();
     let values = runs.base.scalar(metric);
-    let draws = |id: ParamId| -> Vec<f64> {
-        runs.base
-            .trials
-            .iter()
-            .map(|t| t.draws[id.0 as usize])
-            .collect()
-    };
+    let draws = |id: ParamId| draws(&runs.base, id);
     let mut rows: Vec<Row> = runs
         .pins
         .chunks(2)
@@ -160,30 +485,16 @@ pub fn analyse(
                 swing: d.mean.abs(),
                 swing_se: d.se(),
                 rank_correlation: spearman(&draws(id), &values),
+                first_order: None,
             }
         })
         .collect();
     rows.sort_by(|a, b| b.swing.total_cmp(&a.swing));
     let by_period = period.map(|(by, m)| {
-        let n = layout.len();
-        let periods: Vec<String> = match by {
-            By::Year => year_labels(scenario)
-                .iter()
-                .map(|y| y.to_string())
-                .collect(),
-            By::Month => month_labels(scenario),
-        };
-        let rank_correlation = (0..periods.len())
+        let periods = period_labels(scenario, by);
+        let rank_correlation: Vec<Vec<Option<f64>>> = (0..periods.len())
             .map(|p| {
-                let values: Vec<f64> = runs
-                    .base
-                    .trials
-                    .iter()
-                    .map(|t| match by {
-                        By::Year => t.yearly[p * n + m],
-                        By::Month => t.monthly[p * n + m],
-                    })
-                    .collect();
+                let values = period_values(&runs.base, by, p, m);
                 rows.iter()
                     .map(|r| spearman(&draws(r.id), &values))
                     .collect()
@@ -191,11 +502,13 @@ pub fn analyse(
             .collect();
         ByPeriod {
             metric: layout.defs[m].name.clone(),
+            first_order: vec![vec![None; rows.len()]; periods.len()],
             periods,
             rank_correlation,
         }
     });
     Analysis {
+        method: Method::Swing,
         money: layout.scalars[metric].money(),
         metric: name,
         base_mean: summarize(&values).mean,

@@ -29,7 +29,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Sweep one or more parameters over a grid and find the best point.
     Sweep(SweepArgs),
-    /// Which uncertain assumptions drive a metric: rank correlations and swings (tornado).
+    /// Which uncertain assumptions drive a metric: first-order indices, decile means and rank
+    /// correlations (or swings with --method swing).
     Sensitivity(SensitivityArgs),
     /// Check a scenario's simulated figures against known ones (exit 3 if any misses).
     Backtest(BacktestArgs),
@@ -96,6 +97,10 @@ pub struct SensitivityArgs {
     /// (sensitivity_by_period.csv).
     #[arg(long, value_enum, value_name = "PERIOD")]
     pub by: Option<crate::sensitivity::By>,
+    /// given-data: first-order indices from the plain run's trials (one run); swing: each
+    /// parameter held at its p10 and p90 (two more runs per parameter).
+    #[arg(long, value_enum, value_name = "METHOD", default_value = "given-data")]
+    pub method: crate::sensitivity::Method,
     /// Rows of the tornado printed on stdout (tornado.csv has all).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,

@@ -160,13 +160,7 @@ pub(super) fn publish(results: &Results, folder: &mut Folder, show: &Show) -> Re
         }
         Results::Compare(r) => print!("{}", export::text::compare(r)),
         Results::Sweep(r) => print!("{}", export::text::sweep(r)),
-        Results::Sensitivity(r) => {
-            print!("{}", export::text::sensitivity(r, show.top));
-            println!(
-                "{} of {} variants needed their own simulation; the others change only prices, costs or shares",
-                r.simulated, r.variants
-            );
-        }
+        Results::Sensitivity(r) => print!("{}", export::text::sensitivity(r, show.top)),
         Results::Backtest(r) => {
             let sim = r.scenario.simulation();
             println!(

@@ -11,6 +11,7 @@ use crate::job::PrecisionOutcome;
 use crate::results::{
     BacktestResults, CompareResults, RunResults, SensitivityResults, SweepResults,
 };
+use crate::sensitivity::{ByPeriod, Method};
 
 /// A readable table of the key figures.
 pub fn run(r: &RunResults) -> String {
@@ -217,9 +218,10 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: sensitivity of {} ({unit}), {} trials x {} households, seed {}; mean {}",
+        "{}: sensitivity of {} ({unit}), {}, {} trials x {} households, seed {}; mean {}",
         escape(scenario.name()),
         escape(&a.metric),
+        a.method.name(),
         a.trials,
         sim.households,
         sim.seed,
@@ -233,24 +235,59 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
         .max()
         .unwrap_or(9)
         .max(9);
-    let _ = writeln!(
-        out,
-        "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
-        "parameter", "p10", "p90", "at p10", "at p90", "swing", "rank corr"
-    );
-    for r in a.rows.iter().take(top) {
-        let _ = writeln!(
-            out,
-            "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
-            escape(&r.parameter),
-            format::significant(r.low),
-            format::significant(r.high),
-            money(r.mean_at_low),
-            money(r.mean_at_high),
-            money(r.swing),
-            r.rank_correlation
-                .map_or_else(|| "-".into(), |x| format!("{x:+.2}"))
-        );
+    let rho = |r: &crate::sensitivity::Row| {
+        r.rank_correlation
+            .map_or_else(|| "-".into(), |x| format!("{x:+.2}"))
+    };
+    match a.method {
+        Method::Swing => {
+            let _ = writeln!(
+                out,
+                "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
+                "parameter", "p10", "p90", "at p10", "at p90", "swing", "rank corr"
+            );
+            for r in a.rows.iter().take(top) {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9}",
+                    escape(&r.parameter),
+                    format::significant(r.low),
+                    format::significant(r.high),
+                    money(r.mean_at_low),
+                    money(r.mean_at_high),
+                    money(r.swing),
+                    rho(r)
+                );
+            }
+        }
+        Method::GivenData => {
+            let _ = writeln!(
+                out,
+                "{:<width$} {:>6} {:>15} {:>8} {:>8} {:>8} {:>9}",
+                "parameter", "index", "95% interval", "low 10%", "high 10%", "swing", "rank corr"
+            );
+            for r in a.rows.iter().take(top) {
+                let (index, interval, noise) = match r.first_order {
+                    Some(i) => (
+                        format!("{:.3}", i.value),
+                        format!("[{:.3}, {:.3}]", i.low, i.high),
+                        if i.distinguishable() { "" } else { "  noise" },
+                    ),
+                    None => ("-".into(), "-".into(), "  noise"),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>6} {:>15} {:>8} {:>8} {:>8} {:>9}{noise}",
+                    escape(&r.parameter),
+                    index,
+                    interval,
+                    money(r.mean_at_low),
+                    money(r.mean_at_high),
+                    money(r.swing),
+                    rho(r)
+                );
+            }
+        }
     }
     if a.rows.len() > top {
         let _ = writeln!(
@@ -258,6 +295,9 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
             "({} more parameters in tornado.csv)",
             a.rows.len() - top
         );
+    }
+    if a.method == Method::GivenData {
+        given_data_notes(&mut out, a);
     }
     if a.trials > 2 {
         let _ = writeln!(
@@ -269,40 +309,125 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
     }
     if let Some(b) = &a.by_period {
         if b.periods.len() <= 20 {
+            let what = match a.method {
+                Method::Swing => "rank correlation",
+                Method::GivenData => "first-order index; drivers only",
+            };
             let _ = writeln!(
                 out,
-                "\nstrongest drivers of {} in each period (rank correlation)",
+                "\nstrongest drivers of {} in each period ({what})",
                 escape(&b.metric)
             );
-            for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
-                let mut order: Vec<usize> = (0..row.len()).filter(|&i| row[i].is_some()).collect();
-                order.sort_by(|&i, &j| {
-                    let key = |k: usize| row[k].map_or(0.0, f64::abs);
-                    key(j).total_cmp(&key(i))
-                });
-                let drivers: Vec<String> = order
-                    .iter()
-                    .take(2)
-                    .map(|&i| {
-                        format!(
-                            "{} ({:+.2})",
-                            escape(&a.rows[i].parameter),
-                            row[i].expect("filtered")
-                        )
-                    })
-                    .collect();
-                let _ = writeln!(out, "{:<8} {}", escape(period), drivers.join(", "));
+            for (p, period) in b.periods.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{:<8} {}",
+                    escape(period),
+                    period_drivers(a, b, p).join(", ")
+                );
             }
         } else {
+            let what = match a.method {
+                Method::Swing => "rank correlations",
+                Method::GivenData => "first-order indices and rank correlations",
+            };
             let _ = writeln!(
                 out,
-                "\nrank correlations of {} in each of {} periods: sensitivity_by_period.csv",
+                "\n{what} of {} in each of {} periods: sensitivity_by_period.csv",
                 escape(&b.metric),
                 b.periods.len()
             );
         }
     }
+    if r.variants > 0 {
+        let _ = writeln!(
+            out,
+            "{} of {} variants needed their own simulation; the others change only prices, costs or shares",
+            r.simulated, r.variants
+        );
+    }
     out
+}
+
+/// Given data: how to read the indices, how many are noise, their sum, and whether the
+/// trials suffice to rank the top drivers.
+fn given_data_notes(out: &mut String, a: &crate::sensitivity::Analysis) {
+    let _ = writeln!(
+        out,
+        "index: first-order (share of the variance explained alone), correlation ratio over {} rank classes, bias-corrected; 95% interval from {} bootstrap resamples",
+        crate::stats::index_classes(a.trials),
+        crate::sensitivity::BOOTSTRAP
+    );
+    let _ = writeln!(
+        out,
+        "noise: {} of {} parameters have an interval reaching 0 (not drivers)",
+        a.indistinguishable(),
+        a.rows.len()
+    );
+    if let Some(sum) = a.first_order_sum() {
+        let _ = writeln!(
+            out,
+            "sum of the indices {sum:.2} (near 1: the parameters act additively; well below 1: interactions matter)"
+        );
+    }
+    if let Some(o) = a.overlap() {
+        let (x, y) = (
+            escape(&a.rows[o.first].parameter),
+            escape(&a.rows[o.second].parameter),
+        );
+        let _ = match o.trials {
+            Some(n) => writeln!(
+                out,
+                "too few trials to rank {x} above {y} (their intervals overlap): about {} trials would separate them (interval width ∝ 1/√trials)",
+                format::grouped(n as f64)
+            ),
+            None => writeln!(
+                out,
+                "{x} and {y} have the same index: no number of trials ranks them"
+            ),
+        };
+    }
+}
+
+/// The two strongest drivers of period `p`: by rank correlation under swing, by
+/// first-order index among the distinguishable ones given data.
+fn period_drivers(a: &crate::sensitivity::Analysis, b: &ByPeriod, p: usize) -> Vec<String> {
+    let name = |i: usize| escape(&a.rows[i].parameter);
+    match a.method {
+        Method::Swing => {
+            let row = &b.rank_correlation[p];
+            let mut order: Vec<usize> = (0..row.len()).filter(|&i| row[i].is_some()).collect();
+            order.sort_by(|&i, &j| {
+                let key = |k: usize| row[k].map_or(0.0, f64::abs);
+                key(j).total_cmp(&key(i))
+            });
+            order
+                .iter()
+                .take(2)
+                .map(|&i| format!("{} ({:+.2})", name(i), row[i].expect("filtered")))
+                .collect()
+        }
+        Method::GivenData => {
+            let row = &b.first_order[p];
+            let mut order: Vec<usize> = (0..row.len())
+                .filter(|&i| row[i].is_some_and(|x| x.distinguishable()))
+                .collect();
+            order.sort_by(|&i, &j| {
+                let key = |k: usize| row[k].map_or(0.0, |x| x.value);
+                key(j).total_cmp(&key(i))
+            });
+            let drivers: Vec<String> = order
+                .iter()
+                .take(2)
+                .map(|&i| format!("{} ({:.2})", name(i), row[i].expect("filtered").value))
+                .collect();
+            if drivers.is_empty() {
+                vec!["no parameter distinguishable from noise".into()]
+            } else {
+                drivers
+            }
+        }
+    }
 }
 
 /// The printed table.

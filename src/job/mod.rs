@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::design::Sampling;
 use crate::results::Results;
 use crate::scenario::{MAX_HOUSEHOLDS, MAX_SEED, MAX_TRIALS, Override, Scenario, ScenarioError};
-use crate::sensitivity::By;
+use crate::sensitivity::{By, Method};
 use crate::sweep::{Axis, AxisLabels};
 
 pub use plan::Budget;
@@ -126,6 +126,9 @@ pub enum Job {
         settings: Settings,
         metric: String,
         by: Option<By>,
+        /// Absent in a part written before there was a choice, which was a swing.
+        #[serde(default = "swing")]
+        method: Method,
     },
     /// A scenario's figures against a targets file.
     Backtest {
@@ -241,6 +244,11 @@ impl Job {
             _ => Ok(()),
         }
     }
+}
+
+/// The method of a sensitivity job written before there was a choice.
+fn swing() -> Method {
+    Method::Swing
 }
 
 /// Set when the process is asked to stop: the command line's Ctrl-C/SIGTERM handler sets it

@@ -14,7 +14,7 @@ use crate::results::{
 };
 use crate::scenario::Scenario;
 use crate::scenario::Target;
-use crate::sensitivity::{self, By};
+use crate::sensitivity::{self, By, Method};
 use crate::sweep::{Axis, AxisLabels};
 
 use super::{Control, Input, Job, JobError, Settings};
@@ -35,6 +35,7 @@ enum Detail {
     Sensitivity {
         metric: usize,
         period: Option<(By, usize)>,
+        /// The pinned variants of a swing analysis; none given data.
         pins: Vec<Pin>,
     },
     Backtest {
@@ -115,10 +116,14 @@ impl Plan {
             }
             Job::Sweep { input, axes, .. } => sweep_points(&base, input, settings, axes, cancel)?,
             Job::Sensitivity {
-                input, metric, by, ..
+                input,
+                metric,
+                by,
+                method,
+                ..
             } => (
                 vec![base.clone()],
-                sensitivity_detail(&base, input, metric, *by)?,
+                sensitivity_detail(&base, input, metric, *by, *method)?,
             ),
             Job::Backtest { targets, .. } => {
                 let targets = backtest::parse(&targets.origin, &targets.text, &base)?;
@@ -194,7 +199,7 @@ impl Plan {
         let cancel = control.cancel;
         let progress = control.progress;
         Ok(match &self.detail {
-            Detail::Sensitivity { pins, .. } => Simulated::Pinned(Box::new(
+            Detail::Sensitivity { pins, .. } if !pins.is_empty() => Simulated::Pinned(Box::new(
                 engine::run_pinned_until(&self.base, pins, trials, &mut |d| progress(d), cancel)?,
             )),
             Detail::Compare => {
@@ -228,13 +233,9 @@ impl Plan {
                     "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
                 ));
             }
-            Detail::Run | Detail::Backtest { .. } => {
-                Simulated::Runs(vec![Engine::new(&self.base).run_until(
-                    trials,
-                    &mut |d| progress(d),
-                    cancel,
-                )?])
-            }
+            Detail::Run | Detail::Backtest { .. } | Detail::Sensitivity { .. } => Simulated::Runs(
+                vec![Engine::new(&self.base).run_until(trials, &mut |d| progress(d), cancel)?],
+            ),
         })
     }
 
@@ -275,7 +276,9 @@ impl Plan {
     /// Rebuilds the simulated trials of the whole job from the joined trials of its parts
     /// (one list per stored run, in trial order).
     pub fn from_parts(&self, trials: Vec<Vec<TrialResult>>) -> Result<Simulated, String> {
-        if let Detail::Sensitivity { pins, .. } = &self.detail {
+        if let Detail::Sensitivity { pins, .. } = &self.detail
+            && !pins.is_empty()
+        {
             if trials.len() != 1 + pins.len() {
                 return Err(format!(
                     "the parts hold {} runs but the sensitivity has {}",
@@ -357,6 +360,17 @@ impl Plan {
                 grid.clone(),
                 &runs,
             )),
+            (Detail::Sensitivity { metric, period, .. }, _) => {
+                Results::Sensitivity(SensitivityResults {
+                    analysis: sensitivity::analyse_given_data(
+                        &self.base, &runs[0], *metric, *period,
+                    ),
+                    scenario: self.base.clone(),
+                    facts,
+                    variants: 0,
+                    simulated: 0,
+                })
+            }
             (Detail::Backtest { targets }, _) => Results::Backtest(BacktestResults {
                 outcomes: backtest::evaluate(&self.base, targets, &runs[0]),
                 scenario: self.base.clone(),
@@ -454,6 +468,7 @@ fn sensitivity_detail(
     input: &Input,
     metric: &str,
     by: Option<By>,
+    method: Method,
 ) -> Result<Detail, JobError> {
     let layout = Layout::new(scenario);
     let (metric, period) =
@@ -468,7 +483,10 @@ fn sensitivity_detail(
     Ok(Detail::Sensitivity {
         metric,
         period: by.zip(period),
-        pins,
+        pins: match method {
+            Method::Swing => pins,
+            Method::GivenData => Vec::new(),
+        },
     })
 }
 

@@ -18,7 +18,8 @@ use anyhow::{Context, Result, bail};
 
 use super::files::{self, FolderKind};
 use super::table::{
-    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, PERIOD_COLUMNS, SUMMARY_COLUMNS, TORNADO_COLUMNS,
+    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, LEGACY_BY_PERIOD, LEGACY_TORNADO, PERIOD_COLUMNS,
+    SUMMARY_COLUMNS, TORNADO_COLUMNS,
 };
 use super::{
     CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
@@ -29,7 +30,7 @@ use crate::engine::Layout;
 use crate::export::csv::unescape;
 use crate::scenario::Scenario;
 use crate::scenario::raw::RawScenario;
-use crate::sensitivity::{Analysis, ByPeriod};
+use crate::sensitivity::{Analysis, ByPeriod, Index, Method};
 use crate::stats::Summary;
 use crate::sweep::{AxisLabels, Best};
 
@@ -567,12 +568,33 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
     let (scenario, facts) = resolved(&dir.join(files::RESOLVED))?;
     let layout = Layout::new(&scenario);
     let t = Csv::read(dir, files::TORNADO)?;
-    t.expect_header(&TORNADO_COLUMNS)?;
+    // A folder written before the methods has the first columns alone, of a swing.
+    let legacy = t.header.len() == LEGACY_TORNADO;
+    t.expect_header(
+        &TORNADO_COLUMNS[..if legacy {
+            LEGACY_TORNADO
+        } else {
+            TORNADO_COLUMNS.len()
+        }],
+    )?;
     let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
+    let method_name = match t.rows.first() {
+        Some(r) if !legacy => r[TORNADO_COLUMNS.len() - 1].clone(),
+        _ => Method::Swing.name().to_string(),
+    };
+    let method = Method::parse(&method_name).with_context(|| {
+        format!(
+            "{}: row 2, column `method`: `{method_name}` is not given-data or swing",
+            t.file
+        )
+    })?;
     let mut base_mean = f64::NAN;
     let mut rows = Vec::with_capacity(t.rows.len());
     for (i, row) in t.rows.iter().enumerate() {
         t.expect_cell(i, 0, &metric)?;
+        if !legacy {
+            t.expect_cell(i, TORNADO_COLUMNS.len() - 1, &method_name)?;
+        }
         let parameter = row[1].clone();
         let id = scenario
             .params()
@@ -590,6 +612,15 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
             swing_se,
             rho,
         ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9])?;
+        let (first_order, [decile_low, decile_high]) = if legacy {
+            (None, [f64::NAN; 2])
+        } else {
+            (index(&t, i, 10)?, t.numbers(i, [13, 14])?)
+        };
+        let (mean_at_low, mean_at_high) = match method {
+            Method::Swing => (mean_at_low, mean_at_high),
+            Method::GivenData => (decile_low, decile_high),
+        };
         base_mean = base;
         rows.push(crate::sensitivity::Row {
             parameter,
@@ -601,6 +632,7 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
             swing,
             swing_se,
             rank_correlation: (!rho.is_nan()).then_some(rho),
+            first_order,
         });
     }
     let money = layout.scalar(&metric).is_some_and(|d| d.money());
@@ -610,6 +642,7 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
     };
     Ok(SensitivityResults {
         analysis: Analysis {
+            method,
             metric,
             money,
             base_mean,
@@ -625,18 +658,35 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
     })
 }
 
-/// `sensitivity_by_period.csv`: per period, per tornado row, the rank correlation.
+/// The first-order index in columns `col..col + 3` of row `i` (value, low, high); `None`
+/// when the value is empty.
+fn index(t: &Csv, i: usize, col: usize) -> Result<Option<Index>> {
+    let [value, low, high] = t.numbers(i, [col, col + 1, col + 2])?;
+    Ok((!value.is_nan()).then_some(Index { value, low, high }))
+}
+
+/// `sensitivity_by_period.csv`: per period, per tornado row, the rank correlation and the
+/// first-order index.
 fn read_by_period(dir: &Path, rows: &[crate::sensitivity::Row]) -> Result<ByPeriod> {
     let t = Csv::read(dir, files::SENSITIVITY_BY_PERIOD)?;
-    t.expect_header(&BY_PERIOD_COLUMNS)?;
+    let legacy = t.header.len() == LEGACY_BY_PERIOD;
+    t.expect_header(
+        &BY_PERIOD_COLUMNS[..if legacy {
+            LEGACY_BY_PERIOD
+        } else {
+            BY_PERIOD_COLUMNS.len()
+        }],
+    )?;
     let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
     let mut periods: Vec<String> = Vec::new();
     let mut rank_correlation: Vec<Vec<Option<f64>>> = Vec::new();
+    let mut first_order: Vec<Vec<Option<Index>>> = Vec::new();
     for (i, row) in t.rows.iter().enumerate() {
         t.expect_cell(i, 0, &metric)?;
         if periods.last() != Some(&row[1]) {
             periods.push(row[1].clone());
             rank_correlation.push(vec![None; rows.len()]);
+            first_order.push(vec![None; rows.len()]);
         }
         let r = rows
             .iter()
@@ -646,11 +696,15 @@ fn read_by_period(dir: &Path, rows: &[crate::sensitivity::Row]) -> Result<ByPeri
             })?;
         let rho = t.number(i, 3)?;
         rank_correlation.last_mut().expect("pushed")[r] = (!rho.is_nan()).then_some(rho);
+        if !legacy {
+            first_order.last_mut().expect("pushed")[r] = index(&t, i, 4)?;
+        }
     }
     Ok(ByPeriod {
         metric,
         periods,
         rank_correlation,
+        first_order,
     })
 }
 
@@ -758,7 +812,11 @@ mod tests {
 
     #[test]
     fn a_sensitivity_analysis_reads_back() {
-        for by in [Some(By::Year), None] {
+        for (by, method) in [
+            (Some(By::Year), Method::GivenData),
+            (None, Method::GivenData),
+            (Some(By::Year), Method::Swing),
+        ] {
             let r = round_trip(
                 "sensitivity",
                 Job::Sensitivity {
@@ -766,6 +824,7 @@ mod tests {
                     settings: settings(),
                     metric: "npv_net_incremental".into(),
                     by,
+                    method,
                 },
             );
             let Results::Sensitivity(s) = r else {

@@ -12,6 +12,7 @@ use crate::results::{
     BacktestResults, CompareResults, Results, RunResults, SensitivityResults, SweepResults,
 };
 use crate::scenario::YearMonth;
+use crate::sensitivity::{Index, Method};
 use crate::stats::Summary;
 
 /// The columns of `summary.csv`.
@@ -39,8 +40,10 @@ pub const COMPARE_COLUMNS: [&str; 11] = [
     "diff_p95",
     "share_better",
 ];
-/// The columns of `tornado.csv`.
-pub const TORNADO_COLUMNS: [&str; 10] = [
+/// The columns of `tornado.csv`. Given data leaves `mean_at_p10` and `mean_at_p90` empty
+/// and fills the decile means; swing the other way round, with no first-order index. Its
+/// first [`LEGACY_TORNADO`] columns are those of folders written before the methods.
+pub const TORNADO_COLUMNS: [&str; 16] = [
     "metric",
     "parameter",
     "p10",
@@ -51,9 +54,27 @@ pub const TORNADO_COLUMNS: [&str; 10] = [
     "swing",
     "swing_se",
     "rank_correlation",
+    "first_order",
+    "first_order_low",
+    "first_order_high",
+    "mean_low_decile",
+    "mean_high_decile",
+    "method",
 ];
-/// The columns of `sensitivity_by_period.csv`.
-pub const BY_PERIOD_COLUMNS: [&str; 4] = ["metric", "period", "parameter", "rank_correlation"];
+/// The columns of `tornado.csv` written before the methods (swing only).
+pub const LEGACY_TORNADO: usize = 10;
+/// The columns of `sensitivity_by_period.csv` (the first-order index empty under swing).
+pub const BY_PERIOD_COLUMNS: [&str; 7] = [
+    "metric",
+    "period",
+    "parameter",
+    "rank_correlation",
+    "first_order",
+    "first_order_low",
+    "first_order_high",
+];
+/// The columns of `sensitivity_by_period.csv` written before the methods.
+pub const LEGACY_BY_PERIOD: usize = 4;
 /// The columns of `backtest.csv`.
 pub const BACKTEST_COLUMNS: [&str; 14] = [
     "id",
@@ -289,10 +310,26 @@ fn compare_table(r: &CompareResults) -> NamedTable {
     }
 }
 
+/// The cells of a first-order index and its interval (empty when undefined).
+fn index_cells(index: Option<Index>) -> [Cell; 3] {
+    let i = index.unwrap_or(Index {
+        value: f64::NAN,
+        low: f64::NAN,
+        high: f64::NAN,
+    });
+    [i.value, i.low, i.high].map(Cell::Number)
+}
+
 fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
     let a = &r.analysis;
     let mut tornado = Table::new(TORNADO_COLUMNS);
     for row in &a.rows {
+        let means = [row.mean_at_low, row.mean_at_high];
+        let none = [f64::NAN; 2];
+        let (held, deciles) = match a.method {
+            Method::Swing => (means, none),
+            Method::GivenData => (none, means),
+        };
         let mut cells = vec![
             Cell::Text(a.metric.clone()),
             Cell::Text(row.parameter.clone()),
@@ -302,14 +339,17 @@ fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
                 row.low,
                 row.high,
                 a.base_mean,
-                row.mean_at_low,
-                row.mean_at_high,
+                held[0],
+                held[1],
                 row.swing,
                 row.swing_se,
             ]
             .map(Cell::Number),
         );
         cells.push(Cell::opt(row.rank_correlation));
+        cells.extend(index_cells(row.first_order));
+        cells.extend(deciles.map(Cell::Number));
+        cells.push(Cell::Text(a.method.name().to_string()));
         tornado.rows.push(cells);
     }
     let mut out = vec![NamedTable {
@@ -318,14 +358,21 @@ fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
     }];
     if let Some(b) = &a.by_period {
         let mut t = Table::new(BY_PERIOD_COLUMNS);
-        for (period, row) in b.periods.iter().zip(&b.rank_correlation) {
-            for (r, rho) in a.rows.iter().zip(row) {
-                t.rows.push(vec![
+        for ((period, row), indices) in b
+            .periods
+            .iter()
+            .zip(&b.rank_correlation)
+            .zip(&b.first_order)
+        {
+            for ((r, rho), index) in a.rows.iter().zip(row).zip(indices) {
+                let mut cells = vec![
                     Cell::Text(b.metric.clone()),
                     Cell::value(period),
                     Cell::Text(r.parameter.clone()),
                     Cell::opt(*rho),
-                ]);
+                ];
+                cells.extend(index_cells(*index));
+                t.rows.push(cells);
             }
         }
         out.push(NamedTable {

@@ -510,6 +510,8 @@ fn sensitivity_counts_every_variant_in_its_budget() {
     let out = downstream(&[
         "sensitivity",
         "scenarios/premium_5usd_2024.toml",
+        "--method",
+        "swing",
         "--households",
         "100000000",
     ]);
@@ -532,6 +534,8 @@ fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
             "scenarios/premium_5usd_2024.toml",
             "--by",
             "year",
+            "--method",
+            "swing",
             "--households",
             "300",
             "--trials",
@@ -543,7 +547,9 @@ fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
             out.to_str().unwrap(),
         ]);
         assert!(
-            stdout.contains("sensitivity of npv_net_incremental ($B), 50 trials x 300 households"),
+            stdout.contains(
+                "sensitivity of npv_net_incremental ($B), swing, 50 trials x 300 households"
+            ),
             "{stdout}"
         );
         assert!(stdout.contains("strongest drivers of net_incremental in each period"));
@@ -551,7 +557,7 @@ fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(
             rows[0],
-            "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation"
+            "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation,first_order,first_order_low,first_order_high,mean_low_decile,mean_high_decile,method"
         );
         let uncertain = PREMIUM.matches("dist = ").count();
         assert_eq!(rows.len() - 1, uncertain);
@@ -569,7 +575,7 @@ fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
         let periods = read(&out, "sensitivity_by_period.csv");
         assert_eq!(periods.lines().count(), 1 + 7 * uncertain);
         assert!(
-            periods.starts_with("metric,period,parameter,rank_correlation\nnet_incremental,2022,")
+            periods.starts_with("metric,period,parameter,rank_correlation,first_order,first_order_low,first_order_high\nnet_incremental,2022,")
         );
         tornado.push((csv, periods));
     }

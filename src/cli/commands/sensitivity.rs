@@ -12,6 +12,7 @@ pub(in crate::cli) fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError
         settings: args.options.settings(),
         metric: args.metric.clone(),
         by: args.by,
+        method: args.method,
     };
     let show = Show {
         top: args.top,

@@ -159,6 +159,7 @@ mod tests {
                 settings: settings(),
                 metric: "npv_net_incremental".into(),
                 by: Some(By::Year),
+                method: Default::default(),
             },
         );
         assert!(html.contains("<td>Metric</td><td>npv_net_incremental</td>"));

@@ -17,26 +17,22 @@ use crate::export::TOP_PARAMETERS;
 use crate::format::{fixed, grouped};
 use crate::results::SensitivityResults;
 use crate::scenario::YearMonth;
-use crate::sensitivity::{Analysis, ByPeriod, Row};
+use crate::sensitivity::{Analysis, ByPeriod, Method, Row};
 
 /// Heat-map cells with no value (an undefined rank correlation).
 const NO_VALUE: RGBColor = RGBColor(190, 190, 196);
 /// Height of the colour scale above a heat map.
 const SCALE_HEIGHT: u32 = 56;
 
-/// The tornado rows, largest swing first and any undefined swing last (ties in the
-/// analysis' order).
-fn by_swing(a: &Analysis) -> Vec<usize> {
-    let key = |r: &Row| {
-        if r.swing.is_finite() {
-            r.swing
-        } else {
-            f64::NEG_INFINITY
-        }
-    };
-    let mut order: Vec<usize> = (0..a.rows.len()).collect();
-    order.sort_by(|&x, &y| key(&a.rows[y]).total_cmp(&key(&a.rows[x])));
-    order
+/// The words of a method: what the low and high ends of a bar are.
+fn ends(method: Method) -> [&'static str; 2] {
+    match method {
+        Method::Swing => ["parameter held at its p10", "parameter held at its p90"],
+        Method::GivenData => [
+            "trials in the parameter's lowest decile",
+            "trials in the parameter's highest decile",
+        ],
+    }
 }
 
 /// "year" when every period is a year, else "month".
@@ -71,15 +67,18 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
         ));
     }
     page.kv(&settings);
-    page.note("Each uncertain parameter is held at its 10th and then at its 90th percentile (p10, p90); the swing is the change in the metric's mean between the two, with its Monte Carlo standard error.");
+    page.note(match a.method {
+        Method::Swing => "Each uncertain parameter is held at its 10th and then at its 90th percentile (p10, p90); the swing is the change in the metric's mean between the two, with its Monte Carlo standard error.",
+        Method::GivenData => "From the trials of the plain run alone. First-order index: the share of the metric's variance a parameter explains alone, the correlation ratio over equiprobable rank classes of the parameter (Plischke, Borgonovo & Smith, EJOR 226, 2013), bias-corrected (Kelley's epsilon-squared), with a 95% bootstrap interval; an index whose interval reaches 0 is noise. Swing: the change in the metric's mean between the trials in the parameter's lowest and highest deciles, with its standard error.",
+    });
     if a.rows.is_empty() {
         page.note("tornado.csv lists no uncertain parameters.");
         return Ok(page);
     }
-    let order = by_swing(a);
+    let order = a.order();
     let rows: Vec<&Row> = order.iter().map(|&i| &a.rows[i]).collect();
     tornado(&mut page, a, &rows, unit)?;
-    table(&mut page, &rows, unit);
+    table(&mut page, a.method, &rows, unit);
     if let Some(b) = &a.by_period {
         let shown: Vec<(&str, Vec<f64>)> = order
             .iter()
@@ -102,7 +101,7 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
             page.figure(
                 svg,
                 &format!(
-                    "Which assumption drives the result in each {period}: the rank correlation (Spearman) between each parameter's draws and {} in that {period} across trials, for the parameters with the largest swing; red: trials with a higher value of the parameter tend to have a higher result, blue: a lower one, grey: undefined.",
+                    "Which assumption drives the result in each {period}: the rank correlation (Spearman) between each parameter's draws and {} in that {period} across trials, for the parameters shown first in the table (the first-order indices per {period} are in sensitivity_by_period.csv); red: trials with a higher value of the parameter tend to have a higher result, blue: a lower one, grey: undefined.",
                     b.metric
                 ),
             );
@@ -119,37 +118,64 @@ fn tornado(page: &mut Page, a: &Analysis, rows: &[&Row], unit: Unit) -> Result<(
         let which = if shown == rows.len() {
             "each parameter".to_string()
         } else {
-            format!("each of the {shown} parameters with the largest swing")
+            match a.method {
+                Method::Swing => format!("each of the {shown} parameters with the largest swing"),
+                Method::GivenData => {
+                    format!("each of the {shown} parameters shown first in the table")
+                }
+            }
         };
+        let [low, high] = ends(a.method);
         page.figure(
             svg,
             &format!(
-                "Which assumptions move the result most: for {which}, the bar runs from the mean of {metric} with the parameter held at its p10 to its mean with the parameter held at its p90, around the mean of the plain run (vertical line)."
+                "Which assumptions move the result most: for {which}, the bar runs from the mean of {metric} with the {low} to its mean with the {high}, around the mean of the plain run (vertical line)."
             ),
         );
     }
     Ok(())
 }
 
-/// Every parameter's row, largest swing first.
-fn table(page: &mut Page, rows: &[&Row], unit: Unit) {
+/// Every parameter's row, in the analysis' order.
+fn table(page: &mut Page, method: Method, rows: &[&Row], unit: Unit) {
     let (s, u) = (unit.scale(), unit.label());
     page.h2("All uncertain parameters");
-    let header = [
-        "parameter".to_string(),
+    let at = match method {
+        Method::Swing => ["mean at p10", "mean at p90"],
+        Method::GivenData => ["mean in lowest decile", "mean in highest decile"],
+    };
+    let mut header = vec!["parameter".to_string()];
+    if method == Method::GivenData {
+        header.extend(["first-order index".into(), "95% interval".into()]);
+    }
+    header.extend([
         "p10".into(),
         "p90".into(),
-        format!("mean at p10 {u}"),
-        format!("mean at p90 {u}"),
+        format!("{} {u}", at[0]),
+        format!("{} {u}", at[1]),
         format!("swing {u}"),
         format!("swing s.e. {u}"),
         "rank correlation".into(),
-    ];
+    ]);
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
-                r.parameter.clone(),
+            let mut cells = vec![r.parameter.clone()];
+            if method == Method::GivenData {
+                cells.extend(match r.first_order {
+                    Some(i) => [
+                        fixed(i.value, 3),
+                        format!(
+                            "{} to {}{}",
+                            fixed(i.low, 3),
+                            fixed(i.high, 3),
+                            if i.distinguishable() { "" } else { " (noise)" }
+                        ),
+                    ],
+                    None => ["–".into(), "–".into()],
+                });
+            }
+            cells.extend([
                 grouped(r.low),
                 grouped(r.high),
                 fixed(r.mean_at_low * s, 2),
@@ -157,14 +183,18 @@ fn table(page: &mut Page, rows: &[&Row], unit: Unit) {
                 fixed(r.swing * s, 2),
                 fixed(r.swing_se * s, 3),
                 fixed(r.rank_correlation.unwrap_or(f64::NAN), 2),
-            ]
+            ]);
+            cells
         })
         .collect();
     page.table(
         &header.iter().map(String::as_str).collect::<Vec<_>>(),
         &rows,
     );
-    page.note("Largest swing first. Rank correlation: Spearman's, between the parameter's draws and the metric across the trials of the plain run (– where undefined).");
+    page.note(match method {
+        Method::Swing => "Largest swing first. Rank correlation: Spearman's, between the parameter's draws and the metric across the trials of the plain run (– where undefined).",
+        Method::GivenData => "Drivers (index distinguishable from 0) first, by index; then the parameters whose interval reaches 0 (noise). p10, p90: the parameter's decile boundaries in the trials. Rank correlation: Spearman's, between the parameter's draws and the metric (– where undefined).",
+    });
 }
 
 /// Horizontal bars, largest swing at the top: from the metric's mean with the parameter at
@@ -229,8 +259,8 @@ fn tornado_chart(a: &Analysis, rows: &[&Row], unit: Unit) -> Result<Option<(Stri
         y: top_down_axis(&labels, 0.1),
         layers,
         legend: vec![
-            legend("parameter held at its p10", BLUE, Swatch::Box),
-            legend("parameter held at its p90", ORANGE, Swatch::Box),
+            legend(ends(a.method)[0], BLUE, Swatch::Box),
+            legend(ends(a.method)[1], ORANGE, Swatch::Box),
             legend(
                 &format!("mean of the plain run: {} {}", fixed(base, 2), unit.label()),
                 INK,

@@ -16,7 +16,7 @@ use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
 use crate::engine::Layout;
 use crate::export::TOP_PARAMETERS;
 use crate::results::{Results, SensitivityResults};
-use crate::sensitivity::Row;
+use crate::sensitivity::{Method, Row};
 
 /// The charts sheet of a sensitivity analysis.
 pub(super) fn charts(
@@ -45,8 +45,12 @@ pub(super) fn charts(
         next,
         0,
         format!(
-            "{}: the {shown} parameters with the largest swing (all are in the tornado sheet), in {u}. Swing: the change in the mean between the parameter held at its p10 and at its p90.",
-            a.metric
+            "{}: the first {shown} parameters of the tornado sheet (which has all), in {u}. {}",
+            a.metric,
+            match a.method {
+                Method::Swing => "Swing: the change in the mean between the parameter held at its p10 and at its p90.",
+                Method::GivenData => "Mean at p10/p90: in the trials of the parameter's lowest/highest decile; swing: their difference. First-order index: share of the variance explained alone, with its 95% bootstrap interval (noise when it reaches 0).",
+            }
         ),
         &f.note,
     )?;
@@ -61,11 +65,26 @@ pub(super) fn charts(
             format!("swing ({u})"),
             format!("swing s.e. ({u})"),
             "rank correlation".into(),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            (a.method == Method::GivenData)
+                .then(|| {
+                    [
+                        "first-order index".to_string(),
+                        "index 95% low".into(),
+                        "index 95% high".into(),
+                    ]
+                })
+                .into_iter()
+                .flatten(),
+        )
+        .collect::<Vec<_>>(),
         f,
     )?;
     let mut swings = vec![0.0];
-    for (i, p) in by_swing(&a.rows).into_iter().take(shown).enumerate() {
+    let ordered: Vec<&Row> = a.order().into_iter().map(|k| &a.rows[k]).collect();
+    for (i, p) in ordered.into_iter().take(shown).enumerate() {
         let row = header_row + 1 + i as u32;
         ws.write_string(row, 0, crate::format::escape(&p.parameter))?;
         write_opt(ws, row, 1, p.mean_at_low * s, &f.billions)?;
@@ -74,34 +93,25 @@ pub(super) fn charts(
         write_opt(ws, row, 4, p.swing_se * s, &f.billions)?;
         let rho = p.rank_correlation.unwrap_or(f64::NAN);
         write_opt(ws, row, 5, rho, &f.general)?;
+        if let Some(index) = p.first_order {
+            for (c, x) in [index.value, index.low, index.high].into_iter().enumerate() {
+                write_opt(ws, row, 6 + c as u16, x, &f.general)?;
+            }
+        }
         swings.extend([p.swing * s, (p.swing + p.swing_se) * s]);
     }
     ws.set_column_width(0, 30)?;
-    for c in 1..6 {
+    for c in 1..9 {
         ws.set_column_width(c, 16)?;
     }
     if shown == 0 {
         return Ok(());
     }
     let chart = swing_chart(&a.metric, u, header_row, shown as u32, &swings);
-    ws.insert_chart(0, 7, &chart)?;
+    let beside = if a.method == Method::GivenData { 10 } else { 7 };
+    ws.insert_chart(0, beside, &chart)?;
     ws.set_freeze_panes(header_row + 1, 1)?;
     Ok(())
-}
-
-/// The tornado rows by swing, largest first, any undefined swing last (a stable sort: ties
-/// keep the analysis' order).
-fn by_swing(rows: &[Row]) -> Vec<&Row> {
-    let key = |r: &Row| {
-        if r.swing.is_finite() {
-            r.swing
-        } else {
-            f64::NEG_INFINITY
-        }
-    };
-    let mut sorted: Vec<&Row> = rows.iter().collect();
-    sorted.sort_by(|a, b| key(b).total_cmp(&key(a)));
-    sorted
 }
 
 /// Horizontal bars of the swings in the `shown` rows below `header_row`, largest on top,
