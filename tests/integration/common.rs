@@ -6,7 +6,7 @@
 //! folder names carry a per-module tag so that modules never share one.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The binary under test.
@@ -80,4 +80,38 @@ pub fn ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Every entry of a folder with its bytes (a folder's reads as empty), sorted by name.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A run long enough to be interrupted (several seconds), into `out`; stderr piped.
+pub fn long_run(out: &Path) -> std::process::Child {
+    command()
+        .args([
+            "run",
+            "scenarios/echo_2017_2021.toml",
+            "--households",
+            "2000000",
+            "--trials",
+            "200",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }

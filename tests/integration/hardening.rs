@@ -5,42 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{command, fresh_dir, ok, root};
-
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-/// A run long enough to be interrupted (several seconds), into `out`.
-fn long_run(out: &Path) -> std::process::Child {
-    command()
-        .args([
-            "run",
-            "scenarios/echo_2017_2021.toml",
-            "--households",
-            "2000000",
-            "--trials",
-            "200",
-            "--quiet",
-            "--out",
-        ])
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
+use crate::common::{command, fresh_dir, long_run, ok, root, snapshot};
 
 fn signal(child: &std::process::Child, sig: i32) {
     // SAFETY: kill(2) on the pid of a child we spawned.

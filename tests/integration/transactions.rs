@@ -6,21 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, TempDir, command, downstream, ok, root};
-
-/// Every file of a folder, by name (sorted).
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let bytes = std::fs::read(e.path()).unwrap_or_default();
-            (e.file_name().to_string_lossy().into_owned(), bytes)
-        })
-        .collect();
-    files.sort();
-    files
-}
+use crate::common::{BIN, TempDir, command, downstream, long_run, ok, root, snapshot};
 
 fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
     files.iter().map(|(n, _)| n.as_str()).collect()
@@ -66,6 +52,16 @@ fn small_run(seed: &str, out: &Path, extra: &[&str]) -> Vec<String> {
 }
 
 /// Whether strace is installed and may trace here (ptrace can be forbidden in containers).
+/// Runs the binary with `args`.
+fn run_with(args: &[String]) -> std::process::Output {
+    downstream(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Runs the binary with `args`, asserts it succeeded, and returns its stdout.
+fn ok_with(args: &[String]) -> String {
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 fn strace_available() -> bool {
     Command::new("strace")
         .args(["-f", "-qq", "-o", "/dev/null", "true"])
@@ -106,16 +102,10 @@ fn a_kill_at_any_rename_leaves_one_whole_result() {
     let tmp = TempDir::new("transactions", "kill");
     let (out, reference) = (tmp.join("out"), tmp.join("reference"));
     // The previous result has a workbook; the new one has a report and no workbook.
-    ok(&small_run("1", &out, &["--xlsx"])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    ok_with(&small_run("1", &out, &["--xlsx"]));
     let previous = snapshot(&out);
     let new_args = small_run("2", &out, &["--report"]);
-    ok(&small_run("2", &reference, &["--report"])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    ok_with(&small_run("2", &reference, &["--report"]));
     let new = snapshot(&reference);
     let mut completed = false;
     for when in 1..40 {
@@ -138,7 +128,7 @@ fn a_kill_at_any_rename_leaves_one_whole_result() {
     }
     assert!(completed, "the run never completed under strace");
     // A killed publish's staging folder beside the target is removed by the next one.
-    ok(&new_args.iter().map(String::as_str).collect::<Vec<_>>());
+    ok_with(&new_args);
     let beside: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -159,10 +149,7 @@ fn an_interrupt_while_reports_are_built_keeps_the_previous_result() {
     }
     let tmp = TempDir::new("transactions", "interrupt");
     let out = tmp.join("out");
-    ok(&small_run("1", &out, &[])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    ok_with(&small_run("1", &out, &[]));
     let previous = snapshot(&out);
     // SIGINT when the staging folder is created: every file, reports included, is built by
     // then, and nothing has been published.
@@ -216,18 +203,12 @@ fn an_interrupt_while_reports_are_built_keeps_the_previous_result() {
 fn a_rerun_leaves_no_file_of_an_earlier_result() {
     let tmp = TempDir::new("transactions", "stale");
     let out = tmp.join("out");
-    ok(&small_run("1", &out, &["--report", "--xlsx"])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    ok_with(&small_run("1", &out, &["--report", "--xlsx"]));
     std::fs::write(out.join("notes.txt"), b"mine").unwrap();
     // Leftovers of killed writers: a temporary inside, a staging folder beside.
     std::fs::write(out.join(".report.html.tmp-99999999"), b"partial").unwrap();
     std::fs::create_dir(tmp.join(".out.staging-99999999")).unwrap();
-    ok(&small_run("2", &out, &[])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    ok_with(&small_run("2", &out, &[]));
     let now = snapshot(&out);
     assert_eq!(
         names(&now),
@@ -273,12 +254,7 @@ fn a_folder_of_foreign_temporaries_is_not_a_result_folder() {
     let out = tmp.join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join(".bashrc.tmp-12345"), b"mine").unwrap();
-    let o = downstream(
-        &small_run("1", &out, &[])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let o = run_with(&small_run("1", &out, &[]));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
@@ -291,7 +267,7 @@ fn a_folder_of_foreign_temporaries_is_not_a_result_folder() {
     // A folder holding a folder is never replaced whole, even when forced.
     std::fs::create_dir(out.join("plots")).unwrap();
     let args = small_run("1", &out, &["--force"]);
-    let o = downstream(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = run_with(&args);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
@@ -312,22 +288,7 @@ fn locked(dir: &Path) -> bool {
 fn a_second_writer_is_refused_while_the_first_runs() {
     let tmp = TempDir::new("transactions", "concurrent");
     let out = tmp.join("out");
-    let mut first = command()
-        .args([
-            "run",
-            "scenarios/echo_2017_2021.toml",
-            "--households",
-            "2000000",
-            "--trials",
-            "200",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut first = long_run(&out);
     let started = Instant::now();
     while !locked(&out) {
         assert!(
@@ -341,13 +302,13 @@ fn a_second_writer_is_refused_while_the_first_runs() {
         out.display()
     );
     let second = small_run("2", &out, &[]);
-    let o = downstream(&second.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = run_with(&second);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&o.stderr), busy);
     // A shard of another job is refused as well.
     let mut shard = second.clone();
     shard.extend(["--shard".into(), "0/2".into()]);
-    let o = downstream(&shard.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = run_with(&shard);
     assert_eq!(String::from_utf8_lossy(&o.stderr), busy);
     // SAFETY: kill(2) on the pid of a child we spawned.
     assert_eq!(unsafe { libc::kill(first.id() as i32, libc::SIGINT) }, 0);
