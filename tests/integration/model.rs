@@ -1,4 +1,4 @@
-//! Statistical integration tests of the model (SPEC §3): on simplified scenarios (no
+//! Statistical integration tests of the model (docs/scenario-format.md §5, "The model"): on simplified scenarios (no
 //! household heterogeneity, fixed parameters) the simulated figures must agree with closed
 //! forms.
 //!
@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use downstream::engine::{Engine, Kind, RunResult};
 use downstream::scenario::Scenario;
 
-/// Days per simulated month (SPEC §3).
+/// Days per simulated month (docs/scenario-format.md §5, "The model").
 const D: f64 = 30.4375;
 /// Largest admissible |z| of a statistical check.
 const Z_MAX: f64 = 4.0;
@@ -281,7 +281,7 @@ fn compound_lognormal(mu: f64, median: f64, sigma: f64) -> (f64, f64) {
     (mu * v1, mu * v2 + mu * mu * v1 * v1)
 }
 
-/// Monthly probability from an annual one (SPEC §2).
+/// Monthly probability from an annual one (docs/scenario-format.md §5: `p_m = 1 − (1 − p)^(1/12)`).
 fn monthly_prob(p: f64) -> f64 {
     1.0 - (1.0 - p).powf(1.0 / 12.0)
 }
@@ -291,7 +291,7 @@ fn novelty(boost: f64, decay: f64, tenure: usize) -> f64 {
     1.0 + boost * (-(tenure as f64) / decay).exp()
 }
 
-/// The household population of SPEC §3 without heterogeneity: who is active when, with
+/// The household population of docs/scenario-format.md §5 without heterogeneity: who is active when, with
 /// which tenure.
 struct Pop {
     months: usize,
@@ -390,7 +390,7 @@ impl Pop {
 }
 
 // ---------------------------------------------------------------------------------------
-// Exact accounting identities (SPEC §3 "Metrics"), per trial and month, year and horizon.
+// Exact accounting identities (docs/scenario-format.md §5 "Metrics"), per trial and month, year and horizon.
 
 struct Purchase {
     name: &'static str,
@@ -428,7 +428,7 @@ struct Econ {
     has_premium: bool,
 }
 
-/// The kind of a metric as SPEC §3/§6 define it, from its name.
+/// The kind of a metric as docs/scenario-format.md §5 "Metrics" and README "Output files" define it, from its name.
 fn spec_kind(name: &str) -> Kind {
     if name == "active_households"
         || name.starts_with("subscribers_")
@@ -1824,7 +1824,7 @@ serving_cost_per_interaction = 0.0
 fixed_per_year = 0.0
 "#;
 
-/// Heterogeneity (SPEC §3) on a fixed population (everyone installed, nobody abandons):
+/// Heterogeneity (docs/scenario-format.md §5, "The model") on a fixed population (everyone installed, nobody abandons):
 /// * `lambda_h ~ Gamma(k, mean)` and `pi_h ~ Dirichlet(c·pi)` leave mean interactions per
 ///   intent unchanged, and give the per-household variance
 ///   `E[mu] + Var(mu)` with `E[mu²] = (lambda D nov)² (1 + 1/k) pi(c·pi + 1)/(c + 1)`;

@@ -1,4 +1,4 @@
-//! Reproducibility and common random numbers (SPEC §4): byte-identical files for any thread
+//! Reproducibility and common random numbers (README "Reproducibility"): byte-identical files for any thread
 //! count, exact merging of trial and block subsets, different seeds differ, and a premium
 //! price change leaves every non-premium figure of every trial unchanged.
 
@@ -177,7 +177,7 @@ fn blocks_merge_exactly_in_any_order() {
     assert!(bits(&[engine.finalize(&model, &forward)]) == bits(&whole.trials));
 }
 
-/// SPEC §4: with no premium uplifts, the premium price changes nothing outside the premium.
+/// Common random numbers (README "Reproducibility"): with no premium uplifts, the premium price changes nothing outside the premium.
 #[test]
 fn premium_price_leaves_non_premium_metrics_unchanged() {
     let base = ["premium.usage_uplift=1", "premium.conversion_uplift=1"];

@@ -1,4 +1,4 @@
-//! Compare and sweep on common random numbers (SPEC §4): a scenario compared with itself
+//! Compare and sweep on common random numbers (README "Reproducibility"): a scenario compared with itself
 //! differs by exactly 0; horizons must match; in a premium-price sweep subscriber-months
 //! never rise with the price, untouched metrics are identical at every point, and a sweep
 //! point is byte for byte a plain run with that value set — also through the one-pass
