@@ -202,13 +202,8 @@ pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target
         };
         let quantity = c.quantity(&p, t, horizon);
         let error = c.measurement(&p, t);
-        let (
-            Some(()),
-            Some(statistic),
-            Some((period, label)),
-            Some((quantity, what)),
-            Some(error),
-        ) = (band, statistic, period, quantity, error)
+        let (Some(()), Some(statistic), Some((period, label)), Some((quantity, what)), Some(error)) =
+            (band, statistic, period, quantity, error)
         else {
             continue;
         };
@@ -480,8 +475,8 @@ pub fn values(scenario: &Scenario, t: &Target, run: &RunResult) -> Vec<f64> {
                             (Period::Year(y), false) => trial.yearly[y * n + j],
                             (Period::Month(m), false) => trial.monthly[m * n + j],
                             (Period::Year(y), true) => {
-                                let end = ((y + 1) * 12 - first_month)
-                                    .min(scenario.months() as usize);
+                                let end =
+                                    ((y + 1) * 12 - first_month).min(scenario.months() as usize);
                                 (0..end).map(|m| trial.monthly[m * n + j]).sum()
                             }
                             (Period::Month(m), true) => {

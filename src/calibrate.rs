@@ -429,7 +429,9 @@ pub fn amis_log_weights(
 pub fn fit_proposal(prior: &Dist, values: &[f64], w: &[f64]) -> Dist {
     let (mean, sd) = weighted_mean_sd(values, w);
     let floor = 0.01 * (prior.quantile(0.95) - prior.quantile(0.05)).abs();
-    let sd = (std::f64::consts::SQRT_2 * sd).max(floor).max(f64::MIN_POSITIVE);
+    let sd = (std::f64::consts::SQRT_2 * sd)
+        .max(floor)
+        .max(f64::MIN_POSITIVE);
     let (lo, hi) = prior.support();
     Dist::Normal {
         mean,
@@ -810,7 +812,10 @@ mod tests {
                 let h = 1e-5 * x.abs().max(1.0);
                 let slope = (cdf(d, x + h) - cdf(d, x - h)) / (2.0 * h);
                 let p = ln_pdf(d, x).exp();
-                assert!((p - slope).abs() < 1e-4 * p.max(1.0), "{d:?} pdf at {x}: {p} {slope}");
+                assert!(
+                    (p - slope).abs() < 1e-4 * p.max(1.0),
+                    "{d:?} pdf at {x}: {p} {slope}"
+                );
             }
         }
     }
@@ -837,7 +842,9 @@ mod tests {
 
     #[test]
     fn fitted_marginals_keep_their_percentiles() {
-        let values: Vec<f64> = (0..1000).map(|i| 0.3 + 0.2 * (i as f64 + 0.5) / 1000.0).collect();
+        let values: Vec<f64> = (0..1000)
+            .map(|i| 0.3 + 0.2 * (i as f64 + 0.5) / 1000.0)
+            .collect();
         let w = vec![1.0 / 1000.0; 1000];
         let prior = Dist::Uniform { min: 0.0, max: 1.0 };
         let fit = fit_bounded(&prior, &values, &w);

@@ -9,8 +9,7 @@ use crate::export::{best_points, key_figures, nonzero, share_best, share_better}
 use crate::format::{self, escape};
 use crate::job::PrecisionOutcome;
 use crate::results::{
-    BacktestResults, CalibrateResults, CompareResults, RunResults, SensitivityResults,
-    SweepResults,
+    BacktestResults, CalibrateResults, CompareResults, RunResults, SensitivityResults, SweepResults,
 };
 use crate::sensitivity::{ByPeriod, Method};
 
@@ -535,7 +534,11 @@ pub fn calibrate(r: &CalibrateResults) -> String {
             b[0],
             b[1],
             b[2],
-            if q.keeps_prior { "keeps prior" } else { "updated" }
+            if q.keeps_prior {
+                "keeps prior"
+            } else {
+                "updated"
+            }
         );
     }
     let _ = writeln!(
@@ -575,7 +578,7 @@ pub fn calibrate(r: &CalibrateResults) -> String {
     if !kept.is_empty() {
         let _ = writeln!(
             out,
-            "posterior = prior (the targets cannot see them; Kolmogorov-Smirnov at the ESS, 5%): {}",
+            "posterior = prior (not told apart from it at this effective sample size: Kolmogorov-Smirnov, 5%): {}",
             kept.join(", ")
         );
     }

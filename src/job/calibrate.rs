@@ -141,12 +141,7 @@ fn correlated(text: &str, problem: &Problem) -> Option<String> {
         .filter_map(|e| e.get("between")?.as_array())
         .flatten()
         .filter_map(|k| k.as_str())
-        .find(|k| {
-            problem
-                .calibrated
-                .iter()
-                .any(|&i| problem.keys[i] == *k)
-        })
+        .find(|k| problem.calibrated.iter().any(|&i| problem.keys[i] == *k))
         .map(str::to_string)
 }
 
@@ -456,7 +451,10 @@ mod tests {
         );
         let text = dist_toml(&Dist::Metalog(m));
         assert!(text.contains("dist = \"metalog\""), "{text}");
-        assert!(text.contains("quantiles = [[0.05, 0.2], [0.5, 0.3], [0.95, 0.5]]"), "{text}");
+        assert!(
+            text.contains("quantiles = [[0.05, 0.2], [0.5, 0.3], [0.95, 0.5]]"),
+            "{text}"
+        );
         let n = dist_toml(&Dist::Normal {
             mean: 4.2e9,
             sd: 1e8,

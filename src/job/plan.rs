@@ -9,8 +9,8 @@ use crate::backtest;
 use crate::engine::{self, Engine, Layout, Pin, PinnedRuns, RunResult, TrialResult};
 use crate::format::escape;
 use crate::results::{
-    BacktestResults, CalibrateResults, CompareResults, Results, RunFacts, RunResults, SensitivityResults,
-    SweepResults,
+    BacktestResults, CalibrateResults, CompareResults, Results, RunFacts, RunResults,
+    SensitivityResults, SweepResults,
 };
 use crate::scenario::Scenario;
 use crate::scenario::Target;
@@ -269,9 +269,13 @@ impl Plan {
             Detail::Run
             | Detail::Backtest { .. }
             | Detail::Sensitivity { .. }
-            | Detail::Calibrate { .. } => Simulated::Runs(
-                vec![Engine::new(&self.base).run_until(trials, &mut |d| progress(d), cancel)?],
-            ),
+            | Detail::Calibrate { .. } => {
+                Simulated::Runs(vec![Engine::new(&self.base).run_until(
+                    trials,
+                    &mut |d| progress(d),
+                    cancel,
+                )?])
+            }
         })
     }
 
@@ -351,8 +355,12 @@ impl Plan {
             return precision.run(&self.base, *metric, *max_trials, control, started);
         }
         let sim = self.base.simulation();
-        if let (Job::Calibrate { input, settings, .. }, Detail::Calibrate { problem, options }) =
-            (&self.job, &self.detail)
+        if let (
+            Job::Calibrate {
+                input, settings, ..
+            },
+            Detail::Calibrate { problem, options },
+        ) = (&self.job, &self.detail)
         {
             let posterior = super::calibrate::run_rounds(
                 &self.base, input, settings, problem, options, control,

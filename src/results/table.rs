@@ -9,7 +9,8 @@
 
 use crate::results::files;
 use crate::results::{
-    BacktestResults, CalibrateResults, CompareResults, Results, RunResults, SensitivityResults, SweepResults,
+    BacktestResults, CalibrateResults, CompareResults, Results, RunResults, SensitivityResults,
+    SweepResults,
 };
 use crate::scenario::YearMonth;
 use crate::sensitivity::{Index, Method};
@@ -467,10 +468,19 @@ fn calibrate_tables(r: &CalibrateResults) -> Vec<NamedTable> {
         cells
     };
     for q in &p.params {
-        let status = if q.keeps_prior { "keeps prior" } else { "updated" };
-        summary
-            .rows
-            .push(row("parameter", &q.key, q.prior_q, q.post_q, f64::NAN, status));
+        let status = if q.keeps_prior {
+            "keeps prior"
+        } else {
+            "updated"
+        };
+        summary.rows.push(row(
+            "parameter",
+            &q.key,
+            q.prior_q,
+            q.post_q,
+            f64::NAN,
+            status,
+        ));
     }
     for t in &p.targets {
         let status = if t.fitted { "fitted" } else { "informational" };

@@ -59,10 +59,7 @@ fn prior(dir: &TempDir) -> (String, String) {
     std::fs::write(&prior, text).unwrap();
     let targets = dir.join("targets.toml");
     std::fs::write(&targets, TARGETS).unwrap();
-    (
-        prior.display().to_string(),
-        targets.display().to_string(),
-    )
+    (prior.display().to_string(), targets.display().to_string())
 }
 
 fn calibrate(prior: &str, targets: &str, out: &Path, extra: &[&str]) -> String {
@@ -129,7 +126,13 @@ impl Weighted {
 fn row(dir: &Path, name: &str) -> ([f64; 3], [f64; 3], String) {
     let all = rows(&dir.join("calibration.csv"));
     let r = all.iter().find(|r| r["name"] == name).unwrap();
-    let q = |k: &str| [num(&r[&format!("{k}_p05")]), num(&r[&format!("{k}_p50")]), num(&r[&format!("{k}_p95")])];
+    let q = |k: &str| {
+        [
+            num(&r[&format!("{k}_p05")]),
+            num(&r[&format!("{k}_p50")]),
+            num(&r[&format!("{k}_p95")]),
+        ]
+    };
     (q("prior"), q("posterior"), r["status"].clone())
 }
 
@@ -217,7 +220,12 @@ fn one_round_matches_the_truncated_normal_and_a_direct_ess() {
     let dir = TempDir::new(TAG, "one-round");
     let (prior, targets) = prior(&dir);
     let out = dir.join("out");
-    let stdout = calibrate(&prior, &targets, &out, &["--draws", "4000", "--max-rounds", "1"]);
+    let stdout = calibrate(
+        &prior,
+        &targets,
+        &out,
+        &["--draws", "4000", "--max-rounds", "1"],
+    );
     let ess = check_closed_form(&out);
     // The weights are the normal likelihood of the target's value, normalised: computed
     // here directly from posterior.csv's own columns.
@@ -233,7 +241,11 @@ fn one_round_matches_the_truncated_normal_and_a_direct_ess() {
     let total: f64 = lik.iter().sum();
     for (r, l) in rows.iter().zip(&lik) {
         let w = num(&r["weight"]);
-        assert!((w - l / total).abs() <= 1e-12 * (l / total).max(1e-300), "{w} vs {}", l / total);
+        assert!(
+            (w - l / total).abs() <= 1e-12 * (l / total).max(1e-300),
+            "{w} vs {}",
+            l / total
+        );
     }
     let direct = total * total / lik.iter().map(|l| l * l).sum::<f64>();
     assert!((ess - direct).abs() < 1e-9 * direct, "{ess} vs {direct}");
@@ -302,14 +314,34 @@ fn same_bytes_for_threads_and_merged_shards() {
     let (prior, targets) = prior(&dir);
     let common = ["--draws", "300", "--max-rounds", "1"];
     let (one, two) = (dir.join("one"), dir.join("two"));
-    calibrate(&prior, &targets, &one, &[&common[..], &["--threads", "1"]].concat());
-    calibrate(&prior, &targets, &two, &[&common[..], &["--threads", "2"]].concat());
+    calibrate(
+        &prior,
+        &targets,
+        &one,
+        &[&common[..], &["--threads", "1"]].concat(),
+    );
+    calibrate(
+        &prior,
+        &targets,
+        &two,
+        &[&common[..], &["--threads", "2"]].concat(),
+    );
     let parts = dir.join("parts");
     for shard in ["0/2", "1/2"] {
-        calibrate(&prior, &targets, &parts, &[&common[..], &["--shard", shard]].concat());
+        calibrate(
+            &prior,
+            &targets,
+            &parts,
+            &[&common[..], &["--shard", shard]].concat(),
+        );
     }
     let merged = dir.join("merged");
-    ok(&["merge", parts.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    ok(&[
+        "merge",
+        parts.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
     let results = |d: &Path| -> Vec<(String, Vec<u8>)> {
         snapshot(d)
             .into_iter()
@@ -326,8 +358,18 @@ fn same_bytes_for_threads_and_merged_shards() {
     // Adaptive rounds: the same bytes on 1 and 2 threads, and refused as shards.
     let adaptive = ["--draws", "300", "--min-ess", "5000", "--max-rounds", "3"];
     let (a1, a2) = (dir.join("a1"), dir.join("a2"));
-    calibrate(&prior, &targets, &a1, &[&adaptive[..], &["--threads", "1"]].concat());
-    calibrate(&prior, &targets, &a2, &[&adaptive[..], &["--threads", "2"]].concat());
+    calibrate(
+        &prior,
+        &targets,
+        &a1,
+        &[&adaptive[..], &["--threads", "1"]].concat(),
+    );
+    calibrate(
+        &prior,
+        &targets,
+        &a2,
+        &[&adaptive[..], &["--threads", "2"]].concat(),
+    );
     assert_eq!(results(&a1), results(&a2), "adaptive, 1 and 2 threads");
     let out = downstream(&[
         "calibrate",
@@ -344,7 +386,10 @@ fn same_bytes_for_threads_and_merged_shards() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot run as shards") && err.contains("--max-rounds 1"), "{err}");
+    assert!(
+        err.contains("cannot run as shards") && err.contains("--max-rounds 1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -352,7 +397,12 @@ fn the_calibrated_scenario_validates_round_trips_and_hits_its_targets() {
     let dir = TempDir::new(TAG, "calibrated");
     let (prior, targets) = prior(&dir);
     let out = dir.join("out");
-    calibrate(&prior, &targets, &out, &["--draws", "2000", "--max-rounds", "1"]);
+    calibrate(
+        &prior,
+        &targets,
+        &out,
+        &["--draws", "2000", "--max-rounds", "1"],
+    );
     let path = out.join("calibrated.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("# Calibrated by downstream "), "{text}");
@@ -394,7 +444,10 @@ fn bad_targets_and_priors_are_refused_with_exit_2() {
     let cases = [
         ("error = \"gaussian\"", "expected \"normal\" or \"uniform\""),
         ("sd = -1.0", "expected a standard deviation > 0"),
-        ("error = \"uniform\"\nsd = 1e8", "`sd` is for a normal error"),
+        (
+            "error = \"uniform\"\nsd = 1e8",
+            "`sd` is for a normal error",
+        ),
         ("tolerance = 1", "target[0].tolerance: unknown key"),
     ];
     for (i, (extra, expected)) in cases.iter().enumerate() {
@@ -420,12 +473,19 @@ fn bad_targets_and_priors_are_refused_with_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{extra}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{extra}: {err}");
-        assert!(err.contains(&format!("bad{i}.toml")), "names the file: {err}");
+        assert!(
+            err.contains(&format!("bad{i}.toml")),
+            "names the file: {err}"
+        );
         assert!(!dir.join("o").exists(), "no output folder");
     }
     // A prior without uncertain values.
     let fixed = dir.join("fixed-targets.toml");
-    std::fs::write(&fixed, &TARGETS[..TARGETS.find("[[target]]\nid = \"U\"").unwrap()]).unwrap();
+    std::fs::write(
+        &fixed,
+        &TARGETS[..TARGETS.find("[[target]]\nid = \"U\"").unwrap()],
+    )
+    .unwrap();
     let out = downstream(&[
         "calibrate",
         "tests/bad_scenarios/valid/base.toml",

@@ -48,7 +48,15 @@ pub(super) fn charts(
         for (c, x) in q.prior_q.iter().chain(&q.post_q).enumerate() {
             write_opt(ws, row, 1 + c as u16, *x, &f.general)?;
         }
-        ws.write_string(row, 7, if q.keeps_prior { "keeps prior" } else { "updated" })?;
+        ws.write_string(
+            row,
+            7,
+            if q.keeps_prior {
+                "keeps prior"
+            } else {
+                "updated"
+            },
+        )?;
     }
     next = first + p.params.len() as u32 + 1;
     ws.write_string_with_format(
@@ -58,7 +66,13 @@ pub(super) fn charts(
         &f.note,
     )?;
     let header = [
-        "target", "low", "high", "prior p50", "posterior p05", "posterior p50", "posterior p95",
+        "target",
+        "low",
+        "high",
+        "prior p50",
+        "posterior p05",
+        "posterior p50",
+        "posterior p95",
         "P(in band)",
     ]
     .map(String::from);
@@ -89,7 +103,11 @@ pub(super) fn charts(
             .set_categories((CHARTS, first_t, 0, last, 0))
             .set_values((CHARTS, first_t, 7, last, 7))
             .set_name("P(in band), posterior");
-        style(&mut chart, "Targets: posterior probability of a hit", "probability");
+        style(
+            &mut chart,
+            "Targets: posterior probability of a hit",
+            "probability",
+        );
         ws.insert_chart(first_t, 10, &chart)?;
     }
     ws.set_column_width(0, 40)?;
