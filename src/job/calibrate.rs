@@ -258,6 +258,9 @@ pub(super) fn run_rounds(
     finish_rounds(all, input, settings, problem, options, &mut simulate)
 }
 
+/// Simulates the draws of a round (the scenario to draw from, the round's index).
+type SimulateRound<'a> = dyn FnMut(&Scenario, u32) -> Result<Vec<Draw>, JobError> + 'a;
+
 /// The rounds from round 0's draws on: `simulate` runs a round (`None`: no further round
 /// can run, e.g. a merge of shards).
 pub(super) fn finish_rounds(
@@ -266,7 +269,7 @@ pub(super) fn finish_rounds(
     settings: &Settings,
     problem: &Problem,
     options: &CalibrateOptions,
-    simulate: &mut dyn FnMut(&Scenario, u32) -> Result<Vec<Draw>, JobError>,
+    simulate: &mut SimulateRound,
 ) -> Result<Posterior, JobError> {
     let mut rounds = vec![Round {
         draws: all.len(),
