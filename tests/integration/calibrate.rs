@@ -517,3 +517,27 @@ fn bad_targets_and_priors_are_refused_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("matches no uncertain parameter"));
 }
+
+#[test]
+fn report_and_workbook_show_prior_against_posterior() {
+    use calamine::{Reader, Xlsx};
+    let dir = TempDir::new(TAG, "report");
+    let (prior, targets) = prior(&dir);
+    let out = dir.join("out");
+    calibrate(
+        &prior,
+        &targets,
+        &out,
+        &["--draws", "200", "--max-rounds", "1", "--report", "--xlsx"],
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for heading in [
+        "Parameters: prior against posterior",
+        "Targets: predictive against band",
+        "costs.fixed_per_year.2018",
+    ] {
+        assert!(html.contains(heading), "{heading}");
+    }
+    let wb: Xlsx<_> = calamine::open_workbook(out.join("results.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["charts", "posterior", "calibration"]);
+}
