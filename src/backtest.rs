@@ -17,6 +17,11 @@
 //! source = "WSJ 2024-07-22"
 //! ```
 //!
+//! Two keys are for `calibrate` only (backtest ignores them): `error = "normal"` (default)
+//! or `"uniform"`, how the band is read as a measurement error, and `sd`, the standard
+//! deviation of a normal error (default: the band as its central 90% interval); see
+//! [`Measurement`].
+//!
 //! The file goes through the same two stages as a scenario: raw serde structs (unknown keys
 //! are errors), then validation against the scenario (unknown metrics, periods outside the
 //! horizon, inverted bands), every problem located by file, line and key.
@@ -283,6 +288,12 @@ impl Checker<'_> {
         };
         match (t.error.as_deref(), sd) {
             (None | Some("normal"), Some(sd)) => Some(Measurement::Normal { sd }),
+            // A bad band is reported by `band`.
+            (None | Some("normal"), None)
+                if !(t.low.is_finite() && t.high.is_finite()) || t.low > t.high =>
+            {
+                None
+            }
             (None | Some("normal"), None) => {
                 let sd = (t.high - t.low) / (2.0 * NORMAL_90);
                 if sd > 0.0 && sd.is_finite() {
