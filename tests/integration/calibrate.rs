@@ -479,6 +479,28 @@ fn bad_targets_and_priors_are_refused_with_exit_2() {
         );
         assert!(!dir.join("o").exists(), "no output folder");
     }
+    // A band of zero width has no default sd.
+    let zero = dir.join("zero.toml");
+    std::fs::write(
+        &zero,
+        "[[target]]\nid = \"F\"\nmetric = \"fixed_cost\"\nyear = 2021\nlow = 3e9\nhigh = 3e9\nsource = \"x\"\n",
+    )
+    .unwrap();
+    let out = downstream(&[
+        "calibrate",
+        &prior,
+        "--targets",
+        zero.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("zero.toml:6:8: target[0].high") && err.contains("needs its own `sd`"),
+        "{err}"
+    );
     // A prior without uncertain values.
     let fixed = dir.join("fixed-targets.toml");
     std::fs::write(
