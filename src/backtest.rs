@@ -17,6 +17,11 @@
 //! source = "WSJ 2024-07-22"
 //! ```
 //!
+//! Two keys are for `calibrate` only (backtest ignores them): `error = "normal"` (default)
+//! or `"uniform"`, how the band is read as a measurement error, and `sd`, the standard
+//! deviation of a normal error (default: the band as its central 90% interval); see
+//! [`Measurement`].
+//!
 //! The file goes through the same two stages as a scenario: raw serde structs (unknown keys
 //! are errors), then validation against the scenario (unknown metrics, periods outside the
 //! horizon, inverted bands), every problem located by file, line and key.
@@ -74,7 +79,26 @@ struct RawTarget {
     /// A note for readers of the file; accepted and not used.
     #[allow(dead_code)]
     note: Option<String>,
+    /// How `calibrate` reads the band: "normal" (default) or "uniform".
+    error: Option<String>,
+    /// `calibrate`: the standard deviation of a normal measurement error.
+    sd: Option<f64>,
 }
+
+/// How `calibrate` reads a target's band as a measurement error (the likelihood of a
+/// simulated value `x`); `backtest` ignores it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Measurement {
+    /// A normal error with this standard deviation around the band's middle; by default
+    /// the band is its central 90% interval, `sd = (high - low) / (2 * 1.645)`.
+    Normal { sd: f64 },
+    /// Inside the band or not (the rejection reading of approximate Bayesian computation).
+    Uniform,
+}
+
+/// The standard normal 95% quantile: a band read as a central 90% interval has
+/// half-width `NORMAL_90 * sd`.
+pub const NORMAL_90: f64 = 1.6448536269514722;
 
 /// The statistic across trials a target is checked on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,8 +159,11 @@ pub struct Target {
     pub low: f64,
     pub high: f64,
     pub source: String,
-    /// Reported but not required (does not decide the exit status).
+    /// Reported but not required (does not decide the exit status); `calibrate` reports
+    /// it and does not fit it.
     pub informational: bool,
+    /// How `calibrate` reads the band.
+    pub error: Measurement,
     quantity: Quantity,
     period: Period,
     cumulative: bool,
@@ -179,8 +206,9 @@ pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target
             None => !(t.year.is_some() && t.month.is_none()),
         };
         let quantity = c.quantity(&p, t, horizon);
-        let (Some(()), Some(statistic), Some((period, label)), Some((quantity, what))) =
-            (band, statistic, period, quantity)
+        let error = c.measurement(&p, t);
+        let (Some(()), Some(statistic), Some((period, label)), Some((quantity, what)), Some(error)) =
+            (band, statistic, period, quantity, error)
         else {
             continue;
         };
@@ -198,6 +226,7 @@ pub fn parse(origin: &str, text: &str, scenario: &Scenario) -> Result<Vec<Target
             high: t.high,
             source: t.source.clone(),
             informational: t.informational.unwrap_or(false),
+            error,
             quantity,
             period,
             cumulative,
@@ -243,6 +272,51 @@ impl Checker<'_> {
             return None;
         }
         Some(())
+    }
+
+    /// The measurement error `calibrate` reads the band as: `error` is "normal" (default,
+    /// with the target's own `sd` or the band as a central 90% interval) or "uniform"
+    /// (no `sd`).
+    fn measurement(&mut self, p: &KeyPath, t: &RawTarget) -> Option<Measurement> {
+        let sd = match t.sd {
+            Some(sd) if !(sd.is_finite() && sd > 0.0) => {
+                let message = "expected a standard deviation > 0 (finite)".into();
+                self.issue(p.key("sd"), Some(num(sd)), message);
+                return None;
+            }
+            sd => sd,
+        };
+        match (t.error.as_deref(), sd) {
+            (None | Some("normal"), Some(sd)) => Some(Measurement::Normal { sd }),
+            // A bad band is reported by `band`.
+            (None | Some("normal"), None)
+                if !(t.low.is_finite() && t.high.is_finite()) || t.low > t.high =>
+            {
+                None
+            }
+            (None | Some("normal"), None) => {
+                let sd = (t.high - t.low) / (2.0 * NORMAL_90);
+                if sd > 0.0 && sd.is_finite() {
+                    Some(Measurement::Normal { sd })
+                } else {
+                    let message = "a band of zero width read as a normal error needs its own `sd` (or `error = \"uniform\"`)".into();
+                    self.issue(p.key("high"), Some(num(t.high)), message);
+                    None
+                }
+            }
+            (Some("uniform"), None) => Some(Measurement::Uniform),
+            (Some("uniform"), Some(sd)) => {
+                let message =
+                    "`sd` is for a normal error; a uniform error is the band itself".into();
+                self.issue(p.key("sd"), Some(num(sd)), message);
+                None
+            }
+            (Some(other), _) => {
+                let message = "expected \"normal\" or \"uniform\"".into();
+                self.issue(p.key("error"), Some(format!("{other:?}")), message);
+                None
+            }
+        }
     }
 
     fn statistic(&mut self, p: &KeyPath, t: &RawTarget) -> Option<Statistic> {
@@ -395,47 +469,52 @@ impl Checker<'_> {
     }
 }
 
-/// Evaluates targets on a run.
-pub fn evaluate(scenario: &Scenario, targets: &[Target], run: &RunResult) -> Vec<Outcome> {
+/// The value of target `t` in every trial of a run, in trial order: each trial's own
+/// figures (the ratio is undefined, NaN, where its denominator is 0).
+pub fn values(scenario: &Scenario, t: &Target, run: &RunResult) -> Vec<f64> {
     let n = run.layout.len();
     let first_month = scenario.start().month() as usize - 1;
+    run.trials
+        .iter()
+        .map(|trial| match &t.quantity {
+            Quantity::Param(id) => trial.draws[id.0 as usize],
+            Quantity::Metrics { num, den } => {
+                let sum = |cols: &[usize]| -> f64 {
+                    cols.iter()
+                        .map(|&j| match (&t.period, t.cumulative) {
+                            (Period::Horizon, _) => trial.scalars[j],
+                            (Period::Year(y), false) => trial.yearly[y * n + j],
+                            (Period::Month(m), false) => trial.monthly[m * n + j],
+                            (Period::Year(y), true) => {
+                                let end =
+                                    ((y + 1) * 12 - first_month).min(scenario.months() as usize);
+                                (0..end).map(|m| trial.monthly[m * n + j]).sum()
+                            }
+                            (Period::Month(m), true) => {
+                                (0..=*m).map(|k| trial.monthly[k * n + j]).sum()
+                            }
+                        })
+                        .sum()
+                };
+                let x = sum(num);
+                match den {
+                    None => x,
+                    Some(d) => {
+                        let y = sum(d);
+                        if y != 0.0 { x / y } else { f64::NAN }
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Evaluates targets on a run.
+pub fn evaluate(scenario: &Scenario, targets: &[Target], run: &RunResult) -> Vec<Outcome> {
     targets
         .iter()
         .map(|t| {
-            let values: Vec<f64> = run
-                .trials
-                .iter()
-                .map(|trial| match &t.quantity {
-                    Quantity::Param(id) => trial.draws[id.0 as usize],
-                    Quantity::Metrics { num, den } => {
-                        let sum = |cols: &[usize]| -> f64 {
-                            cols.iter()
-                                .map(|&j| match (&t.period, t.cumulative) {
-                                    (Period::Horizon, _) => trial.scalars[j],
-                                    (Period::Year(y), false) => trial.yearly[y * n + j],
-                                    (Period::Month(m), false) => trial.monthly[m * n + j],
-                                    (Period::Year(y), true) => {
-                                        let end = ((y + 1) * 12 - first_month)
-                                            .min(scenario.months() as usize);
-                                        (0..end).map(|m| trial.monthly[m * n + j]).sum()
-                                    }
-                                    (Period::Month(m), true) => {
-                                        (0..=*m).map(|k| trial.monthly[k * n + j]).sum()
-                                    }
-                                })
-                                .sum()
-                        };
-                        let x = sum(num);
-                        match den {
-                            None => x,
-                            Some(d) => {
-                                let y = sum(d);
-                                if y != 0.0 { x / y } else { f64::NAN }
-                            }
-                        }
-                    }
-                })
-                .collect();
+            let values = values(scenario, t, run);
             let summary = summarize(&values);
             let value = t.statistic.of(&summary);
             let hit = value.is_finite() && value >= t.low && value <= t.high;

@@ -38,11 +38,12 @@
 //! The layout is described in `ARCHITECTURE.md`: [`scenario`] loads and validates scenario
 //! files; [`sampling`] and [`design`] draw random numbers and uncertain parameters;
 //! [`engine`] runs the model and does no I/O; [`job`] plans and runs analyses ([`compare`],
-//! [`sweep`], [`sensitivity`], [`backtest`] hold their statistics); [`results`] holds typed
+//! [`sweep`], [`sensitivity`], [`backtest`], [`calibrate`] hold their statistics); [`results`] holds typed
 //! results and owns the results folder; [`export`] and [`format`] show them; [`shard`]
 //! splits trials across machines; [`cli`] is the command line.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod cli;
 pub mod compare;
 pub mod design;

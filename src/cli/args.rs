@@ -34,6 +34,9 @@ pub enum Command {
     Sensitivity(SensitivityArgs),
     /// Check a scenario's simulated figures against known ones (exit 3 if any misses).
     Backtest(BacktestArgs),
+    /// Fit a prior scenario's uncertain inputs to a targets file (importance sampling with
+    /// adaptive rounds); writes posterior.csv, calibration.csv and calibrated.toml.
+    Calibrate(CalibrateArgs),
     /// Merge the part files of a sharded run, sweep or compare into its results.
     Merge(MergeArgs),
     /// Write report.html (and with --xlsx results.xlsx) for a folder of results.
@@ -80,6 +83,35 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "FILE")]
     pub targets: PathBuf,
     /// Output folder (default: output/<scenario file stem>-backtest/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CalibrateArgs {
+    /// The prior scenario (TOML): its uncertain values are the priors.
+    pub scenario: PathBuf,
+    /// Targets file (TOML, [[target]] tables, as for backtest).
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Draws per round: trials of the prior scenario, then of each round's proposal
+    /// (default: the scenario's trials); 6e3 = 6000.
+    #[arg(long, value_name = "N", value_parser = whole)]
+    pub draws: Option<u64>,
+    /// Calibrate only the uncertain parameters matching these dotted keys or patterns
+    /// (`*` matches any text), e.g. 'adoption.*,costs.*'; the others keep their priors.
+    #[arg(long, value_name = "PATTERN,...", value_delimiter = ',')]
+    pub params: Vec<String>,
+    /// Adaptive rounds run until the effective sample size (Kish) reaches this.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = whole)]
+    pub min_ess: u64,
+    /// At most this many rounds, the prior's included (1: plain importance sampling; the
+    /// only setting that can run as shards).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub max_rounds: u32,
+    /// Output folder (default: output/<scenario file stem>-calibrate/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     #[command(flatten)]

@@ -78,6 +78,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Validate { files } => commands::validate::validate(&files),
         Command::Compare(args) => commands::compare::compare(&args),
         Command::Sweep(args) => commands::sweep::sweep(&args),
+        Command::Calibrate(args) => commands::calibrate::calibrate(&args),
         Command::Backtest(args) => commands::backtest::backtest(&args),
         Command::Sensitivity(args) => commands::sensitivity::sensitivity(&args),
         Command::Merge(args) => commands::merge::merge(&args),

@@ -172,6 +172,7 @@ pub(super) fn publish(results: &Results, folder: &mut Folder, show: &Show) -> Re
             );
             print!("{}", export::text::backtest(r));
         }
+        Results::Calibrate(r) => print!("{}", export::text::calibrate(r)),
     }
     println!("wrote {} ({:.1} s)", format::path(dir), wall);
     Ok(())

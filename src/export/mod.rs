@@ -88,6 +88,16 @@ pub fn files(results: &Results) -> Result<Vec<(String, Vec<u8>)>, ::csv::Error> 
                 ));
             }
         }
+        Results::Calibrate(r) => {
+            out.push((
+                files::CALIBRATED.to_string(),
+                r.calibrated.clone().into_bytes(),
+            ));
+            out.push((
+                files::RESOLVED.to_string(),
+                results.scenario().resolved_toml(run).into_bytes(),
+            ));
+        }
         _ => out.push((
             files::RESOLVED.to_string(),
             results.scenario().resolved_toml(run).into_bytes(),

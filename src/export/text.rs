@@ -9,7 +9,7 @@ use crate::export::{best_points, key_figures, nonzero, share_best, share_better}
 use crate::format::{self, escape};
 use crate::job::PrecisionOutcome;
 use crate::results::{
-    BacktestResults, CompareResults, RunResults, SensitivityResults, SweepResults,
+    BacktestResults, CalibrateResults, CompareResults, RunResults, SensitivityResults, SweepResults,
 };
 use crate::sensitivity::{ByPeriod, Method};
 
@@ -478,6 +478,119 @@ pub fn backtest(r: &BacktestResults) -> String {
         );
     }
     out.push('\n');
+    out
+}
+
+/// The printed summary of a calibration: the rounds and their effective sample sizes,
+/// prior against posterior per calibrated parameter, prior and posterior predictive per
+/// target with the posterior probability of a hit, and which parameters keep their prior.
+pub fn calibrate(r: &CalibrateResults) -> String {
+    let p = &r.posterior;
+    let sim = r.scenario.simulation();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} draws per round x {} households, seed {}; targets {}",
+        escape(r.scenario.name()),
+        sim.trials,
+        sim.households,
+        sim.seed,
+        escape(&r.targets_file)
+    );
+    let _ = writeln!(out, "{:<6} {:>8} {:>10}", "round", "draws", "ESS");
+    for (i, s) in p.rounds.iter().enumerate() {
+        let _ = writeln!(out, "{:<6} {:>8} {:>10.1}", i, s.draws, s.ess);
+    }
+    let _ = writeln!(
+        out,
+        "effective sample size {:.1} of {} draws (Kish); --min-ess {} {}",
+        p.ess,
+        p.draws.len(),
+        p.min_ess,
+        if p.reached() {
+            "reached".to_string()
+        } else {
+            format!(
+                "NOT reached: stopped at the round limit (--max-rounds {})",
+                p.max_rounds
+            )
+        }
+    );
+    let _ = writeln!(
+        out,
+        "{:<40} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}  status",
+        "parameter", "prior p05", "p50", "p95", "post. p05", "p50", "p95"
+    );
+    for q in &p.params {
+        let h = |x: [f64; 3]| x.map(format::significant);
+        let (a, b) = (h(q.prior_q), h(q.post_q));
+        let _ = writeln!(
+            out,
+            "{:<40} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}  {}",
+            escape(&q.key),
+            a[0],
+            a[1],
+            a[2],
+            b[0],
+            b[1],
+            b[2],
+            if q.keeps_prior {
+                "keeps prior"
+            } else {
+                "updated"
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<6} {:<21} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}  {:>6}",
+        "target", "band", "prior p05", "p50", "p95", "post. p05", "p50", "p95", "P(hit)"
+    );
+    for t in &p.targets {
+        let h = |x: [f64; 3]| x.map(format::human);
+        let (a, b) = (h(t.prior_q), h(t.post_q));
+        let band = format!(
+            "[{}, {}]",
+            format::human(t.target.low),
+            format::human(t.target.high)
+        );
+        let _ = writeln!(
+            out,
+            "{:<6} {:<21} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}  {:>6}{}",
+            escape(&t.target.id),
+            band,
+            a[0],
+            a[1],
+            a[2],
+            b[0],
+            b[1],
+            b[2],
+            format::percent(t.hit_probability),
+            if t.fitted { "" } else { "  (informational)" }
+        );
+    }
+    let kept: Vec<String> = p
+        .params
+        .iter()
+        .filter(|q| q.keeps_prior)
+        .map(|q| escape(&q.key).into_owned())
+        .collect();
+    if !kept.is_empty() {
+        let _ = writeln!(
+            out,
+            "posterior = prior (not told apart from it at this effective sample size: Kolmogorov-Smirnov, 5%): {}",
+            kept.join(", ")
+        );
+    }
+    for &(a, b, rho) in &p.correlations {
+        let _ = writeln!(
+            out,
+            "posterior rank correlation {} ~ {}: {:.2}",
+            escape(&p.params[a].key),
+            escape(&p.params[b].key),
+            rho
+        );
+    }
     out
 }
 

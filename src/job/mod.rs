@@ -10,6 +10,7 @@
 //! The job layer does no I/O but reading nothing: scenario and targets text arrive in the
 //! job ([`Input`]). Progress and cancellation come in through [`Control`].
 
+mod calibrate;
 mod plan;
 mod precision;
 
@@ -24,6 +25,7 @@ use crate::scenario::{MAX_HOUSEHOLDS, MAX_SEED, MAX_TRIALS, Override, Scenario, 
 use crate::sensitivity::{By, Method};
 use crate::sweep::{Axis, AxisLabels};
 
+pub use calibrate::CalibrateOptions;
 pub use plan::Budget;
 pub use plan::{Plan, Simulated};
 pub use precision::{Precision, PrecisionOutcome};
@@ -136,6 +138,14 @@ pub enum Job {
         settings: Settings,
         targets: Input,
     },
+    /// A prior scenario's uncertain inputs fitted to a targets file (its trials are the
+    /// draws; `settings.trials` is the draws per round).
+    Calibrate {
+        input: Input,
+        settings: Settings,
+        targets: Input,
+        options: CalibrateOptions,
+    },
 }
 
 impl Job {
@@ -164,7 +174,8 @@ impl Job {
             | Job::Precision { input, .. }
             | Job::Sweep { input, .. }
             | Job::Sensitivity { input, .. }
-            | Job::Backtest { input, .. } => std::slice::from_ref(input),
+            | Job::Backtest { input, .. }
+            | Job::Calibrate { input, .. } => std::slice::from_ref(input),
         }
     }
 
@@ -176,7 +187,8 @@ impl Job {
             | Job::Compare { settings, .. }
             | Job::Sweep { settings, .. }
             | Job::Sensitivity { settings, .. }
-            | Job::Backtest { settings, .. } => settings,
+            | Job::Backtest { settings, .. }
+            | Job::Calibrate { settings, .. } => settings,
         }
     }
 
@@ -188,6 +200,7 @@ impl Job {
             Job::Sweep { .. } => "sweep",
             Job::Sensitivity { .. } => "sensitivity",
             Job::Backtest { .. } => "backtest",
+            Job::Calibrate { .. } => "calibrate",
         }
     }
 
@@ -215,7 +228,7 @@ impl Job {
             | Job::Precision { input, .. }
             | Job::Sweep { input, .. }
             | Job::Sensitivity { input, .. } => blank(input),
-            Job::Backtest { input, targets, .. } => {
+            Job::Backtest { input, targets, .. } | Job::Calibrate { input, targets, .. } => {
                 blank(input);
                 blank(targets);
             }

@@ -9,8 +9,8 @@ use crate::backtest;
 use crate::engine::{self, Engine, Layout, Pin, PinnedRuns, RunResult, TrialResult};
 use crate::format::escape;
 use crate::results::{
-    BacktestResults, CompareResults, Results, RunFacts, RunResults, SensitivityResults,
-    SweepResults,
+    BacktestResults, CalibrateResults, CompareResults, Results, RunFacts, RunResults,
+    SensitivityResults, SweepResults,
 };
 use crate::scenario::Scenario;
 use crate::scenario::Target;
@@ -40,6 +40,10 @@ enum Detail {
     },
     Backtest {
         targets: Vec<backtest::Target>,
+    },
+    Calibrate {
+        problem: crate::calibrate::Problem,
+        options: super::CalibrateOptions,
     },
 }
 
@@ -129,6 +133,17 @@ impl Plan {
                 let targets = backtest::parse(&targets.origin, &targets.text, &base)?;
                 (vec![base.clone()], Detail::Backtest { targets })
             }
+            Job::Calibrate {
+                input,
+                targets,
+                options,
+                ..
+            } => {
+                let parsed = backtest::parse(&targets.origin, &targets.text, &base)?;
+                let problem = super::calibrate::problem(&base, input, targets, parsed, options)?;
+                let options = options.clone();
+                (vec![base.clone()], Detail::Calibrate { problem, options })
+            }
         };
         Ok(Plan {
             job: job.clone(),
@@ -151,7 +166,11 @@ impl Plan {
     /// Whether the job can run as shards of its trials (`run --precision` decides its
     /// trials as it goes, so it cannot).
     pub fn shardable(&self) -> bool {
-        !matches!(self.detail, Detail::Precision { .. })
+        match &self.detail {
+            Detail::Precision { .. } => false,
+            Detail::Calibrate { options, .. } => options.max_rounds == 1,
+            _ => true,
+        }
     }
 
     /// The work and result memory of the whole job, for a budget check before it starts.
@@ -160,6 +179,13 @@ impl Plan {
         let per_run = values_per_trial(&self.base);
         let (trials, runs, kept) = match &self.detail {
             Detail::Precision { max_trials, .. } => (*max_trials, 1, per_run),
+            Detail::Calibrate { problem, options } => {
+                // Rounds keep each draw's parameter and target values, and one chunk of
+                // trials' figures at a time.
+                let rounds = options.max_rounds as u64;
+                let kept = (problem.keys.len() + problem.targets.len() + 3) as f64;
+                (sim.trials, rounds, kept * rounds as f64)
+            }
             Detail::Sensitivity { pins, .. } => {
                 // The variants that need their own households (as in the first trial); only
                 // the plain run keeps all its figures, the variants keep their scalars.
@@ -187,6 +213,10 @@ impl Plan {
         let per_trial = sim.households * self.base.months() as u64;
         match &self.detail {
             Detail::Precision { max_trials, .. } => per_trial * max_trials,
+            // At most this many rounds; fewer when the effective sample size is reached.
+            Detail::Calibrate { options, .. } if trials.end - trials.start == sim.trials => {
+                per_trial * sim.trials * options.max_rounds as u64
+            }
             Detail::Sensitivity { pins, .. } => {
                 per_trial * (trials.end - trials.start) * (1 + pins.len() as u64)
             }
@@ -233,9 +263,19 @@ impl Plan {
                     "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),
                 ));
             }
-            Detail::Run | Detail::Backtest { .. } | Detail::Sensitivity { .. } => Simulated::Runs(
-                vec![Engine::new(&self.base).run_until(trials, &mut |d| progress(d), cancel)?],
-            ),
+            Detail::Calibrate { options, .. } if options.max_rounds > 1 => {
+                return Err(JobError::Input(CALIBRATE_SHARDS.into()));
+            }
+            Detail::Run
+            | Detail::Backtest { .. }
+            | Detail::Sensitivity { .. }
+            | Detail::Calibrate { .. } => {
+                Simulated::Runs(vec![Engine::new(&self.base).run_until(
+                    trials,
+                    &mut |d| progress(d),
+                    cancel,
+                )?])
+            }
         })
     }
 
@@ -315,6 +355,23 @@ impl Plan {
             return precision.run(&self.base, *metric, *max_trials, control, started);
         }
         let sim = self.base.simulation();
+        if let (
+            Job::Calibrate {
+                input, settings, ..
+            },
+            Detail::Calibrate { problem, options },
+        ) = (&self.job, &self.detail)
+        {
+            let posterior = super::calibrate::run_rounds(
+                &self.base, input, settings, problem, options, control,
+            )?;
+            let facts = RunFacts::new(
+                &self.base,
+                rayon::current_num_threads(),
+                started.elapsed().as_secs_f64(),
+            );
+            return self.calibration_results(posterior, facts);
+        }
         let simulated = self.simulate(0..sim.trials, control)?;
         let facts = RunFacts::new(
             &self.base,
@@ -371,6 +428,27 @@ impl Plan {
                     simulated: 0,
                 })
             }
+            (
+                Detail::Calibrate { problem, options },
+                Job::Calibrate {
+                    input, settings, ..
+                },
+            ) => {
+                // The prior's round only (a merge of shards): no further round can run.
+                let draws = super::calibrate::draws(&self.base, problem, &runs[0], 0);
+                let posterior = super::calibrate::finish_rounds(
+                    draws,
+                    input,
+                    settings,
+                    problem,
+                    &super::CalibrateOptions {
+                        max_rounds: 1,
+                        ..options.clone()
+                    },
+                    &mut |_, _| unreachable!("one round"),
+                )?;
+                return self.calibration_results(posterior, facts);
+            }
             (Detail::Backtest { targets }, _) => Results::Backtest(BacktestResults {
                 outcomes: backtest::evaluate(&self.base, targets, &runs[0]),
                 scenario: self.base.clone(),
@@ -378,6 +456,46 @@ impl Plan {
             }),
             _ => Results::Run(RunResults::new(self.base.clone(), &runs[0], facts)),
         })
+    }
+}
+
+/// Why a calibration with adaptive rounds cannot run as shards.
+const CALIBRATE_SHARDS: &str = "calibrate: adaptive rounds draw from proposals fitted to all the draws before them, so they cannot run as shards (--shard or an array job's environment); shard the prior's round alone with --max-rounds 1 (its merge writes exactly what an unsharded --max-rounds 1 run writes)";
+
+impl Plan {
+    /// Why this plan cannot run as shards, if it cannot.
+    pub fn shard_refusal(&self) -> Option<&'static str> {
+        match &self.detail {
+            Detail::Calibrate { .. } if !self.shardable() => Some(CALIBRATE_SHARDS),
+            _ => None,
+        }
+    }
+
+    /// The results of a calibration: its posterior and the calibrated scenario.
+    fn calibration_results(
+        &self,
+        posterior: crate::calibrate::Posterior,
+        facts: RunFacts,
+    ) -> Result<Results, JobError> {
+        let Job::Calibrate { input, targets, .. } = &self.job else {
+            return Err(JobError::Input("not a calibration".into()));
+        };
+        let sim = self.base.simulation();
+        let calibrated = super::calibrate::calibrated_toml(
+            input,
+            targets,
+            &posterior,
+            sim.households,
+            sim.seed,
+        )?;
+        Ok(Results::Calibrate(CalibrateResults {
+            scenario: self.base.clone(),
+            facts,
+            prior_file: input.origin.clone(),
+            targets_file: targets.origin.clone(),
+            posterior,
+            calibrated,
+        }))
     }
 }
 

@@ -28,6 +28,12 @@ pub const TORNADO: &str = "tornado.csv";
 pub const SENSITIVITY_BY_PERIOD: &str = "sensitivity_by_period.csv";
 /// `backtest`: one row per target.
 pub const BACKTEST: &str = "backtest.csv";
+/// `calibrate`: every draw with its parameters, target values and normalised weight.
+pub const POSTERIOR: &str = "posterior.csv";
+/// `calibrate`: prior and posterior percentiles per calibrated parameter and target.
+pub const CALIBRATION: &str = "calibration.csv";
+/// `calibrate`: the prior scenario with the fitted distributions.
+pub const CALIBRATED: &str = "calibrated.toml";
 /// The scenario as run, with defaults filled in and a `[run]` table.
 pub const RESOLVED: &str = "scenario.resolved.toml";
 /// The HTML report (`--report`, `downstream report`).
@@ -36,7 +42,7 @@ pub const REPORT: &str = "report.html";
 pub const WORKBOOK: &str = "results.xlsx";
 
 /// Every fixed name of a result file (the marker and part files are not results).
-const RESULT_FILES: [&str; 14] = [
+const RESULT_FILES: [&str; 17] = [
     SUMMARY,
     MONTHLY,
     YEARLY,
@@ -48,6 +54,9 @@ const RESULT_FILES: [&str; 14] = [
     TORNADO,
     SENSITIVITY_BY_PERIOD,
     BACKTEST,
+    POSTERIOR,
+    CALIBRATION,
+    CALIBRATED,
     RESOLVED,
     REPORT,
     WORKBOOK,

@@ -311,6 +311,20 @@ impl BacktestResults {
     }
 }
 
+/// `calibrate`: a prior scenario's uncertain inputs fitted to a targets file.
+#[derive(Clone, Debug)]
+pub struct CalibrateResults {
+    /// The prior scenario (as run: its draws are round 0).
+    pub scenario: Scenario,
+    pub facts: RunFacts,
+    /// The prior scenario and targets files as given.
+    pub prior_file: String,
+    pub targets_file: String,
+    pub posterior: crate::calibrate::Posterior,
+    /// `calibrated.toml`: the prior's text with the fitted distributions (validated).
+    pub calibrated: String,
+}
+
 /// The results of any analysis.
 #[derive(Clone, Debug)]
 pub enum Results {
@@ -319,6 +333,7 @@ pub enum Results {
     Compare(CompareResults),
     Sensitivity(SensitivityResults),
     Backtest(BacktestResults),
+    Calibrate(CalibrateResults),
 }
 
 impl Results {
@@ -330,6 +345,7 @@ impl Results {
             Results::Compare(r) => &r.facts,
             Results::Sensitivity(r) => &r.facts,
             Results::Backtest(r) => &r.facts,
+            Results::Calibrate(r) => &r.facts,
         }
     }
 
@@ -341,6 +357,7 @@ impl Results {
             Results::Compare(r) => &r.scenarios[0],
             Results::Sensitivity(r) => &r.scenario,
             Results::Backtest(r) => &r.scenario,
+            Results::Calibrate(r) => &r.scenario,
         }
     }
 }

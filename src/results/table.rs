@@ -9,7 +9,8 @@
 
 use crate::results::files;
 use crate::results::{
-    BacktestResults, CompareResults, Results, RunResults, SensitivityResults, SweepResults,
+    BacktestResults, CalibrateResults, CompareResults, Results, RunResults, SensitivityResults,
+    SweepResults,
 };
 use crate::scenario::YearMonth;
 use crate::sensitivity::{Index, Method};
@@ -92,6 +93,31 @@ pub const BACKTEST_COLUMNS: [&str; 14] = [
     "required",
     "source",
 ];
+/// The columns of `calibration.csv`: one row per calibrated parameter, then one per
+/// target; `hit_probability` is blank for parameters. `status` says whether a parameter's
+/// posterior moved (`updated`) or `keeps prior`, and whether a target is `fitted` or
+/// `informational`.
+pub const CALIBRATION_COLUMNS: [&str; 10] = [
+    "kind",
+    "name",
+    "prior_p05",
+    "prior_p50",
+    "prior_p95",
+    "posterior_p05",
+    "posterior_p50",
+    "posterior_p95",
+    "hit_probability",
+    "status",
+];
+/// The columns of `posterior.csv` around the parameter and target columns: `round` and
+/// `trial` first, then every uncertain parameter by key, every target as `target_<id>`,
+/// and `weight` last.
+pub const POSTERIOR_FIRST: [&str; 2] = ["round", "trial"];
+/// The last column of `posterior.csv`.
+pub const POSTERIOR_WEIGHT: &str = "weight";
+/// The prefix of a target's column in `posterior.csv`.
+pub const POSTERIOR_TARGET_PREFIX: &str = "target_";
+
 /// The columns of `monthly.csv` and `yearly.csv` after the period.
 pub const PERIOD_COLUMNS: [&str; 6] = ["metric", "mean", "sd", "p05", "p50", "p95"];
 
@@ -158,6 +184,7 @@ pub fn tables(results: &Results) -> Vec<NamedTable> {
         Results::Compare(r) => vec![compare_table(r)],
         Results::Sensitivity(r) => sensitivity_tables(r),
         Results::Backtest(r) => vec![backtest_table(r)],
+        Results::Calibrate(r) => calibrate_tables(r),
     }
 }
 
@@ -413,4 +440,67 @@ fn backtest_table(r: &BacktestResults) -> NamedTable {
         file: files::BACKTEST,
         table: t,
     }
+}
+
+fn calibrate_tables(r: &CalibrateResults) -> Vec<NamedTable> {
+    let p = &r.posterior;
+    let mut header: Vec<String> = POSTERIOR_FIRST.map(String::from).to_vec();
+    header.extend(p.keys.iter().cloned());
+    header.extend(
+        p.targets
+            .iter()
+            .map(|t| format!("{POSTERIOR_TARGET_PREFIX}{}", t.target.id)),
+    );
+    header.push(POSTERIOR_WEIGHT.into());
+    let mut draws = Table::new(header);
+    for (d, &w) in p.draws.iter().zip(&p.weights) {
+        let mut cells = vec![Cell::Int(d.round as i64), Cell::Int(d.trial as i64)];
+        cells.extend(d.values.iter().chain(&d.targets).map(|&x| Cell::Number(x)));
+        cells.push(Cell::Number(w));
+        draws.rows.push(cells);
+    }
+    let mut summary = Table::new(CALIBRATION_COLUMNS);
+    let row = |kind: &str, name: &str, prior: [f64; 3], post: [f64; 3], hit: f64, status: &str| {
+        let mut cells = vec![Cell::Text(kind.into()), Cell::Text(name.into())];
+        cells.extend(prior.iter().chain(&post).map(|&x| Cell::Number(x)));
+        cells.push(Cell::Number(hit));
+        cells.push(Cell::Text(status.into()));
+        cells
+    };
+    for q in &p.params {
+        let status = if q.keeps_prior {
+            "keeps prior"
+        } else {
+            "updated"
+        };
+        summary.rows.push(row(
+            "parameter",
+            &q.key,
+            q.prior_q,
+            q.post_q,
+            f64::NAN,
+            status,
+        ));
+    }
+    for t in &p.targets {
+        let status = if t.fitted { "fitted" } else { "informational" };
+        summary.rows.push(row(
+            "target",
+            &t.target.id,
+            t.prior_q,
+            t.post_q,
+            t.hit_probability,
+            status,
+        ));
+    }
+    vec![
+        NamedTable {
+            file: files::POSTERIOR,
+            table: draws,
+        },
+        NamedTable {
+            file: files::CALIBRATION,
+            table: summary,
+        },
+    ]
 }

@@ -9,6 +9,7 @@
 mod common;
 
 mod backtest;
+mod calibrate;
 mod cli_errors;
 mod given_data;
 mod hardening;

@@ -3,6 +3,7 @@
 //! results) or one shard's (then write its part).
 
 pub(super) mod backtest;
+pub(super) mod calibrate;
 pub(super) mod compare;
 pub(super) mod merge;
 pub(super) mod report;
@@ -42,6 +43,9 @@ pub(super) fn run_job(
     let plan = job.plan()?;
     let dir = out_dir(out, &job.inputs()[0].origin, naming.prefix, naming.suffix)?;
     let shard = options.shard()?;
+    if let (Some(_), Some(why)) = (shard, plan.shard_refusal()) {
+        return Err(CliError::Input(why.into()));
+    }
     if shard.is_some() && !plan.shardable() {
         return Err(CliError::Input(
             "--precision decides the number of trials as it goes, so it cannot run as shards (--shard or an array job's environment); run it unsharded, or shard a plain run with the --trials it reported".into(),

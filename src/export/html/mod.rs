@@ -11,6 +11,7 @@
 //! comes from the results (scenario names, metric names, varied values, parameter names) is
 //! escaped ([`escape`]).
 
+mod calibrate;
 mod chart;
 mod compare;
 mod page;
@@ -34,6 +35,7 @@ pub fn page(results: &Results) -> Result<String> {
         Results::Compare(r) => compare::page(r, &settings)?,
         Results::Sensitivity(r) => sensitivity::page(r, &settings)?,
         Results::Backtest(_) => bail!("backtest results have no HTML report"),
+        Results::Calibrate(r) => calibrate::page(r, &settings)?,
     };
     Ok(page.finish())
 }

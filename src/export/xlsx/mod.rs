@@ -12,6 +12,7 @@
 //! Text from users on the charts sheet (names, keys, values, chart titles) is shown through
 //! [`escape`], so a hidden character is visible; the data sheets hold the CSV's text exactly.
 
+mod calibrate;
 mod chart;
 mod compare;
 mod run;
@@ -43,6 +44,7 @@ pub fn workbook(results: &Results) -> Result<Vec<u8>> {
         Results::Backtest(r) => {
             settings_block(charts, r.scenario.name(), &settings(results), &f)?;
         }
+        Results::Calibrate(r) => calibrate::charts(charts, results, r, &f)?,
     }
     sheets::write(&mut wb, results, &f)?;
     Ok(wb.save_to_buffer()?)

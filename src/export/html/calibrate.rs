@@ -1,0 +1,127 @@
+//! The report of a calibration: the settings with the targets file, the rounds and their
+//! effective sample sizes, then per calibrated parameter its prior against its posterior
+//! (5th, 50th and 95th percentiles, whether the targets moved it, the fitted distribution)
+//! and per target its band against the prior and posterior predictive distribution of its
+//! value with the posterior probability of a hit.
+
+use anyhow::Result;
+
+use super::page::Page;
+use crate::format::{human, percent, significant};
+use crate::results::CalibrateResults;
+
+pub(super) fn page(r: &CalibrateResults, settings: &[(String, String)]) -> Result<Page> {
+    let p = &r.posterior;
+    let s = &r.scenario;
+    let mut page = Page::new("calibration", s.name(), s.description().map(String::from));
+    page.h2("Settings");
+    let mut settings = settings.to_vec();
+    settings.push(("Prior scenario".into(), r.prior_file.clone()));
+    settings.push(("Targets".into(), r.targets_file.clone()));
+    settings.push(("Draws (all rounds)".into(), p.draws.len().to_string()));
+    settings.push((
+        "Effective sample size (Kish)".into(),
+        format!(
+            "{:.1} (--min-ess {}: {})",
+            p.ess,
+            p.min_ess,
+            if p.reached() {
+                "reached"
+            } else {
+                "not reached within --max-rounds"
+            }
+        ),
+    ));
+    page.kv(&settings);
+    page.note("Each draw is a trial of the prior scenario (round 0) or of a round's proposal, weighted by the likelihood of its target values times prior over the mixture of all proposals (adaptive multiple importance sampling, Cornuet et al. 2012). A band is read as the central 90% interval of a normal measurement error unless the target says otherwise; informational targets are shown, not fitted.");
+    page.h2("Rounds");
+    let rounds: Vec<Vec<String>> = p
+        .rounds
+        .iter()
+        .enumerate()
+        .map(|(i, s)| vec![i.to_string(), s.draws.to_string(), format!("{:.1}", s.ess)])
+        .collect();
+    page.table(&["round", "draws so far", "effective sample size"], &rounds);
+    page.h2("Parameters: prior against posterior");
+    let q3 = |x: [f64; 3]| x.map(significant);
+    let rows: Vec<Vec<String>> = p
+        .params
+        .iter()
+        .map(|q| {
+            let (a, b) = (q3(q.prior_q), q3(q.post_q));
+            vec![
+                q.key.clone(),
+                a[0].clone(),
+                a[1].clone(),
+                a[2].clone(),
+                b[0].clone(),
+                b[1].clone(),
+                b[2].clone(),
+                if q.keeps_prior {
+                    "keeps prior".into()
+                } else {
+                    "updated".into()
+                },
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "parameter",
+            "prior p05",
+            "prior p50",
+            "prior p95",
+            "posterior p05",
+            "posterior p50",
+            "posterior p95",
+            "status",
+        ],
+        &rows,
+    );
+    page.note("keeps prior: the Kolmogorov–Smirnov distance between the weighted draws and the prior is below its 5% critical value at the effective sample size, so the targets cannot tell the parameter's values apart; calibrated.toml keeps its prior.");
+    page.h2("Targets: predictive against band");
+    let q3 = |x: [f64; 3]| x.map(human);
+    let rows: Vec<Vec<String>> = p
+        .targets
+        .iter()
+        .map(|t| {
+            let (a, b) = (q3(t.prior_q), q3(t.post_q));
+            vec![
+                t.target.id.clone(),
+                t.target.what.clone(),
+                t.target.period_label.clone(),
+                format!("[{}, {}]", human(t.target.low), human(t.target.high)),
+                a[0].clone(),
+                a[1].clone(),
+                a[2].clone(),
+                b[0].clone(),
+                b[1].clone(),
+                b[2].clone(),
+                percent(t.hit_probability),
+                if t.fitted {
+                    "fitted".into()
+                } else {
+                    "informational".into()
+                },
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "id",
+            "target",
+            "period",
+            "band",
+            "prior p05",
+            "prior p50",
+            "prior p95",
+            "posterior p05",
+            "posterior p50",
+            "posterior p95",
+            "P(in band)",
+            "status",
+        ],
+        &rows,
+    );
+    Ok(page)
+}

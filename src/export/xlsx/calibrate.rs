@@ -1,0 +1,115 @@
+//! The charts sheet of a calibration: the settings with the targets file and the
+//! effective sample size, then per calibrated parameter its prior and posterior 5th, 50th
+//! and 95th percentiles drawn as two ranges side by side (prior against posterior), and
+//! per target its band against the posterior predictive percentiles and the probability of
+//! a hit. The posterior and calibration sheets hold every figure.
+
+use anyhow::Result;
+use rust_xlsxwriter::{Chart, ChartType, Worksheet};
+
+use super::chart::style;
+use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
+use crate::results::{CalibrateResults, Results};
+
+pub(super) fn charts(
+    ws: &mut Worksheet,
+    results: &Results,
+    r: &CalibrateResults,
+    f: &Formats,
+) -> Result<()> {
+    let p = &r.posterior;
+    let mut rows = settings(results);
+    rows.push(("Targets".into(), r.targets_file.clone()));
+    rows.push(("Draws (all rounds)".into(), p.draws.len().to_string()));
+    rows.push(("Effective sample size".into(), format!("{:.1}", p.ess)));
+    let mut next = settings_block(ws, r.scenario.name(), &rows, f)?;
+    ws.write_string_with_format(
+        next,
+        0,
+        "Prior against posterior per calibrated parameter (5th, 50th, 95th percentiles; posterior weighted).",
+        &f.note,
+    )?;
+    let header = [
+        "parameter",
+        "prior p05",
+        "prior p50",
+        "prior p95",
+        "posterior p05",
+        "posterior p50",
+        "posterior p95",
+        "status",
+    ]
+    .map(String::from);
+    write_header(ws, next + 1, &header, f)?;
+    let first = next + 2;
+    for (i, q) in p.params.iter().enumerate() {
+        let row = first + i as u32;
+        ws.write_string(row, 0, crate::format::escape(&q.key))?;
+        for (c, x) in q.prior_q.iter().chain(&q.post_q).enumerate() {
+            write_opt(ws, row, 1 + c as u16, *x, &f.general)?;
+        }
+        ws.write_string(
+            row,
+            7,
+            if q.keeps_prior {
+                "keeps prior"
+            } else {
+                "updated"
+            },
+        )?;
+    }
+    next = first + p.params.len() as u32 + 1;
+    ws.write_string_with_format(
+        next,
+        0,
+        "Targets: band against the posterior predictive percentiles and the probability of a hit.",
+        &f.note,
+    )?;
+    let header = [
+        "target",
+        "low",
+        "high",
+        "prior p50",
+        "posterior p05",
+        "posterior p50",
+        "posterior p95",
+        "P(in band)",
+    ]
+    .map(String::from);
+    write_header(ws, next + 1, &header, f)?;
+    let first_t = next + 2;
+    for (i, t) in p.targets.iter().enumerate() {
+        let row = first_t + i as u32;
+        ws.write_string(row, 0, crate::format::escape(&t.target.id))?;
+        let cells = [
+            t.target.low,
+            t.target.high,
+            t.prior_q[1],
+            t.post_q[0],
+            t.post_q[1],
+            t.post_q[2],
+        ];
+        for (c, x) in cells.iter().enumerate() {
+            write_opt(ws, row, 1 + c as u16, *x, &f.general)?;
+        }
+        write_opt(ws, row, 7, t.hit_probability, &f.percent)?;
+    }
+    if !p.targets.is_empty() {
+        // The probability that each target's value is inside its band, as bars.
+        let last = first_t + p.targets.len() as u32 - 1;
+        let mut chart = Chart::new(ChartType::Bar);
+        chart
+            .add_series()
+            .set_categories((CHARTS, first_t, 0, last, 0))
+            .set_values((CHARTS, first_t, 7, last, 7))
+            .set_name("P(in band), posterior");
+        style(
+            &mut chart,
+            "Targets: posterior probability of a hit",
+            "probability",
+        );
+        ws.insert_chart(first_t, 10, &chart)?;
+    }
+    ws.set_column_width(0, 40)?;
+    Ok(())
+}
