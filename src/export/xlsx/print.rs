@@ -108,6 +108,8 @@ pub(super) struct Page {
     columns: Vec<f64>,
     /// The widest chart, points.
     chart_pt: f64,
+    /// The last row with content.
+    last_row: u32,
 }
 
 impl Page {
@@ -133,7 +135,13 @@ impl Page {
         }
         ws.insert_chart(row, 0, chart)?;
         self.chart_pt = self.chart_pt.max(f64::from(width) * 0.75);
+        self.extend_to(row + rows);
         Ok(row + rows + 1)
+    }
+
+    /// Counts rows down to `row` in the print area (a table below the charts).
+    pub fn extend_to(&mut self, row: u32) {
+        self.last_row = self.last_row.max(row);
     }
 
     /// Starts a new page at `row` (a table after the charts).
@@ -158,12 +166,25 @@ impl Page {
 
     /// The sheet's print layout: the page breaks, and the print scale that fits its widest
     /// content (the columns set, or a chart) to the page width.
+    ///
+    /// The print area spans the rows used and the columns under the widest chart or
+    /// table: LibreOffice otherwise prints only the cells' range and clips a chart wider
+    /// than it.
     pub fn finish(&self, ws: &mut Worksheet) -> Result<()> {
         let columns: f64 = self.columns.iter().map(|&w| column_pt(w)).sum();
         let widest = columns.max(self.chart_pt).max(1.0);
         let scale = (PAGE_WIDTH_PT / widest * 100.0).floor().clamp(10.0, 100.0);
         ws.set_print_scale(scale as u16);
         ws.set_page_breaks(&self.breaks)?;
+        let mut last_col = 0;
+        let mut width = 0.0;
+        while width < widest {
+            width += column_pt(self.columns.get(last_col).copied().unwrap_or(8.43));
+            last_col += 1;
+        }
+        if self.last_row > 0 {
+            ws.set_print_area(0, 0, self.last_row, (last_col.max(1) - 1) as u16)?;
+        }
         Ok(())
     }
 }
@@ -176,7 +197,8 @@ mod tests {
     fn a_chart_that_does_not_fit_starts_a_page() {
         let mut ws = Worksheet::new();
         let mut page = Page::new();
-        let chart = Chart::new_line();
+        let mut chart = Chart::new_line();
+        chart.add_series().set_values(("charts", 0, 0, 2, 0));
         // 360 px = 270 pt = 18 rows; a page holds 487 - 15 = 472 pt, 31 rows.
         let next = page.chart(&mut ws, 12, &chart, (760, 360)).unwrap();
         assert_eq!(next, 31);

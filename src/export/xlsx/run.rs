@@ -86,6 +86,7 @@ pub(super) fn charts(
     }
     debug_assert!(row <= note_row);
     page.break_at(note_row);
+    page.extend_to(rows.last);
     Ok(())
 }
 

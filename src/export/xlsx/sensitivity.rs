@@ -158,10 +158,12 @@ fn swing_chart(
         .set_label_position(ChartAxisLabelPosition::NextTo);
     let mut labels = ChartFont::new();
     labels.set_size(9);
+    // The names at the plot's left edge, wherever the value axis crosses it.
     chart
         .y_axis()
         .set_reverse()
         .set_crossing(ChartAxisCrossing::Max)
+        .set_label_position(ChartAxisLabelPosition::Low)
         .set_font(&labels);
     chart.legend().set_hidden();
     if let Some((lo, hi)) = bounds(swings) {

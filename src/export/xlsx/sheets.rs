@@ -355,7 +355,7 @@ mod tests {
             8
         );
         assert_eq!(number_width(442.1e6, Col::Fixed(Excel::Millions)), 7);
-        assert_eq!(number_width(1_234.5e6, Col::Fixed(Excel::Millions)), 10);
+        assert_eq!(number_width(1_234.5e6, Col::Fixed(Excel::Millions)), 9);
         assert_eq!(number_width(24.2e6, Col::Fixed(Excel::CountMillions)), 5);
         assert_eq!(number_width(0.125, Col::Fixed(Excel::Share)), 5);
         assert_eq!(number_width(2024.0, Col::Whole), 4);
