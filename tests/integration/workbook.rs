@@ -56,7 +56,7 @@ fn tools(test: &str) -> bool {
         return true;
     }
     eprintln!(
-        "SKIPPED tests/integration/workbook.rs {test}: {} not installed (apt-get install libreoffice-calc-nogui poppler-utils; .ci/run does this when it runs as root)",
+        "SKIPPED tests/integration/workbook.rs {test}: {} not installed (apt-get install libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito; .ci/run does this when it runs as root)",
         missing.join(", ")
     );
     false
@@ -409,6 +409,14 @@ fn assert_data_sheets(pdf: &Pdf, sheets: &[&str]) {
     }
 }
 
+/// The charts sheet prints in at most `most` pages, one page wide: a sheet wider than
+/// the page would print its right part on extra pages, cutting the charts across.
+fn assert_charts_pages(pdf: &Pdf, most: usize) {
+    let pages = pdf.pages_of();
+    let n = pages.get("charts").copied().unwrap_or(0);
+    assert!((1..=most).contains(&n), "charts: {n} pages ({pages:?})");
+}
+
 #[test]
 fn a_run_prints_in_a_few_pages_with_whole_charts() {
     if !tools("a_run_prints_in_a_few_pages_with_whole_charts") {
@@ -422,8 +430,9 @@ fn a_run_prints_in_a_few_pages_with_whole_charts() {
         "{} pages",
         pdf.pages.len()
     );
-    let pages = pdf.pages_of();
-    assert!(pages["charts"] <= 6, "{pages:?}");
+    // A page per chart and at most 3 for the table: more would mean the sheet spills
+    // to a second page across, cutting the charts.
+    assert_charts_pages(&pdf, 6);
     assert_data_sheets(&pdf, &["summary", "monthly", "yearly", "trials"]);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 3);
     assert_money_in_units(&pdf, "summary");
@@ -443,6 +452,8 @@ fn a_sweep_prints_whole_charts_with_the_varied_key_and_its_unit() {
         pdf.pages.len()
     );
     assert_data_sheets(&pdf, &["sweep", "sweep_best", "sweep_trials"]);
+    // Two charts, then the 5-row table.
+    assert_charts_pages(&pdf, 3);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 2);
     // The x axis: the key with its unit, ticks at the grid's values 2, 4, ..., 10.
     let axis = "premium.price_month ($/month)";
@@ -491,6 +502,8 @@ fn a_comparison_prints_each_chart_whole() {
         pdf.pages.len()
     );
     assert_data_sheets(&pdf, &["compare"]);
+    // The settings and the table, then the chart.
+    assert_charts_pages(&pdf, 2);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 1);
     assert_money_in_units(&pdf, "compare");
 }
@@ -506,6 +519,8 @@ fn the_tornado_shows_whole_parameter_names() {
         "{} pages",
         pdf.pages.len()
     );
+    // The settings and the table, then the chart.
+    assert_charts_pages(&pdf, 2);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 1);
     // Every parameter name drawn on the chart's page (the chart's labels, and the table's
     // when it shares the page) is whole, and its first letters are drawn.
