@@ -52,6 +52,16 @@ fn tools(test: &str) -> bool {
     .filter(|(p, a)| !have(p, a))
     .map(|(p, _)| p)
     .collect();
+    // The workbook's font is Calibri; Carlito has its metrics (without it LibreOffice
+    // draws columns about 30 % wider than Excel does).
+    let carlito = Command::new("fc-match")
+        .arg("Calibri")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("Carlito"));
+    let mut missing = missing;
+    if !carlito {
+        missing.push("fonts-crosextra-carlito (Calibri's metrics)");
+    }
     if missing.is_empty() {
         return true;
     }
@@ -164,11 +174,20 @@ fn convert(xlsx: &Path, dir: &Path) -> Pdf {
         .collect();
     files.sort();
     assert_eq!(files.len(), page, "one image per page");
-    let pages = files.iter().map(|f| pgm(f)).collect();
-    // The footer's left part is the sheet's name: the last word of the page's bottom line.
-    let sheets = (1..=page)
+    let mut pdf = Pdf {
+        words,
+        pages: files.iter().map(|f| pgm(f)).collect(),
+        sheets: Vec::new(),
+    };
+    // The footer's left part is the sheet's name: the first visible word of the page's
+    // lowest visible line (LibreOffice also writes, clipped, text of the rows around).
+    pdf.sheets = (1..=page)
         .map(|p| {
-            let on: Vec<&Word> = words.iter().filter(|w| w.page == p).collect();
+            let on: Vec<&Word> = pdf
+                .words
+                .iter()
+                .filter(|w| w.page == p && pdf.drawn(w, 0.0, 1.0))
+                .collect();
             let bottom = on.iter().map(|w| w.y0).fold(0.0, f64::max);
             on.iter()
                 .filter(|w| (w.y0 - bottom).abs() < 1.0)
@@ -177,11 +196,7 @@ fn convert(xlsx: &Path, dir: &Path) -> Pdf {
                 .unwrap_or_default()
         })
         .collect();
-    Pdf {
-        words,
-        pages,
-        sheets,
-    }
+    pdf
 }
 
 /// A binary PGM image: width, height, pixels.
@@ -268,15 +283,23 @@ fn charts(xlsx: &Path) -> Vec<(String, String)> {
                 .map(|t| unescape(&t[..t.find("</a:t>").unwrap()]))
                 .collect()
         };
+        let xml: &str = &xml;
         let title = text(&xml[..xml.find("<c:plotArea>").unwrap()]);
         let bottom = ["<c:catAx>", "<c:valAx>", "<c:dateAx>"]
             .iter()
-            .flat_map(|tag| xml.match_indices(tag).map(|(at, _)| at))
-            .map(|at| {
-                let ax = &xml[at..];
-                &ax[..ax.find("Ax>").unwrap()]
+            .flat_map(|tag| {
+                let close = tag.replace("<c:", "</c:");
+                xml.match_indices(tag).map(move |(at, _)| {
+                    let ax = &xml[at..];
+                    &ax[..ax.find(&close).unwrap()]
+                })
             })
-            .find(|ax| ax.contains("<c:axPos val=\"b\"/>") && ax.contains("<c:title>"))
+            // The horizontal axis ("t" in a bar chart whose categories run top down,
+            // drawn below the bars all the same).
+            .find(|ax| {
+                (ax.contains("<c:axPos val=\"b\"/>") || ax.contains("<c:axPos val=\"t\"/>"))
+                    && ax.contains("<c:title>")
+            })
             .map(text)
             .unwrap_or_else(|| panic!("chart {i} ({title}) has no bottom axis title"));
         out.push((title, bottom));
