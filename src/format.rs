@@ -1,5 +1,6 @@
 //! Numbers for people: the one place that decides how a figure is shown in a terminal
-//! table, a message, the HTML report or the workbook's captions.
+//! table, a message, the HTML report, the workbook's captions or, as Excel number formats
+//! ([`Excel`]), the workbook's cells.
 //!
 //! Files meant for programs (CSV, JSON, TOML) keep full precision and are formatted by
 //! their exporters ([`crate::export::csv::num`]); everything here rounds for reading.
@@ -160,6 +161,87 @@ pub fn grouped(x: f64) -> String {
     }
 }
 
+/// How a number is shown in the workbook: an Excel number format code. The cell keeps the
+/// full value in the file's unit (dollars, counts), so formulas and pivot tables work on
+/// it; the format only changes what is displayed (a trailing `,` divides the shown value
+/// by 1,000: `-26908355916` shows as `-$26.91B`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Excel {
+    /// Dollars shown in $B with two decimals.
+    Billions,
+    /// Dollars shown in $M with one decimal (figures under $1B).
+    Millions,
+    /// A count shown in millions with one decimal.
+    CountMillions,
+    /// A count with thousands separators.
+    Count,
+    /// Months (a breakeven month, a mean of them) with one decimal.
+    Months,
+    /// A share of trials as a percentage with one decimal.
+    Share,
+    /// A correlation in [-1, 1], signed, two decimals.
+    Correlation,
+    /// A variance share (first-order index) with three decimals.
+    Index,
+    /// Any other number: thousands separators and up to four decimals.
+    Plain,
+}
+
+impl Excel {
+    /// Every format, in declaration order (`e as usize` is its index).
+    pub const ALL: [Excel; 9] = [
+        Excel::Billions,
+        Excel::Millions,
+        Excel::CountMillions,
+        Excel::Count,
+        Excel::Months,
+        Excel::Share,
+        Excel::Correlation,
+        Excel::Index,
+        Excel::Plain,
+    ];
+
+    /// The Excel number format code (also understood by LibreOffice and Google Sheets).
+    pub fn code(self) -> &'static str {
+        match self {
+            Excel::Billions => "\"$\"#,##0.00,,,\"B\"",
+            Excel::Millions => "\"$\"#,##0.0,,\"M\"",
+            Excel::CountMillions => "#,##0.0,,\"M\"",
+            Excel::Count => "#,##0",
+            Excel::Months => "0.0",
+            Excel::Share => "0.0%",
+            Excel::Correlation => "+0.00;-0.00;0.00",
+            Excel::Index => "0.000",
+            Excel::Plain => "#,##0.####",
+        }
+    }
+
+    /// How values of a metric's unit are shown, given the largest magnitude among them:
+    /// dollars in $B, or in $M when every one is under $1B; counts in millions from
+    /// 1 million up, else whole; months with one decimal.
+    pub fn for_unit(unit: Unit, largest: f64) -> Excel {
+        match unit {
+            Unit::Dollars if largest < 1e9 => Excel::Millions,
+            Unit::Dollars => Excel::Billions,
+            Unit::Count if largest < 1e6 => Excel::Count,
+            Unit::Count => Excel::CountMillions,
+            Unit::Months => Excel::Months,
+        }
+    }
+
+    /// The unit a reader sees in a cell of this format, for a header or a note.
+    pub fn unit_label(self) -> &'static str {
+        match self {
+            Excel::Billions => "$B",
+            Excel::Millions => "$M",
+            Excel::CountMillions => "M",
+            Excel::Months => "months",
+            Excel::Share => "%",
+            _ => "",
+        }
+    }
+}
+
 /// Whether `c` is invisible or changes how text around it is shown: control characters
 /// (C0, DEL, C1), zero-width characters, the byte-order mark and bidirectional
 /// controls. Names may not contain them; messages and tables show them [`escape`]d.
@@ -234,6 +316,22 @@ mod tests {
         assert_eq!(fixed_in_unit(2.5e9, Unit::Dollars), "2.50");
         assert_eq!(billions(f64::NAN), "-");
         assert_eq!(millions(2.56e6), "2.6");
+    }
+
+    #[test]
+    fn workbook_formats_follow_the_unit_and_the_size() {
+        assert_eq!(Excel::for_unit(Unit::Dollars, 2.7e10), Excel::Billions);
+        assert_eq!(Excel::for_unit(Unit::Dollars, 4.4e8), Excel::Millions);
+        assert_eq!(Excel::for_unit(Unit::Count, 5.1e7), Excel::CountMillions);
+        assert_eq!(Excel::for_unit(Unit::Count, 2000.0), Excel::Count);
+        assert_eq!(Excel::for_unit(Unit::Months, 1e9), Excel::Months);
+        // Three trailing commas divide by 1e9: $B; two: $M.
+        assert!(Excel::Billions.code().ends_with(",,,\"B\""));
+        assert!(Excel::Millions.code().ends_with(",,\"M\""));
+        assert_eq!(Excel::Billions.unit_label(), "$B");
+        for (i, e) in Excel::ALL.into_iter().enumerate() {
+            assert_eq!(e as usize, i);
+        }
     }
 
     #[test]

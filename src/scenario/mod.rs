@@ -22,6 +22,7 @@ pub mod path;
 pub mod raw;
 mod sections;
 mod targets;
+pub mod units;
 
 use std::fmt;
 use std::sync::Arc;

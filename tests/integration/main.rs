@@ -28,3 +28,4 @@ mod sweep_compare;
 mod ties_labels;
 mod transactions;
 mod uncertainty;
+mod workbook;

@@ -9,6 +9,11 @@ use rust_xlsxwriter::{
 
 use super::CHARTS;
 
+/// The size of a line chart, pixels.
+pub(super) const SIZE: (u32, u32) = (760, 360);
+/// Rows of the default height (20 pixels) a line chart covers.
+pub(super) const CHART_ROWS: u32 = SIZE.1.div_ceil(20);
+
 /// A line format.
 pub(super) fn line(color: &str, width: f64, dashed: bool) -> ChartFormat {
     let mut l = ChartLine::new();
@@ -92,7 +97,7 @@ pub(super) struct Rows {
 }
 
 /// A line (or scatter) chart of columns of the charts sheet against a category column,
-/// 760 × 360 pixels.
+/// [`SIZE`].
 pub(super) fn line_chart(
     chart_type: ChartType,
     title: &str,
@@ -116,7 +121,7 @@ pub(super) fn line_chart(
         }
     }
     style(&mut chart, title, y_name);
-    chart.set_width(760).set_height(360);
+    chart.set_width(SIZE.0).set_height(SIZE.1);
     chart
 }
 

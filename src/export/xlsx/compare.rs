@@ -1,7 +1,8 @@
 //! The charts sheet of a comparison: the base's settings and the scenarios compared, then
 //! per scenario against the base a table of the paired per-trial differences of the money
 //! key figures over the horizon in $B (mean, p05, p95, the error bar lengths and the share
-//! of trials in which the scenario is better), drawn as columns with p05–p95 error bars.
+//! of trials in which the scenario is better), drawn below it as columns with p05–p95
+//! error bars, each chart on one printed page.
 
 use std::path::Path;
 
@@ -11,6 +12,7 @@ use rust_xlsxwriter::{
 };
 
 use super::chart::{fit_axes, style};
+use super::print::Page;
 use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
 use crate::compare::Row;
 use crate::export::{SAME, key_figures};
@@ -23,6 +25,7 @@ pub(super) fn charts(
     results: &Results,
     r: &CompareResults,
     f: &Formats,
+    page: &mut Page,
 ) -> Result<()> {
     let mut rows = settings(results);
     for (i, name) in r.names.iter().enumerate() {
@@ -33,21 +36,22 @@ pub(super) fn charts(
         rows.push((label, name.clone()));
     }
     let mut next = settings_block(ws, "Comparison on common random numbers", &rows, f)?;
-    let mut chart_row = 0;
     for i in 1..r.names.len() {
         let (last, chart) = differences(ws, next, r, i, f)?;
-        if let Some(chart) = chart {
-            ws.insert_chart(chart_row, 8, &chart)?;
-            chart_row += 21;
-        }
         next = last + 2;
+        if let Some(chart) = chart {
+            next = page.chart(ws, next, &chart, CHART_SIZE)?;
+        }
     }
-    ws.set_column_width(0, 30)?;
+    page.column(ws, 0, 30.0)?;
     for c in 1..7 {
-        ws.set_column_width(c, 14)?;
+        page.column(ws, c, 14.0)?;
     }
     Ok(())
 }
+
+/// The size of a chart of differences, pixels.
+const CHART_SIZE: (u32, u32) = (860, 400);
 
 /// A scenario file's stem, for short chart titles.
 fn stem(file: &str) -> &str {
@@ -141,8 +145,11 @@ fn differences(
         &format!("{} − {}, $B", stem(other), stem(base)),
         "$B over the horizon",
     );
+    chart
+        .x_axis()
+        .set_name("key figure (money, over the horizon)");
     fit_axes(&mut chart, None, &ys);
-    chart.set_width(860).set_height(400);
+    chart.set_width(CHART_SIZE.0).set_height(CHART_SIZE.1);
     Ok((last, Some(chart)))
 }
 

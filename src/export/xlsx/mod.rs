@@ -15,6 +15,7 @@
 mod calibrate;
 mod chart;
 mod compare;
+mod print;
 mod run;
 mod sensitivity;
 mod sheets;
@@ -23,7 +24,7 @@ mod sweep;
 use anyhow::Result;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
-use crate::format::escape;
+use crate::format::{Excel, escape};
 use crate::results::Results;
 use crate::scenario::YearMonth;
 
@@ -36,17 +37,25 @@ pub fn workbook(results: &Results) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let charts = wb.add_worksheet();
     charts.set_name(CHARTS)?;
+    let mut page = print::Page::new();
+    let p = &mut page;
     match results {
-        Results::Run(r) => run::charts(charts, results, r, &f)?,
-        Results::Sweep(r) => sweep::charts(charts, results, r, &f)?,
-        Results::Compare(r) => compare::charts(charts, results, r, &f)?,
-        Results::Sensitivity(r) => sensitivity::charts(charts, results, r, &f)?,
+        Results::Run(r) => run::charts(charts, results, r, &f, p)?,
+        Results::Sweep(r) => sweep::charts(charts, results, r, &f, p)?,
+        Results::Compare(r) => compare::charts(charts, results, r, &f, p)?,
+        Results::Sensitivity(r) => sensitivity::charts(charts, results, r, &f, p)?,
         Results::Backtest(r) => {
             settings_block(charts, r.scenario.name(), &settings(results), &f)?;
         }
         Results::Calibrate(r) => calibrate::charts(charts, results, r, &f)?,
     }
     sheets::write(&mut wb, results, &f)?;
+    // Every sheet prints landscape and fitted to the page width, then the charts sheet
+    // gets its page breaks and scale (and the data sheets kept their print areas).
+    for ws in wb.worksheets_mut() {
+        print::defaults(ws);
+    }
+    page.finish(wb.worksheet_from_name(CHARTS)?)?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -55,11 +64,12 @@ struct Formats {
     header: Format,
     title: Format,
     month: Format,
-    thousands: Format,
     general: Format,
     billions: Format,
     percent: Format,
     note: Format,
+    /// The number formats of [`Excel::ALL`], in its order.
+    numbers: [Format; Excel::ALL.len()],
 }
 
 impl Formats {
@@ -71,12 +81,17 @@ impl Formats {
                 .set_align(FormatAlign::Center),
             title: Format::new().set_bold().set_font_size(14),
             month: Format::new().set_num_format("yyyy-mm"),
-            thousands: Format::new().set_num_format("#,##0"),
             general: Format::new(),
-            billions: Format::new().set_num_format("0.000"),
+            billions: Format::new().set_num_format("#,##0.000"),
             percent: Format::new().set_num_format("0%"),
             note: Format::new().set_italic().set_font_color("666666"),
+            numbers: Excel::ALL.map(|e| Format::new().set_num_format(e.code())),
         }
+    }
+
+    /// The cell format of a way to show numbers.
+    fn number(&self, e: Excel) -> &Format {
+        &self.numbers[e as usize]
     }
 }
 

@@ -1,13 +1,16 @@
 //! The charts sheet of a run: the settings, then per month the device P&L and the net
 //! incremental at p05/p50/p95 across trials, the net claimed p50, and the cumulative means
 //! of the device P&L, the net claimed and the net incremental, in $B; drawn as two monthly
-//! fan charts and one chart of the cumulative means, on date axes labelled by year.
+//! fan charts and one chart of the cumulative means, on date axes labelled by year. The
+//! charts come first, below the settings, each on one printed page; the table follows on
+//! a page of its own.
 //! Percentiles do not add up over months, so the cumulative figures are means only.
 
 use anyhow::Result;
 use rust_xlsxwriter::{ChartAxisDateUnitType, ChartType, Worksheet};
 
-use super::chart::{Rows, Series, band, line_chart};
+use super::chart::{CHART_ROWS, Rows, SIZE, Series, band, line_chart};
+use super::print::Page;
 use super::{Formats, month_date, settings, settings_block, write_header, write_opt};
 use crate::results::{Results, RunResults};
 use crate::stats::Summary;
@@ -15,29 +18,26 @@ use crate::stats::Summary;
 /// The statistic a column of the chart table shows.
 type Pick = fn(&Summary) -> f64;
 
-/// The charts sheet of a run.
+/// The charts sheet of a run: the settings, the three charts (each on one printed page),
+/// then from a new page the table they are drawn from.
 pub(super) fn charts(
     ws: &mut Worksheet,
     results: &Results,
     r: &RunResults,
     f: &Formats,
+    page: &mut Page,
 ) -> Result<()> {
     let next = settings_block(ws, r.scenario.name(), &settings(results), f)?;
-    ws.write_string_with_format(
-        next,
-        0,
-        "Per month, across trials, in $B. Cumulative: the running sum of monthly means (percentiles do not add up, so there is no cumulative p05/p95 per month; the horizon totals' percentiles are in summary).",
-        &f.note,
-    )?;
-    let header_row = next + 1;
-    let (cumulative, columns) = table(ws, header_row, r, f)?;
+    // The charts come first; their table starts on the page after them.
+    let charts_at = next;
+    let note_row = charts_at + 3 * (CHART_ROWS + 1);
+    let header_row = note_row + 1;
     let rows = Rows {
         header: header_row,
         first: header_row + 1,
         last: header_row + r.stats.months.len().max(1) as u32,
         categories: 0,
     };
-    let chart_col = columns + 1;
     let fan = |title: &str, c0: u16, color: &str, light: &str| {
         let mut chart = line_chart(
             ChartType::Line,
@@ -55,15 +55,19 @@ pub(super) fn charts(
         "1F6EB4",
         "7FAEDB",
     );
-    ws.insert_chart(0, chart_col, &device)?;
     let net = fan(
         "Net, incremental, per month, $B: p05, p50, p95",
         4,
         "28963C",
         "8CC99A",
     );
-    ws.insert_chart(19, chart_col, &net)?;
-    let c0 = cumulative;
+    ws.write_string_with_format(
+        note_row,
+        0,
+        "Per month, across trials, in $B. Cumulative: the running sum of monthly means (percentiles do not add up, so there is no cumulative p05/p95 per month; the horizon totals' percentiles are in summary).",
+        &f.note,
+    )?;
+    let c0 = table(ws, header_row, r, f, page)?;
     let mut cum = line_chart(
         ChartType::Line,
         "Cumulative mean, $B",
@@ -76,8 +80,13 @@ pub(super) fn charts(
         ],
     );
     by_year(&mut cum);
-    ws.insert_chart(38, chart_col, &cum)?;
-    ws.set_freeze_panes(header_row + 1, 1)?;
+    let mut row = charts_at;
+    for chart in [&device, &net, &cum] {
+        row = page.chart(ws, row, chart, SIZE)?;
+    }
+    debug_assert!(row <= note_row);
+    page.break_at(note_row);
+    page.extend_to(rows.last);
     Ok(())
 }
 
@@ -85,6 +94,7 @@ pub(super) fn charts(
 fn by_year(chart: &mut rust_xlsxwriter::Chart) {
     chart
         .x_axis()
+        .set_name("calendar month")
         .set_date_axis(true)
         .set_num_format("yyyy")
         .set_major_unit(1)
@@ -92,8 +102,14 @@ fn by_year(chart: &mut rust_xlsxwriter::Chart) {
 }
 
 /// The chart table below `header_row`: months, seven percentile columns and three
-/// cumulative means, in $B; returns the first cumulative column and the number of columns.
-fn table(ws: &mut Worksheet, header_row: u32, r: &RunResults, f: &Formats) -> Result<(u16, u16)> {
+/// cumulative means, in $B; returns the first cumulative column.
+fn table(
+    ws: &mut Worksheet,
+    header_row: u32,
+    r: &RunResults,
+    f: &Formats,
+    page: &mut Page,
+) -> Result<u16> {
     let st = &r.stats;
     let l = &st.layout;
     let columns: [(&str, usize, Pick); 7] = [
@@ -135,8 +151,8 @@ fn table(ws: &mut Worksheet, header_row: u32, r: &RunResults, f: &Formats) -> Re
         }
     }
     for c in 1..names.len() {
-        ws.set_column_width(c as u16, 15)?;
+        page.column(ws, c as u16, 15.0)?;
     }
-    ws.set_column_width(0, 26)?;
-    Ok((columns.len() as u16 + 1, names.len() as u16))
+    page.column(ws, 0, 26.0)?;
+    Ok(columns.len() as u16 + 1)
 }

@@ -2,16 +2,18 @@
 //! the plain run and the number of uncertain parameters, then the parameters with the
 //! largest swing (at most [`TOP_PARAMETERS`]; the tornado sheet has all) with the metric's
 //! mean at each parameter's p10 and p90, the swing and its standard error in the metric's
-//! unit, and the rank correlation; drawn as horizontal bars, largest swing on top, with
-//! ± one standard error as whiskers.
+//! unit, and the rank correlation; drawn below the table as horizontal bars, largest swing
+//! on top, with ± one standard error as whiskers, on one printed page. The plot area
+//! leaves room for the longest parameter name, so no label is cut off.
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
     Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType,
-    ChartRange, ChartType, Worksheet,
+    ChartFont, ChartLayout, ChartRange, ChartType, Worksheet,
 };
 
 use super::chart::{bounds, style};
+use super::print::Page;
 use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
 use crate::engine::Layout;
 use crate::export::TOP_PARAMETERS;
@@ -24,6 +26,7 @@ pub(super) fn charts(
     results: &Results,
     r: &SensitivityResults,
     f: &Formats,
+    page: &mut Page,
 ) -> Result<()> {
     let a = &r.analysis;
     let layout = Layout::new(&r.scenario);
@@ -83,6 +86,7 @@ pub(super) fn charts(
         f,
     )?;
     let mut swings = vec![0.0];
+    let mut longest = 0;
     let ordered: Vec<&Row> = a.order().into_iter().map(|k| &a.rows[k]).collect();
     for (i, p) in ordered.into_iter().take(shown).enumerate() {
         let row = header_row + 1 + i as u32;
@@ -98,25 +102,35 @@ pub(super) fn charts(
                 write_opt(ws, row, 6 + c as u16, x, &f.general)?;
             }
         }
-        swings.extend([p.swing * s, (p.swing + p.swing_se) * s]);
+        swings.extend([
+            p.swing * s,
+            (p.swing + p.swing_se) * s,
+            (p.swing - p.swing_se) * s,
+        ]);
+        longest = longest.max(crate::format::escape(&p.parameter).chars().count());
     }
-    ws.set_column_width(0, 30)?;
+    page.column(ws, 0, 30.0)?;
     for c in 1..9 {
-        ws.set_column_width(c, 16)?;
+        page.column(ws, c, 16.0)?;
     }
     if shown == 0 {
         return Ok(());
     }
-    let chart = swing_chart(&a.metric, u, header_row, shown as u32, &swings);
-    let beside = if a.method == Method::GivenData { 10 } else { 7 };
-    ws.insert_chart(0, beside, &chart)?;
-    ws.set_freeze_panes(header_row + 1, 1)?;
+    let (chart, size) = swing_chart(&a.metric, u, header_row, (shown as u32, longest), &swings);
+    page.chart(ws, header_row + shown as u32 + 2, &chart, size)?;
     Ok(())
 }
 
-/// Horizontal bars of the swings in the `shown` rows below `header_row`, largest on top,
-/// with ± one standard error as whiskers.
-fn swing_chart(metric: &str, unit: &str, header_row: u32, shown: u32, swings: &[f64]) -> Chart {
+/// Horizontal bars of the swings in the `shown` rows below `header_row` (parameter names
+/// up to `longest` characters), largest on top, with ± one standard error as whiskers; and
+/// the chart's size in pixels.
+fn swing_chart(
+    metric: &str,
+    unit: &str,
+    header_row: u32,
+    (shown, longest): (u32, usize),
+    swings: &[f64],
+) -> (Chart, (u32, u32)) {
     let (first, last) = (header_row + 1, header_row + shown);
     let mut se = ChartErrorBars::new();
     se.set_type(ChartErrorBarsType::Custom(
@@ -142,14 +156,44 @@ fn swing_chart(metric: &str, unit: &str, header_row: u32, shown: u32, swings: &[
         .x_axis()
         .set_name(&format!("swing, {unit}"))
         .set_label_position(ChartAxisLabelPosition::NextTo);
+    let mut labels = ChartFont::new();
+    labels.set_size(9);
+    // The names at the plot's left edge, wherever the value axis crosses it.
     chart
         .y_axis()
         .set_reverse()
-        .set_crossing(ChartAxisCrossing::Max);
+        .set_crossing(ChartAxisCrossing::Max)
+        .set_label_position(ChartAxisLabelPosition::Low)
+        .set_font(&labels);
     chart.legend().set_hidden();
-    if let Some((_, hi)) = bounds(swings) {
-        chart.x_axis().set_min(0).set_max(hi);
+    if let Some((lo, hi)) = bounds(swings) {
+        chart.x_axis().set_min(lo.min(0.0)).set_max(hi);
     }
-    chart.set_width(860).set_height(140 + 24 * shown);
-    chart
+    // Room for the names: about 7 pixels a character at 9 pt, beside a plot at least 560
+    // pixels wide; 50 pixels above the bars for the title, 60 below for the axis.
+    let label_px = 7.0 * longest as f64 + 20.0;
+    let width = (label_px + 600.0).max(860.0);
+    let height = f64::from(140 + 24 * shown);
+    let (x, y) = (label_px / width, 50.0 / height);
+    chart.plot_area().set_layout(
+        &ChartLayout::new()
+            .set_offset(x, y)
+            .set_dimensions(1.0 - x - 20.0 / width, 1.0 - y - 60.0 / height),
+    );
+    let size = (width as u32, height as u32);
+    chart.set_width(size.0).set_height(size.1);
+    (chart, size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_widen_the_chart_and_move_the_plot() {
+        let (_, (w, h)) = swing_chart("m", "$B", 10, (4, 25), &[0.0, 1.0]);
+        assert_eq!((w, h), (860, 236));
+        let (_, (w, _)) = swing_chart("m", "$B", 10, (4, 60), &[0.0, 1.0]);
+        assert_eq!(w, 1040, "a 60-character name gets 440 pixels");
+    }
 }

@@ -2,13 +2,19 @@
 //! points, then the sweep curve over the horizon in $B against the first varied key, for
 //! the net incremental and the device P&L. With one varied key each chart shows the mean
 //! between p05 and p95 across trials; with more, one mean line per combination of the
-//! other keys' values (the first ten). The x axis is numeric (a scatter chart) when every
-//! value of the first key is a number, else a category axis (a line chart).
+//! other keys' values (the first ten). The x axis is named after the first key with its
+//! unit from the scenario-format reference (`premium.price_month ($/month)`) and has a
+//! tick at each value of the grid: a numeric axis (a scatter chart) from the first to the
+//! last value in steps of the grid's when the values are numbers evenly spaced in
+//! increasing order (every k-th value when there are more than [`MAX_TICKS`]), else a
+//! category axis (a line chart) labelled with every value. The charts come first, each on
+//! one printed page; their table follows on a page of its own.
 
 use anyhow::Result;
 use rust_xlsxwriter::{Chart, ChartType, Worksheet};
 
-use super::chart::{Rows, Series, band, fit_axes, line_chart};
+use super::chart::{CHART_ROWS, Rows, SIZE, Series, band, fit_axes, line_chart};
+use super::print::Page;
 use super::{Formats, settings, settings_block, write_header, write_opt};
 use crate::format::escape;
 use crate::results::table::Cell;
@@ -26,6 +32,8 @@ const PALETTE: [&str; 10] = [
 ];
 /// Most lines per chart with several varied keys.
 const MAX_GROUPS: usize = 10;
+/// Most labelled ticks on a numeric x axis.
+const MAX_TICKS: usize = 12;
 
 /// The charts sheet of a sweep.
 pub(super) fn charts(
@@ -33,6 +41,7 @@ pub(super) fn charts(
     results: &Results,
     r: &SweepResults,
     f: &Formats,
+    page: &mut Page,
 ) -> Result<()> {
     let mut rows = settings(results);
     let keys: Vec<&str> = r.axes.iter().map(|a| a.key.as_str()).collect();
@@ -43,17 +52,19 @@ pub(super) fn charts(
         return Ok(());
     }
     let groups = groups(r);
+    // The charts first, then the table on the page after them.
+    let note_row = next + METRICS.len() as u32 * (CHART_ROWS + 1);
     ws.write_string_with_format(
-        next,
+        note_row,
         0,
         "Over the horizon, across trials, in $B, against the first varied key.",
         &f.note,
     )?;
     let points = &groups[0].1;
     let rows = Rows {
-        header: next + 1,
-        first: next + 2,
-        last: next + 1 + points.len() as u32,
+        header: note_row + 1,
+        first: note_row + 2,
+        last: note_row + 1 + points.len() as u32,
         categories: 0,
     };
     // The first key's values, as numbers when they all are.
@@ -67,16 +78,18 @@ pub(super) fn charts(
             _ => unreachable!("Cell::value gives a number or text"),
         };
     }
-    let numeric = xs.len() == x_cells.len();
+    let step = (xs.len() == x_cells.len())
+        .then(|| even_step(&xs))
+        .flatten();
     let plot = Plot {
         x_key: &r.axes[0].key,
         rows: &rows,
-        chart_type: if numeric {
+        chart_type: if step.is_some() {
             ChartType::ScatterStraightWithMarkers
         } else {
             ChartType::Line
         },
-        xs: numeric.then_some(xs.as_slice()),
+        xs: step.map(|step| (xs.as_slice(), step)),
     };
     let mut names = vec![plot.x_key.to_string()];
     let charts = if groups.len() == 1 {
@@ -85,15 +98,42 @@ pub(super) fn charts(
         means(ws, r, &groups, &plot, &mut names, f)?
     };
     write_header(ws, rows.header, &names, f)?;
+    page.column(ws, 0, 26.0)?;
     for c in 1..names.len() {
-        ws.set_column_width(c as u16, 16)?;
+        page.column(ws, c as u16, 16.0)?;
     }
-    let chart_col = names.len() as u16 + 1;
-    for (k, chart) in charts.iter().enumerate() {
-        ws.insert_chart(k as u32 * 19, chart_col, chart)?;
+    let mut row = next;
+    for chart in &charts {
+        row = page.chart(ws, row, chart, SIZE)?;
     }
-    ws.set_freeze_panes(rows.header + 1, 1)?;
+    debug_assert!(row <= note_row);
+    page.break_at(note_row);
+    page.extend_to(rows.last);
     Ok(())
+}
+
+/// The step between numbers evenly spaced in increasing order (within 1e-9 of the span),
+/// `None` for other values or fewer than two.
+fn even_step(xs: &[f64]) -> Option<f64> {
+    let (first, last) = (*xs.first()?, *xs.last()?);
+    if xs.len() < 2 || last <= first {
+        return None;
+    }
+    let step = (last - first) / (xs.len() - 1) as f64;
+    let even = xs
+        .iter()
+        .enumerate()
+        .all(|(i, &x)| (x - (first + step * i as f64)).abs() <= 1e-9 * (last - first));
+    even.then_some(step)
+}
+
+/// The x axis's title: the varied key and, when the reference gives one, its unit.
+fn axis_title(key: &str) -> String {
+    let key = escape(key);
+    match crate::scenario::units::unit_of(&key) {
+        Some(unit) => format!("{key} ({unit})"),
+        None => key.into_owned(),
+    }
 }
 
 /// The points grouped by the values of the varied keys after the first (`key=value ...`),
@@ -128,16 +168,17 @@ fn number(cell: &Cell) -> Option<f64> {
 }
 
 /// Where and how the charts plot: the first key, the rows of the chart table, the chart
-/// type and, for a numeric x axis, the x values.
+/// type and, for a numeric x axis, the x values and the grid's step.
 struct Plot<'a> {
     x_key: &'a str,
     rows: &'a Rows,
     chart_type: ChartType,
-    xs: Option<&'a [f64]>,
+    xs: Option<(&'a [f64], f64)>,
 }
 
 impl Plot<'_> {
-    /// A chart of `series` against the first key, its axes fitted to `ys`.
+    /// A chart of `series` against the first key, its axes fitted to `ys` and, on a
+    /// numeric axis, a tick at every value of the grid (every k-th past [`MAX_TICKS`]).
     fn chart(&self, title: &str, series: &[Series<'_>], ys: &[f64]) -> Chart {
         let mut chart = line_chart(
             self.chart_type,
@@ -146,8 +187,15 @@ impl Plot<'_> {
             self.rows,
             series,
         );
-        chart.x_axis().set_name(escape(self.x_key).as_ref());
-        fit_axes(&mut chart, self.xs, ys);
+        chart.x_axis().set_name(&axis_title(self.x_key));
+        fit_axes(&mut chart, self.xs.map(|(xs, _)| xs), ys);
+        if let Some((xs, step)) = self.xs {
+            let every = xs.len().div_ceil(MAX_TICKS).max(1);
+            chart
+                .x_axis()
+                .set_major_unit(step * every as f64)
+                .set_num_format("General");
+        }
         chart
     }
 }
@@ -232,4 +280,26 @@ fn means(
         ));
     }
     Ok(charts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_step_through_an_even_grid_only() {
+        assert_eq!(even_step(&[2.0, 4.0, 6.0, 8.0, 10.0]), Some(2.0));
+        assert_eq!(
+            even_step(&[0.1, 0.2, 0.3]).map(|s| (s * 10.0).round()),
+            Some(1.0)
+        );
+        assert_eq!(even_step(&[1.0, 2.0, 4.0]), None, "uneven: a category axis");
+        assert_eq!(even_step(&[3.0, 2.0, 1.0]), None, "decreasing");
+        assert_eq!(even_step(&[3.0]), None);
+        assert_eq!(
+            axis_title("premium.price_month"),
+            "premium.price_month ($/month)"
+        );
+        assert_eq!(axis_title("premium.wtp_sigma"), "premium.wtp_sigma");
+    }
 }
