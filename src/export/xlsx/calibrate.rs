@@ -8,14 +8,19 @@ use anyhow::Result;
 use rust_xlsxwriter::{Chart, ChartType, Worksheet};
 
 use super::chart::style;
+use super::print::Page;
 use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
 use crate::results::{CalibrateResults, Results};
+
+/// The chart's size, pixels: fits a landscape page at the charts sheet's scale.
+const CHART_SIZE: (u32, u32) = (860, 400);
 
 pub(super) fn charts(
     ws: &mut Worksheet,
     results: &Results,
     r: &CalibrateResults,
     f: &Formats,
+    page: &mut Page,
 ) -> Result<()> {
     let p = &r.posterior;
     let mut rows = settings(results);
@@ -108,8 +113,13 @@ pub(super) fn charts(
             "Targets: posterior probability of a hit",
             "probability",
         );
-        ws.insert_chart(first_t, 10, &chart)?;
+        chart.set_width(CHART_SIZE.0).set_height(CHART_SIZE.1);
+        page.extend_to(last);
+        page.chart(ws, last + 2, &chart, CHART_SIZE)?;
     }
-    ws.set_column_width(0, 40)?;
+    page.column(ws, 0, 40.0)?;
+    for c in 1..=7 {
+        page.column(ws, c, 13.0)?;
+    }
     Ok(())
 }

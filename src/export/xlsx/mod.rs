@@ -47,7 +47,7 @@ pub fn workbook(results: &Results) -> Result<Vec<u8>> {
         Results::Backtest(r) => {
             settings_block(charts, r.scenario.name(), &settings(results), &f)?;
         }
-        Results::Calibrate(r) => calibrate::charts(charts, results, r, &f)?,
+        Results::Calibrate(r) => calibrate::charts(charts, results, r, &f, p)?,
     }
     sheets::write(&mut wb, results, &f)?;
     // Every sheet prints landscape and fitted to the page width, then the charts sheet

@@ -28,7 +28,7 @@ const MAX_ROW: u32 = 1_048_575;
 /// Excel's columns.
 const MAX_COLUMNS: usize = 16_384;
 /// The sheets in workbook order (a sweep's best points before its trials).
-const ORDER: [&str; 11] = [
+const ORDER: [&str; 13] = [
     files::SUMMARY,
     files::MONTHLY,
     files::YEARLY,
@@ -40,6 +40,8 @@ const ORDER: [&str; 11] = [
     files::TORNADO,
     files::SENSITIVITY_BY_PERIOD,
     files::BACKTEST,
+    files::CALIBRATION,
+    files::POSTERIOR,
 ];
 
 /// Adds one sheet per table of `results`, in [`ORDER`].
@@ -56,14 +58,15 @@ pub(super) fn write(wb: &mut Workbook, results: &Results, f: &Formats) -> Result
     Ok(())
 }
 
-/// The metric catalogue of a result (none for a backtest, whose figures are shown plain).
+/// The metric catalogue of a result (none for a backtest or a calibration, whose figures are
+/// shown plain).
 fn layout(results: &Results) -> Option<Layout> {
     match results {
         Results::Run(r) => Some(r.stats.layout.clone()),
         Results::Sweep(r) => Some(r.layout.clone()),
         Results::Compare(r) => Some(r.layout.clone()),
         Results::Sensitivity(r) => Some(Layout::new(&r.scenario)),
-        Results::Backtest(_) => None,
+        Results::Backtest(_) | Results::Calibrate(_) => None,
     }
 }
 
