@@ -221,6 +221,47 @@ pub fn summarize(values: &[f64]) -> Summary {
     }
 }
 
+/// The share of a figure's variance across trials that comes from the household sample:
+/// the mean over trials of each trial's sampling variance (`within`, one per trial, see
+/// [`crate::engine::noise`]) divided by the variance across trials (`across.sd²`), clipped
+/// to [0, 1] (the two are estimated separately, so the ratio can stray past 1 when the
+/// sample is nearly all the spread). Exactly 0 when no trial has any sampling variance (a
+/// figure no household changes); `NaN` (undefined) when a trial has no estimate or the
+/// spread across trials is undefined.
+pub fn noise_share(within: &[f64], across: &Summary) -> f64 {
+    if within.is_empty() || within.len() != across.n || within.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    let mean = within.iter().sum::<f64>() / within.len() as f64;
+    if mean == 0.0 {
+        return 0.0;
+    }
+    let total = across.sd * across.sd;
+    if !total.is_finite() {
+        return f64::NAN;
+    }
+    if total > 0.0 {
+        (mean / total).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// The households that would bring a figure's household-noise share under `target`, from
+/// its share `share` at `households`: the noise variance scales as 1/households while the
+/// rest of the spread stays, so `households × (share / (1 − share)) × ((1 − target) /
+/// target)`, rounded up to two significant digits. `None` when the share is already under
+/// the target, undefined, or all of the spread (then no number of households separates it
+/// from the parameters' share, which is 0).
+pub fn households_for_noise(share: f64, households: u64, target: f64) -> Option<u64> {
+    if !(share > target) || share >= 1.0 {
+        return None;
+    }
+    let need = households as f64 * share / (1.0 - share) * (1.0 - target) / target;
+    let digits = 10f64.powi(need.log10().floor() as i32 - 1).max(1.0);
+    Some(((need / digits).ceil() * digits) as u64)
+}
+
 /// The number of equiprobable classes the given-data first-order index splits `n` trials
 /// into: `round(sqrt(n))`, from 2 to 50.
 pub fn index_classes(n: usize) -> usize {

@@ -18,8 +18,8 @@ use anyhow::{Context, Result, bail};
 
 use super::files::{self, FolderKind};
 use super::table::{
-    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, LEGACY_BY_PERIOD, LEGACY_TORNADO, PERIOD_COLUMNS,
-    SUMMARY_COLUMNS, TORNADO_COLUMNS,
+    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, LEGACY_BY_PERIOD, LEGACY_SUMMARY, LEGACY_TORNADO,
+    PERIOD_COLUMNS, SUMMARY_COLUMNS, TORNADO_COLUMNS,
 };
 use super::{
     CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
@@ -237,12 +237,26 @@ fn read_run(dir: &Path) -> Result<RunResults> {
     let years = super::year_labels(&scenario);
 
     let t = Csv::read(dir, files::SUMMARY)?;
-    t.expect_header(&SUMMARY_COLUMNS)?;
+    // A folder written before the household-noise share has the first columns alone.
+    let legacy = t.header.len() == LEGACY_SUMMARY;
+    t.expect_header(
+        &SUMMARY_COLUMNS[..if legacy {
+            LEGACY_SUMMARY
+        } else {
+            SUMMARY_COLUMNS.len()
+        }],
+    )?;
     t.expect_rows(layout.scalars.len())?;
     let mut summaries = Vec::with_capacity(t.rows.len());
+    let mut household_noise_share = Vec::with_capacity(t.rows.len());
     for (i, def) in layout.scalars.iter().enumerate() {
         t.expect_cell(i, 0, &def.name)?;
         summaries.push(summary(t.numbers(i, [1, 2, 3, 4, 5])?, n));
+        household_noise_share.push(if legacy {
+            f64::NAN
+        } else {
+            t.number(i, LEGACY_SUMMARY)?
+        });
     }
 
     let year_text: Vec<String> = years.iter().map(|y| y.to_string()).collect();
@@ -279,6 +293,7 @@ fn read_run(dir: &Path) -> Result<RunResults> {
             months,
             years,
             summary: summaries,
+            household_noise_share,
             monthly,
             yearly,
         },

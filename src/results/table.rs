@@ -16,7 +16,7 @@ use crate::sensitivity::{Index, Method};
 use crate::stats::Summary;
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 8] = [
+pub const SUMMARY_COLUMNS: [&str; 9] = [
     "metric",
     "mean",
     "sd",
@@ -25,7 +25,10 @@ pub const SUMMARY_COLUMNS: [&str; 8] = [
     "p95",
     "mean_se",
     "mean_ci95_half_width",
+    "household_noise_share",
 ];
+/// The columns of `summary.csv` written before the household-noise share.
+pub const LEGACY_SUMMARY: usize = 8;
 /// The columns of `compare.csv`.
 pub const COMPARE_COLUMNS: [&str; 11] = [
     "metric",
@@ -169,10 +172,15 @@ fn run_tables(r: &RunResults) -> Vec<NamedTable> {
     let st = &r.stats;
     let l = &st.layout;
     let mut summary = Table::new(SUMMARY_COLUMNS);
-    for (name, s) in l.scalar_names().zip(&st.summary) {
+    for ((name, s), &noise) in l
+        .scalar_names()
+        .zip(&st.summary)
+        .zip(&st.household_noise_share)
+    {
         let mut row = vec![Cell::Text(name.into())];
         row.extend(stats_cells(s));
         row.extend([Cell::Number(s.se()), Cell::Number(s.ci95_half_width())]);
+        row.push(Cell::Number(noise));
         summary.rows.push(row);
     }
     let period = |what: &str, labels: Vec<Cell>, stats: &[Summary]| {

@@ -324,7 +324,7 @@ fn summary_reports_the_standard_error_and_half_width_of_every_mean() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "metric,mean,sd,p05,p50,p95,mean_se,mean_ci95_half_width"
+        "metric,mean,sd,p05,p50,p95,mean_se,mean_ci95_half_width,household_noise_share"
     );
     // t(0.975, 19) = 2.093024054408263 (scipy.stats.t.ppf).
     for line in lines {
