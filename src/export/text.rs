@@ -417,6 +417,41 @@ fn given_data_notes(out: &mut String, a: &crate::sensitivity::Analysis) {
             "sum of the indices {sum:.2} (near 1: the parameters act additively; well below 1: interactions matter)"
         );
     }
+    if !a.groups.is_empty() {
+        let _ = writeln!(
+            out,
+            "groups (first-order index of the members together; each member of a correlated group also carries its partners' influence):"
+        );
+        let label = |g: &crate::sensitivity::Group| match g.kind {
+            crate::sensitivity::GroupKind::Table => {
+                format!("{} ({} years)", escape(&g.name), g.members.len())
+            }
+            crate::sensitivity::GroupKind::Correlated => {
+                format!("{} (correlated)", escape(&g.name))
+            }
+        };
+        let width = a
+            .groups
+            .iter()
+            .map(|g| label(g).chars().count())
+            .max()
+            .unwrap_or(0);
+        for g in &a.groups {
+            let (index, interval, noise) = match g.first_order {
+                Some(i) => (
+                    format!("{:.3}", i.value),
+                    format!("[{:.3}, {:.3}]", i.low, i.high),
+                    if i.distinguishable() { "" } else { "  noise" },
+                ),
+                None => ("-".into(), "-".into(), "  noise"),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<width$} {index:>6} {interval:>15}{noise}",
+                label(g)
+            );
+        }
+    }
     if let Some(o) = a.overlap() {
         let (x, y) = (
             escape(&a.rows[o.first].parameter),
