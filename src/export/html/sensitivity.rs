@@ -84,6 +84,7 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
     }
     tornado(&mut page, a, &rows, unit)?;
     table(&mut page, a.method, &rows, unit);
+    groups_table(&mut page, a);
     if let Some(b) = &a.by_period
         && a.method == Method::GivenData
     {
@@ -322,6 +323,54 @@ fn table(page: &mut Page, method: Method, rows: &[&Row], unit: Unit) {
         Method::Swing => "Largest swing first. Rank correlation: Spearman's, between the parameter's draws and the metric across the trials of the plain run (– where undefined).",
         Method::GivenData => "Drivers (index distinguishable from 0) first, by index; then the parameters whose interval reaches 0 (noise). p10, p90: the parameter's decile boundaries in the trials. Rank correlation: Spearman's, between the parameter's draws and the metric (– where undefined).",
     });
+}
+
+/// Given data: every group with its members and first-order index.
+fn groups_table(page: &mut Page, a: &Analysis) {
+    if a.groups.is_empty() {
+        return;
+    }
+    page.h2("Groups of parameters");
+    let rows: Vec<Vec<String>> = a
+        .groups
+        .iter()
+        .map(|g| {
+            let (index, interval) = match g.first_order {
+                Some(i) => (
+                    fixed(i.value, 3),
+                    format!(
+                        "{} to {}{}",
+                        fixed(i.low, 3),
+                        fixed(i.high, 3),
+                        if i.distinguishable() { "" } else { " (noise)" }
+                    ),
+                ),
+                None => ("–".into(), "–".into()),
+            };
+            let kind = match g.kind {
+                GroupKind::Table => "per-year table",
+                GroupKind::Correlated => "correlated",
+            };
+            vec![
+                g.name.clone(),
+                kind.into(),
+                g.members.join(", "),
+                index,
+                interval,
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "group",
+            "tied by",
+            "members",
+            "first-order index",
+            "95% interval",
+        ],
+        &rows,
+    );
+    page.note("A group's index is the share of the metric's variance its members explain together (their effects fitted jointly by regression on the members, bias-corrected; Li, Rabitz et al., J. Phys. Chem. A 114, 2010). A member of a correlated cluster carries its partners' influence in its own index: read the cluster's.");
 }
 
 /// Horizontal bars, largest swing at the top: from the metric's mean with the parameter at
