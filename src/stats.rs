@@ -254,7 +254,7 @@ pub fn noise_share(within: &[f64], across: &Summary) -> f64 {
 /// the target, undefined, or all of the spread (then no number of households separates it
 /// from the parameters' share, which is 0).
 pub fn households_for_noise(share: f64, households: u64, target: f64) -> Option<u64> {
-    if !(share > target) || share >= 1.0 {
+    if share.is_nan() || share <= target || share >= 1.0 {
         return None;
     }
     let need = households as f64 * share / (1.0 - share) * (1.0 - target) / target;

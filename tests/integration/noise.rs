@@ -197,6 +197,28 @@ fn the_share_is_the_same_for_threads_and_shards_and_reads_back() {
             "{count} shards"
         );
     }
+    // In --format json too.
+    let json = ok(&[
+        "run",
+        "scenarios/premium_5usd_2024.toml",
+        "--households",
+        "9000",
+        "--trials",
+        "7",
+        "--seed",
+        "3",
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        dir.join("json").to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["scalars"]["fixed_cost"]["household_noise_share"], 0.0);
+    assert_eq!(
+        doc["scalars"]["units_sold"]["household_noise_share"].as_f64(),
+        Some(units)
+    );
     // Read back by `report` (the share rides along into the report's results).
     ok(&["report", whole.to_str().unwrap()]);
     assert_eq!(
