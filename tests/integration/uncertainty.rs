@@ -557,7 +557,7 @@ fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(
             rows[0],
-            "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation,first_order,first_order_low,first_order_high,mean_low_decile,mean_high_decile,method"
+            "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation,first_order,first_order_low,first_order_high,mean_low_decile,mean_high_decile,method,group"
         );
         let uncertain = PREMIUM.matches("dist = ").count();
         assert_eq!(rows.len() - 1, uncertain);
