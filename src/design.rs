@@ -240,6 +240,51 @@ impl Design {
         self.sampling
     }
 
+    /// The clusters of correlated parameters: the connected components of the graph whose
+    /// edges are the non-zero target correlations, each as positions in the design's
+    /// parameter list (the uncertain parameters in file order), sorted, clusters in order
+    /// of their first member.
+    pub fn clusters(&self) -> Vec<Vec<usize>> {
+        let Some(c) = &self.correlation else {
+            return Vec::new();
+        };
+        let k = c.members.len();
+        // The target (of the scores) is L Lᵀ; it is zero exactly where the asked rank
+        // correlation is.
+        let linked = |i: usize, j: usize| {
+            (0..k)
+                .map(|x| c.target[i * k + x] * c.target[j * k + x])
+                .sum::<f64>()
+                .abs()
+                > 1e-9
+        };
+        let mut cluster: Vec<usize> = (0..k).collect();
+        for i in 0..k {
+            for j in 0..i {
+                if linked(i, j) {
+                    let (a, b) = (cluster[i], cluster[j]);
+                    cluster.iter_mut().filter(|x| **x == a).for_each(|x| *x = b);
+                }
+            }
+        }
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        let mut roots: Vec<usize> = cluster.clone();
+        roots.sort_unstable();
+        roots.dedup();
+        for root in roots {
+            let mut members: Vec<usize> = (0..k)
+                .filter(|&i| cluster[i] == root)
+                .map(|i| c.members[i])
+                .collect();
+            members.sort_unstable();
+            if members.len() > 1 {
+                out.push(members);
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Same parameters and correlations, another sampling method.
     pub fn with_sampling(&self, sampling: Sampling) -> Design {
         Design {

@@ -19,6 +19,14 @@
 //!
 //! With a period (`--by year|month`) the rank correlation and, given data, the first-order
 //! index are also computed per period, with the metric's value in that period.
+//!
+//! Given data also reports **groups** ([`Group`]): each per-year table with more than one
+//! uncertain entry (`costs.fixed_per_year`), and each cluster of parameters tied by
+//! `[[correlation]]` (a connected component of the correlation graph), with the first-order
+//! index of the members together ([`crate::stats::group_first_order_index`]) and its
+//! interval from the same bootstrap resamples. A member of a correlated cluster carries its
+//! partners' influence in its own index (the trials where it is high are those where they
+//! are high too); the cluster's index is the share the cluster explains.
 
 use rayon::prelude::*;
 
@@ -27,8 +35,8 @@ use crate::results::{month_labels, year_labels};
 use crate::sampling::{name_key, stream};
 use crate::scenario::{ParamId, Scenario};
 use crate::stats::{
-    decile_summaries, first_order_index, index_classes, percentile_sorted, rank_order,
-    recentred_interval, spearman, summarize,
+    decile_summaries, first_order_index, group_classes, group_first_order_index, index_classes,
+    percentile_sorted, rank_classes, rank_order, recentred_interval, spearman, summarize,
 };
 
 /// Quantiles at which each parameter is held for its swing (and, given data, its decile
@@ -144,6 +152,46 @@ pub struct ByPeriod {
     pub first_order: Vec<Vec<Option<Index>>>,
 }
 
+/// What ties the parameters of a [`Group`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    /// The uncertain entries of one per-year table.
+    Table,
+    /// A cluster of parameters tied by `[[correlation]]`.
+    Correlated,
+}
+
+impl GroupKind {
+    /// The name in `tornado.csv`'s `group` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupKind::Table => "table",
+            GroupKind::Correlated => "correlated",
+        }
+    }
+
+    /// The kind named `name` (see [`GroupKind::name`]).
+    pub fn parse(name: &str) -> Option<GroupKind> {
+        [GroupKind::Table, GroupKind::Correlated]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+}
+
+/// Parameters reported together (given data): their first-order index as a group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// A table's dotted key (`costs.fixed_per_year`), or a cluster's members joined by
+    /// ` + `.
+    pub name: String,
+    pub kind: GroupKind,
+    /// The members' dotted keys, in file order.
+    pub members: Vec<String>,
+    /// The share of the metric's variance the members explain together; `None` when
+    /// undefined.
+    pub first_order: Option<Index>,
+}
+
 /// The result of a sensitivity analysis.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
@@ -157,6 +205,9 @@ pub struct Analysis {
     /// file order).
     pub rows: Vec<Row>,
     pub by_period: Option<ByPeriod>,
+    /// Given data: per-year tables and correlated clusters, in that order (none under
+    /// swing).
+    pub groups: Vec<Group>,
 }
 
 /// The scalar index of `metric`, and with a period the index of its per-period metric.
@@ -274,6 +325,48 @@ fn index(order: &[usize], y: &[f64], resamples: &[Vec<u32>]) -> Option<Index> {
     Some(Index { value, low, high })
 }
 
+/// The groups of `scenario`'s uncertain parameters: each per-year table with at least two
+/// uncertain entries, then each correlated cluster.
+pub fn groups(scenario: &Scenario) -> Vec<(String, GroupKind, Vec<ParamId>)> {
+    let params = scenario.params();
+    let mut out = Vec::new();
+    for table in params.tables() {
+        let members: Vec<ParamId> = params
+            .table_entries(table)
+            .into_iter()
+            .filter(|&id| params.get(id).is_uncertain())
+            .collect();
+        if members.len() > 1 {
+            out.push((table.clone(), GroupKind::Table, members));
+        }
+    }
+    let ids = uncertain(scenario);
+    for cluster in scenario.design().clusters() {
+        let members: Vec<ParamId> = cluster.iter().map(|&u| ids[u]).collect();
+        let name = members
+            .iter()
+            .map(|&id| params.get(id).key())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        out.push((name, GroupKind::Correlated, members));
+    }
+    out
+}
+
+/// The first-order index of a group of inputs (their draws' rank `orders`) on `y`, with
+/// its interval from `resamples`; `None` when undefined.
+fn group_index(orders: &[&[usize]], y: &[f64], resamples: &[Vec<u32>]) -> Option<Index> {
+    let m = group_classes(y.len(), orders.len());
+    let classes: Vec<Vec<usize>> = orders.iter().map(|o| rank_classes(o, m)).collect();
+    let value = group_first_order_index(&classes, y, None, m)?;
+    let replicates: Vec<Option<f64>> = resamples
+        .iter()
+        .map(|c| group_first_order_index(&classes, y, Some(c), m))
+        .collect();
+    let (low, high) = recentred_interval(value, &replicates)?;
+    Some(Index { value, low, high })
+}
+
 /// Sorts rows for the given-data tornado: drivers (index distinguishable from 0) first,
 /// each group by index, largest first, undefined last; ties keep file order.
 fn given_data_order(indices: &[Option<Index>]) -> Vec<usize> {
@@ -328,6 +421,24 @@ pub fn analyse_given_data(
             }
         })
         .collect();
+    let groups: Vec<Group> = groups(scenario)
+        .into_par_iter()
+        .map(|(name, kind, members)| {
+            let of: Vec<&[usize]> = members
+                .iter()
+                .map(|id| orders[ids.iter().position(|i| i == id).expect("uncertain")].as_slice())
+                .collect();
+            Group {
+                name,
+                kind,
+                members: members
+                    .iter()
+                    .map(|&id| scenario.params().get(id).key().to_string())
+                    .collect(),
+                first_order: group_index(&of, &values, &resamples),
+            }
+        })
+        .collect();
     let sorted = given_data_order(&unsorted.iter().map(|r| r.first_order).collect::<Vec<_>>());
     let orders: Vec<&Vec<usize>> = sorted.iter().map(|&k| &orders[k]).collect();
     let rows: Vec<Row> = sorted.iter().map(|&k| unsorted[k].clone()).collect();
@@ -362,6 +473,7 @@ pub fn analyse_given_data(
         trials: values.len(),
         rows,
         by_period,
+        groups,
     }
 }
 
@@ -515,6 +627,7 @@ pub fn analyse(
         trials: values.len(),
         rows,
         by_period,
+        groups: Vec::new(),
     }
 }
 

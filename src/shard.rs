@@ -13,7 +13,7 @@
 //! count from `--shard-count`) and AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`,
 //! `AWS_BATCH_JOB_ARRAY_SIZE`).
 //!
-//! A part file is a line `downstream-part 2`, then two sections, each its length, its bytes
+//! A part file is a line `downstream-part 3`, then two sections, each its length, its bytes
 //! and a CRC-32 of its bytes (all integers little-endian `u64`): the header (JSON of
 //! [`PartHeader`], which holds the job with its scenario text) and the per-trial results
 //! (floats stored by their bits, never reformatted). [`decode`] checks the checksums, every
@@ -183,7 +183,7 @@ impl PartHeader {
 }
 
 /// The first line of a part file.
-pub const MAGIC: &str = "downstream-part 2\n";
+pub const MAGIC: &str = "downstream-part 3\n";
 
 /// A checksum of a section's bytes.
 fn checksum(bytes: &[u8]) -> u64 {
@@ -215,6 +215,7 @@ pub fn encode(header: &PartHeader, runs: &[RunResult]) -> Vec<u8> {
             put_floats(&mut body, &t.monthly);
             put_floats(&mut body, &t.yearly);
             put_floats(&mut body, &t.scalars);
+            put_floats(&mut body, &t.noise);
         }
     }
     let mut out = MAGIC.as_bytes().to_vec();
@@ -283,11 +284,11 @@ pub fn decode(bytes: &[u8]) -> Result<(PartHeader, Vec<Vec<TrialResult>>), Strin
         return Err("unexpected bytes after the results".into());
     }
     let mut r = Reader { bytes: body, at: 0 };
-    // A run holds at least its trial count; a trial at least its index and four lengths.
+    // A run holds at least its trial count; a trial at least its index and five lengths.
     let runs = r.count(8)?;
     let mut out = Vec::new();
     for _ in 0..runs {
-        let n = r.count(40)?;
+        let n = r.count(48)?;
         let mut trials = Vec::new();
         for _ in 0..n {
             trials.push(TrialResult {
@@ -296,6 +297,7 @@ pub fn decode(bytes: &[u8]) -> Result<(PartHeader, Vec<Vec<TrialResult>>), Strin
                 monthly: r.floats()?,
                 yearly: r.floats()?,
                 scalars: r.floats()?,
+                noise: r.floats()?,
             });
         }
         out.push(trials);
@@ -407,6 +409,7 @@ fn pinned_parts(runs: &PinnedRuns) -> Vec<RunResult> {
                     monthly: Vec::new(),
                     yearly: Vec::new(),
                     scalars: scalars.clone(),
+                    noise: Vec::new(),
                 })
                 .collect(),
         });
@@ -585,6 +588,7 @@ mod tests {
                 monthly: vec![0.1 * t as f64; 3],
                 yearly: vec![-1.0],
                 scalars: vec![f64::MIN_POSITIVE, 1e300],
+                noise: vec![0.0, f64::NAN],
             })
             .collect()
     }
@@ -614,6 +618,7 @@ mod tests {
                         .iter()
                         .chain(&t.monthly)
                         .chain(&t.scalars)
+                        .chain(&t.noise)
                         .map(|x| x.to_bits())
                 })
                 .collect()

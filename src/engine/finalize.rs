@@ -22,6 +22,11 @@ pub struct TrialResult {
     pub yearly: Vec<f64>,
     /// One value per [`Layout::scalars`]; `NaN` where undefined (breakeven never reached).
     pub scalars: Vec<f64>,
+    /// Per scalar, the variance of the trial's figure that comes from its household sample,
+    /// estimated between its household blocks ([`super::noise`]); `NaN` where undefined
+    /// (a single block). Empty when the run did not estimate it (sweep points, pinned
+    /// variants).
+    pub noise: Vec<f64>,
 }
 
 pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -> TrialResult {
@@ -36,7 +41,23 @@ pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -
         monthly,
         yearly,
         scalars,
+        noise: Vec::new(),
     }
+}
+
+/// The scalars of a trial computed from the partial `p` of `households` sample households
+/// alone, as if they were the whole sample (scaled to the market by their own number): a
+/// block's estimate of every scalar, for [`super::noise`].
+pub(super) fn sample_scalars(
+    s: &Scenario,
+    l: &Layout,
+    tm: &TrialModel,
+    p: &Partial,
+    households: u64,
+) -> Vec<f64> {
+    let w = tm.value(s.market_households) / households as f64;
+    let monthly = monthly_figures(s, l, tm, p, w);
+    horizon(s, l, tm, p, w, &monthly)
 }
 
 /// `months × metrics`: each month's figures, with the P&L identities.

@@ -11,6 +11,7 @@ mod finalize;
 pub mod household;
 pub mod metrics;
 pub mod model;
+pub mod noise;
 pub mod partial;
 
 use std::ops::Range;
@@ -22,6 +23,7 @@ pub use finalize::TrialResult;
 pub use household::BLOCK_SIZE;
 pub use metrics::{Kind, Layout, MetricDef};
 pub use model::{Pin, TrialModel};
+pub use noise::BlockNoise;
 pub use partial::{Partial, Shape};
 
 use crate::sampling::Dist;
@@ -161,6 +163,15 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// A block's contribution to the household-noise estimate: its scalars as if its
+    /// households were the whole sample (computed beside the hot loop, once per block).
+    pub fn block_noise(&self, model: &TrialModel, block: u64, partial: &Partial) -> BlockNoise {
+        let (first, last) = self.households_of(block);
+        let estimates =
+            finalize::sample_scalars(self.scenario, &self.layout, model, partial, last - first);
+        BlockNoise::block(last - first, estimates)
+    }
+
     /// Turns a trial's merged partial into its figures.
     pub fn finalize(&self, model: &TrialModel, merged: &Partial) -> TrialResult {
         finalize::finalize(self.scenario, &self.layout, model, merged)
@@ -182,12 +193,25 @@ impl<'a> Engine<'a> {
         cancel: &AtomicBool,
     ) -> Result<RunResult, Cancelled> {
         let mut results = Vec::with_capacity((trials.end - trials.start) as usize);
+        // Each block also yields its own estimate of every scalar (household sampling
+        // noise, see `noise`), merged in block order beside the partial.
         self.drive(
             &trials,
             |t| self.trial_model(t),
-            |model, b| self.simulate_block(model, b),
-            |acc: &mut Partial, p| acc.merge(&p),
-            |model, acc| results.push(self.finalize(&model, &acc)),
+            |model, b| {
+                let partial = self.simulate_block(model, b);
+                let noise = self.block_noise(model, b, &partial);
+                (partial, noise)
+            },
+            |acc: &mut (Partial, BlockNoise), (p, n)| {
+                acc.0.merge(&p);
+                acc.1.merge(&n);
+            },
+            |model, (acc, noise)| {
+                let mut trial = self.finalize(&model, &acc);
+                trial.noise = noise.variances();
+                results.push(trial);
+            },
             progress,
             cancel,
         )?;

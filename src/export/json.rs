@@ -19,13 +19,15 @@ pub fn summary(r: &RunResults) -> String {
         .layout
         .scalar_names()
         .zip(&r.stats.summary)
-        .map(|(name, s)| {
+        .zip(&r.stats.household_noise_share)
+        .map(|((name, s), &noise)| {
             (
                 name.to_string(),
                 serde_json::json!({
                     "mean": stat(s.mean), "sd": stat(s.sd),
                     "p05": stat(s.p05), "p50": stat(s.p50), "p95": stat(s.p95),
-                    "mean_se": stat(s.se()), "mean_ci95_half_width": stat(s.ci95_half_width())
+                    "mean_se": stat(s.se()), "mean_ci95_half_width": stat(s.ci95_half_width()),
+                    "household_noise_share": stat(noise)
                 }),
             )
         })

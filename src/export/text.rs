@@ -13,6 +13,42 @@ use crate::results::{
 };
 use crate::sensitivity::{ByPeriod, Method};
 
+/// A household-noise share above this is flagged (`*`) with the households that would bring
+/// it under.
+const NOISE_FLAG: f64 = 0.1;
+
+/// A household-noise share for the table: a whole percentage, `<1%` for a small non-zero
+/// one, `-` when undefined.
+fn noise_percent(share: f64) -> String {
+    if share > 0.0 && share < 0.005 {
+        "<1%".into()
+    } else if share.is_finite() {
+        format::percent(share)
+    } else {
+        "-".into()
+    }
+}
+
+/// The lines under the key figures for the flagged (`*`) ones: how many households would
+/// bring their household-noise share under [`NOISE_FLAG`].
+fn noise_notes(out: &mut String, noisy: &[(String, f64)], households: u64) {
+    for (label, share) in noisy {
+        let _ = match crate::stats::households_for_noise(*share, households, NOISE_FLAG) {
+            Some(n) => writeln!(
+                out,
+                "* {label}: {} of its spread across trials is household sampling noise; --households {} would bring it under {}",
+                format::percent(*share),
+                n,
+                format::percent(NOISE_FLAG)
+            ),
+            None => writeln!(
+                out,
+                "* {label}: its spread across trials is all household sampling noise (no uncertain parameter moves it); more households narrow it"
+            ),
+        };
+    }
+}
+
 /// A readable table of the key figures.
 pub fn run(r: &RunResults) -> String {
     let (scenario, report, trials) = (&r.scenario, &r.stats, r.trials.len());
@@ -30,15 +66,24 @@ pub fn run(r: &RunResults) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<32} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
-        "horizon total", "unit", "p05", "p50", "p95", "mean", "se", "±95%"
+        "{:<32} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6}",
+        "horizon total", "unit", "p05", "p50", "p95", "mean", "se", "±95%", "noise"
     );
+    let mut noisy = Vec::new();
     for def in key_figures(&report.layout) {
         if def.name.starts_with("premium_") && !scenario.has_premium() {
             continue;
         }
-        let Some(s) = report.scalar(&def.name) else {
+        let Some(j) = report.layout.scalar_index(&def.name) else {
             continue;
+        };
+        let s = &report.summary[j];
+        let share = report.household_noise_share[j];
+        let flag = if share > NOISE_FLAG {
+            noisy.push((escape(&def.label).to_string(), share));
+            "*"
+        } else {
+            ""
         };
         let (label, unit) = (escape(&def.label), def.unit.column_label());
         let f = |x: f64, undefined: &str| format::in_unit(x, def.unit, undefined);
@@ -48,15 +93,17 @@ pub fn run(r: &RunResults) -> String {
         };
         let _ = writeln!(
             out,
-            "{label:<32} {unit:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+            "{label:<32} {unit:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>5}{flag}",
             p(s.p05),
             p(s.p50),
             p(s.p95),
             f(s.mean, "-"),
             f(s.se(), "-"),
             f(s.ci95_half_width(), "-"),
+            noise_percent(share),
         );
     }
+    noise_notes(&mut out, &noisy, sim.households);
     let _ = writeln!(
         out,
         "\nby year (p50)   units M   device P&L $B   claimed $B   incremental $B   net incr. $B"
@@ -369,6 +416,41 @@ fn given_data_notes(out: &mut String, a: &crate::sensitivity::Analysis) {
             out,
             "sum of the indices {sum:.2} (near 1: the parameters act additively; well below 1: interactions matter)"
         );
+    }
+    if !a.groups.is_empty() {
+        let _ = writeln!(
+            out,
+            "groups (first-order index of the members together; each member of a correlated group also carries its partners' influence):"
+        );
+        let label = |g: &crate::sensitivity::Group| match g.kind {
+            crate::sensitivity::GroupKind::Table => {
+                format!("{} ({} years)", escape(&g.name), g.members.len())
+            }
+            crate::sensitivity::GroupKind::Correlated => {
+                format!("{} (correlated)", escape(&g.name))
+            }
+        };
+        let width = a
+            .groups
+            .iter()
+            .map(|g| label(g).chars().count())
+            .max()
+            .unwrap_or(0);
+        for g in &a.groups {
+            let (index, interval, noise) = match g.first_order {
+                Some(i) => (
+                    format!("{:.3}", i.value),
+                    format!("[{:.3}, {:.3}]", i.low, i.high),
+                    if i.distinguishable() { "" } else { "  noise" },
+                ),
+                None => ("-".into(), "-".into(), "  noise"),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<width$} {index:>6} {interval:>15}{noise}",
+                label(g)
+            );
+        }
     }
     if let Some(o) = a.overlap() {
         let (x, y) = (

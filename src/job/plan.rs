@@ -652,6 +652,22 @@ fn check_trial(
             return Err(format!("{} is {x}", def.name));
         }
     }
+    // The household-noise variances: estimated by plain runs, absent from sweep points and
+    // pinned variants; never negative, undefined (NaN) with a single household block.
+    if !(t.noise.is_empty() || t.noise.len() == layout.scalars.len()) {
+        return Err(format!(
+            "{} household-noise variances, the job has {} or none",
+            t.noise.len(),
+            layout.scalars.len()
+        ));
+    }
+    if let Some(x) = t
+        .noise
+        .iter()
+        .find(|x| !(x.is_nan() || (x.is_finite() && **x >= 0.0)))
+    {
+        return Err(format!("a household-noise variance is {x}"));
+    }
     for ((_, p), &x) in params.iter().zip(&t.draws) {
         let (lo, hi) = (p.dist().quantile(0.0), p.dist().quantile(1.0));
         let slack = 1e-9 * lo.abs().max(hi.abs()).max(1.0);

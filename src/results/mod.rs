@@ -73,6 +73,9 @@ pub struct RunStats {
     pub years: Vec<i32>,
     /// Per scalar.
     pub summary: Vec<Summary>,
+    /// Per scalar: the share of its variance across trials that comes from the household
+    /// sample ([`crate::stats::noise_share`]); `NaN` where undefined.
+    pub household_noise_share: Vec<f64>,
     /// Per (month, metric), row-major by month.
     pub monthly: Vec<Summary>,
     /// Per (year, metric).
@@ -87,8 +90,20 @@ impl RunStats {
             let values: Vec<f64> = run.trials.iter().map(f).collect();
             summarize(&values)
         };
-        let summary = (0..l.scalars.len())
+        let summary: Vec<Summary> = (0..l.scalars.len())
             .map(|j| column(&|t| t.scalars[j]))
+            .collect();
+        let household_noise_share = summary
+            .iter()
+            .enumerate()
+            .map(|(j, s)| {
+                let within: Vec<f64> = run
+                    .trials
+                    .iter()
+                    .map(|t| t.noise.get(j).copied().unwrap_or(f64::NAN))
+                    .collect();
+                crate::stats::noise_share(&within, s)
+            })
             .collect();
         let months = month_labels(scenario);
         let years = year_labels(scenario);
@@ -103,6 +118,7 @@ impl RunStats {
             months,
             years,
             summary,
+            household_noise_share,
             monthly,
             yearly,
         }

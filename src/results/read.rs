@@ -18,8 +18,8 @@ use anyhow::{Context, Result, bail};
 
 use super::files::{self, FolderKind};
 use super::table::{
-    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, LEGACY_BY_PERIOD, LEGACY_TORNADO, PERIOD_COLUMNS,
-    SUMMARY_COLUMNS, TORNADO_COLUMNS,
+    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, LEGACY_BY_PERIOD, LEGACY_SUMMARY, LEGACY_TORNADO,
+    PERIOD_COLUMNS, PRE_GROUP_TORNADO, SUMMARY_COLUMNS, TORNADO_COLUMNS, TORNADO_METHOD,
 };
 use super::{
     CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
@@ -237,12 +237,26 @@ fn read_run(dir: &Path) -> Result<RunResults> {
     let years = super::year_labels(&scenario);
 
     let t = Csv::read(dir, files::SUMMARY)?;
-    t.expect_header(&SUMMARY_COLUMNS)?;
+    // A folder written before the household-noise share has the first columns alone.
+    let legacy = t.header.len() == LEGACY_SUMMARY;
+    t.expect_header(
+        &SUMMARY_COLUMNS[..if legacy {
+            LEGACY_SUMMARY
+        } else {
+            SUMMARY_COLUMNS.len()
+        }],
+    )?;
     t.expect_rows(layout.scalars.len())?;
     let mut summaries = Vec::with_capacity(t.rows.len());
+    let mut household_noise_share = Vec::with_capacity(t.rows.len());
     for (i, def) in layout.scalars.iter().enumerate() {
         t.expect_cell(i, 0, &def.name)?;
         summaries.push(summary(t.numbers(i, [1, 2, 3, 4, 5])?, n));
+        household_noise_share.push(if legacy {
+            f64::NAN
+        } else {
+            t.number(i, LEGACY_SUMMARY)?
+        });
     }
 
     let year_text: Vec<String> = years.iter().map(|y| y.to_string()).collect();
@@ -279,6 +293,7 @@ fn read_run(dir: &Path) -> Result<RunResults> {
             months,
             years,
             summary: summaries,
+            household_noise_share,
             monthly,
             yearly,
         },
@@ -568,18 +583,22 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
     let (scenario, facts) = resolved(&dir.join(files::RESOLVED))?;
     let layout = Layout::new(&scenario);
     let t = Csv::read(dir, files::TORNADO)?;
-    // A folder written before the methods has the first columns alone, of a swing.
+    // A folder written before the methods has the first columns alone, of a swing; one
+    // written before the groups all but the last.
     let legacy = t.header.len() == LEGACY_TORNADO;
+    let grouped = t.header.len() == TORNADO_COLUMNS.len();
     t.expect_header(
         &TORNADO_COLUMNS[..if legacy {
             LEGACY_TORNADO
-        } else {
+        } else if grouped {
             TORNADO_COLUMNS.len()
+        } else {
+            PRE_GROUP_TORNADO
         }],
     )?;
     let metric = t.rows.first().map(|r| r[0].clone()).unwrap_or_default();
     let method_name = match t.rows.first() {
-        Some(r) if !legacy => r[TORNADO_COLUMNS.len() - 1].clone(),
+        Some(r) if !legacy => r[TORNADO_METHOD].clone(),
         _ => Method::Swing.name().to_string(),
     };
     let method = Method::parse(&method_name).with_context(|| {
@@ -590,12 +609,38 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
     })?;
     let mut base_mean = f64::NAN;
     let mut rows = Vec::with_capacity(t.rows.len());
+    let mut groups = Vec::new();
+    let known = crate::sensitivity::groups(&scenario);
     for (i, row) in t.rows.iter().enumerate() {
         t.expect_cell(i, 0, &metric)?;
         if !legacy {
-            t.expect_cell(i, TORNADO_COLUMNS.len() - 1, &method_name)?;
+            t.expect_cell(i, TORNADO_METHOD, &method_name)?;
         }
         let parameter = row[1].clone();
+        if grouped && !row[PRE_GROUP_TORNADO].is_empty() {
+            let kind = &row[PRE_GROUP_TORNADO];
+            let group = known
+                .iter()
+                .find(|(name, k, _)| *name == parameter && k.name() == kind)
+                .with_context(|| {
+                    format!(
+                        "{}: row {}: no {kind} group `{parameter}` in the scenario",
+                        t.file,
+                        i + 2
+                    )
+                })?;
+            groups.push(crate::sensitivity::Group {
+                name: parameter,
+                kind: group.1,
+                members: group
+                    .2
+                    .iter()
+                    .map(|&id| scenario.params().get(id).key().to_string())
+                    .collect(),
+                first_order: index(&t, i, 10)?,
+            });
+            continue;
+        }
         let id = scenario
             .params()
             .iter()
@@ -649,6 +694,7 @@ fn read_sensitivity(dir: &Path) -> Result<SensitivityResults> {
             trials: facts.trials as usize,
             rows,
             by_period,
+            groups,
         },
         scenario,
         facts,

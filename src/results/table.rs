@@ -17,7 +17,7 @@ use crate::sensitivity::{Index, Method};
 use crate::stats::Summary;
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 8] = [
+pub const SUMMARY_COLUMNS: [&str; 9] = [
     "metric",
     "mean",
     "sd",
@@ -26,7 +26,10 @@ pub const SUMMARY_COLUMNS: [&str; 8] = [
     "p95",
     "mean_se",
     "mean_ci95_half_width",
+    "household_noise_share",
 ];
+/// The columns of `summary.csv` written before the household-noise share.
+pub const LEGACY_SUMMARY: usize = 8;
 /// The columns of `compare.csv`.
 pub const COMPARE_COLUMNS: [&str; 11] = [
     "metric",
@@ -43,8 +46,12 @@ pub const COMPARE_COLUMNS: [&str; 11] = [
 ];
 /// The columns of `tornado.csv`. Given data leaves `mean_at_p10` and `mean_at_p90` empty
 /// and fills the decile means; swing the other way round, with no first-order index. Its
-/// first [`LEGACY_TORNADO`] columns are those of folders written before the methods.
-pub const TORNADO_COLUMNS: [&str; 16] = [
+/// first [`LEGACY_TORNADO`] columns are those of folders written before the methods, its
+/// first [`PRE_GROUP_TORNADO`] those written before the groups. `group` is empty on a
+/// parameter's row; a group's row (given data, after the parameters) has `table` or
+/// `correlated` there, the group's name as `parameter`, and only `base_mean`, the
+/// first-order index and `method` filled.
+pub const TORNADO_COLUMNS: [&str; 17] = [
     "metric",
     "parameter",
     "p10",
@@ -61,7 +68,12 @@ pub const TORNADO_COLUMNS: [&str; 16] = [
     "mean_low_decile",
     "mean_high_decile",
     "method",
+    "group",
 ];
+/// The column of `tornado.csv` that names the method.
+pub const TORNADO_METHOD: usize = 15;
+/// The columns of `tornado.csv` written before the groups.
+pub const PRE_GROUP_TORNADO: usize = 16;
 /// The columns of `tornado.csv` written before the methods (swing only).
 pub const LEGACY_TORNADO: usize = 10;
 /// The columns of `sensitivity_by_period.csv` (the first-order index empty under swing).
@@ -196,10 +208,15 @@ fn run_tables(r: &RunResults) -> Vec<NamedTable> {
     let st = &r.stats;
     let l = &st.layout;
     let mut summary = Table::new(SUMMARY_COLUMNS);
-    for (name, s) in l.scalar_names().zip(&st.summary) {
+    for ((name, s), &noise) in l
+        .scalar_names()
+        .zip(&st.summary)
+        .zip(&st.household_noise_share)
+    {
         let mut row = vec![Cell::Text(name.into())];
         row.extend(stats_cells(s));
         row.extend([Cell::Number(s.se()), Cell::Number(s.ci95_half_width())]);
+        row.push(Cell::Number(noise));
         summary.rows.push(row);
     }
     let period = |what: &str, labels: Vec<Cell>, stats: &[Summary]| {
@@ -377,6 +394,17 @@ fn sensitivity_tables(r: &SensitivityResults) -> Vec<NamedTable> {
         cells.extend(index_cells(row.first_order));
         cells.extend(deciles.map(Cell::Number));
         cells.push(Cell::Text(a.method.name().to_string()));
+        cells.push(Cell::Text(String::new()));
+        tornado.rows.push(cells);
+    }
+    for g in &a.groups {
+        let mut cells = vec![Cell::Text(a.metric.clone()), Cell::Text(g.name.clone())];
+        cells.extend([f64::NAN, f64::NAN, a.base_mean].map(Cell::Number));
+        cells.extend([f64::NAN; 5].map(Cell::Number));
+        cells.extend(index_cells(g.first_order));
+        cells.extend([f64::NAN; 2].map(Cell::Number));
+        cells.push(Cell::Text(a.method.name().to_string()));
+        cells.push(Cell::Text(g.kind.name().to_string()));
         tornado.rows.push(cells);
     }
     let mut out = vec![NamedTable {

@@ -92,6 +92,22 @@ impl ParamSet {
     pub fn is_table(&self, key: &str) -> bool {
         self.tables.iter().any(|t| t == key)
     }
+    /// The dotted keys of the per-year tables, in file order.
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+    /// The parameters that are entries of per-year table `table` (`table.YYYY`).
+    pub fn table_entries(&self, table: &str) -> Vec<ParamId> {
+        self.iter()
+            .filter(|(_, p)| {
+                p.key
+                    .strip_prefix(table)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
     pub(super) fn push(&mut self, key: String, dist: Dist, effect: Effect) -> ParamId {
         self.params.push(Param { key, dist, effect });
         ParamId(self.params.len() as u32 - 1)

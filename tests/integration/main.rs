@@ -16,6 +16,7 @@ mod hardening;
 mod hostile_inputs;
 mod memory;
 mod model;
+mod noise;
 mod parts;
 mod readme;
 mod report;

@@ -100,7 +100,7 @@ fn files_that_are_not_parts_are_refused_without_reading_them() {
     std::fs::remove_file(&part).unwrap();
     std::fs::write(&part, b"").unwrap();
     refused(&parts, &dir.join("out"), "not a downstream part file");
-    std::fs::write(&part, b"downstream-part 2\n\x05\x00").unwrap();
+    std::fs::write(&part, b"downstream-part 3\n\x05\x00").unwrap();
     refused(&parts, &dir.join("out"), "truncated");
     let _ = std::fs::remove_dir_all(&dir);
 }

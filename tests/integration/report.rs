@@ -902,3 +902,70 @@ fn reports_render_in_a_browser() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&sensitivity).unwrap();
 }
+
+/// Given data, written by the command: the report shows the indices as bars with their
+/// intervals (groups included, in green) and, by period, a heat map of the indices beside
+/// that of the rank correlations; the workbook has the indices' bar chart and the coloured
+/// table of the indices by period; both read the groups back from tornado.csv.
+#[test]
+fn given_data_report_and_workbook_show_the_indices_and_groups() {
+    let dir = temp_dir("report", "given-data");
+    ok(&[
+        "sensitivity",
+        "scenarios/premium_5usd_2024.toml",
+        "--by",
+        "year",
+        "--households",
+        "300",
+        "--trials",
+        "120",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let html = html(&dir).unwrap();
+    keep("given-data.html", html.as_bytes());
+    assert_self_contained(&html);
+    let figs = figures(&html);
+    assert_eq!(figs.len(), 4, "indices, tornado, two heat maps");
+    let (shares, index_heat, rank_heat) = (figs[0], figs[2], figs[3]);
+    assert!(shares.contains(&svg_text("costs.fixed_per_year (per-year table)")));
+    assert!(shares.contains(&svg_text("a group together")));
+    assert!(shares.contains(&svg_text("95% interval")));
+    assert!(shares.contains("fill=\"#28963C\""), "green group bars");
+    assert!(shares.contains("fill=\"#1F6EB4\""), "blue parameter bars");
+    assert!(index_heat.contains(&svg_text("first-order index")));
+    assert!(rank_heat.contains(&svg_text("rank correlation")));
+    for year in 2022..=2028 {
+        assert!(index_heat.contains(&svg_text(&year.to_string())), "{year}");
+    }
+    assert!(html.contains("Groups of parameters"));
+    assert!(html.contains("costs.fixed_per_year.2022, costs.fixed_per_year.2023"));
+
+    let bytes = workbook(&dir).unwrap();
+    keep("given-data.xlsx", &bytes);
+    check_workbook(&dir, &bytes, &["tornado.csv", "sensitivity_by_period.csv"]);
+    let chart = zip_file(&bytes, "xl/charts/chart2.xml").expect("an index chart");
+    assert!(chart.contains("first-order index (share of the variance)"));
+    assert!(chart.contains("<c:errBars>"));
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+    let range = wb.worksheet_range("charts").unwrap();
+    let row_of = |text: &str| {
+        (0..range.height()).find(|&r| range.get((r, 0)) == Some(&Data::String(text.into())))
+    };
+    let group = row_of("costs.fixed_per_year (per-year table)").expect("the table's group row");
+    assert!(matches!(range.get((group, 1)), Some(Data::Float(x)) if *x > 0.3));
+    let heat = row_of("parameter")
+        .and_then(|first| {
+            (first + 1..range.height())
+                .find(|&r| range.get((r, 0)) == Some(&Data::String("parameter".into())))
+        })
+        .expect("the heat map's header");
+    assert_eq!(range.get((heat, 1)), Some(&Data::String("2022".into())));
+    let coloured = (1..=8).any(|k| {
+        zip_file(&bytes, &format!("xl/worksheets/sheet{k}.xml"))
+            .is_some_and(|x| x.contains("<colorScale>"))
+    });
+    assert!(coloured, "no colour scale in the workbook");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -324,7 +324,7 @@ fn summary_reports_the_standard_error_and_half_width_of_every_mean() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "metric,mean,sd,p05,p50,p95,mean_se,mean_ci95_half_width"
+        "metric,mean,sd,p05,p50,p95,mean_se,mean_ci95_half_width,household_noise_share"
     );
     // t(0.975, 19) = 2.093024054408263 (scipy.stats.t.ppf).
     for line in lines {
@@ -557,7 +557,7 @@ fn sensitivity_writes_the_tornado_and_the_periods_whatever_the_threads() {
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(
             rows[0],
-            "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation,first_order,first_order_low,first_order_high,mean_low_decile,mean_high_decile,method"
+            "metric,parameter,p10,p90,base_mean,mean_at_p10,mean_at_p90,swing,swing_se,rank_correlation,first_order,first_order_low,first_order_high,mean_low_decile,mean_high_decile,method,group"
         );
         let uncertain = PREMIUM.matches("dist = ").count();
         assert_eq!(rows.len() - 1, uncertain);

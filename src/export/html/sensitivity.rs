@@ -1,14 +1,16 @@
 //! The report of a `sensitivity` analysis: the settings with the metric and its mean, the
 //! tornado chart (the metric's mean with each parameter held at its p10 and at its p90,
 //! around the plain run's mean), every parameter's swing and rank correlation in a table,
-//! and with `--by year|month` a heat map of the rank correlations period by period.
+//! and with `--by year|month` a heat map of the rank correlations period by period. Given
+//! data adds a bar chart of the first-order indices with their 95% intervals (the groups
+//! included) and, by period, a heat map of the indices.
 
 use anyhow::Result;
 use plotters::prelude::*;
 
 use super::chart::{
-    Area, Axis, BLUE, FONT, INK, LABEL_SIZE, Layer, ORANGE, Plot, RED, Swatch, ZERO, draw_plot,
-    legend, nice_axis, single, svg, text_width, top_down, top_down_axis, x_extent,
+    Area, Axis, BLUE, FONT, GREEN, INK, LABEL_SIZE, Layer, ORANGE, Plot, RED, Swatch, ZERO,
+    draw_plot, legend, nice_axis, single, svg, text_width, top_down, top_down_axis, x_extent,
 };
 use super::page::Page;
 use crate::engine::Layout;
@@ -17,7 +19,7 @@ use crate::export::TOP_PARAMETERS;
 use crate::format::{fixed, grouped};
 use crate::results::SensitivityResults;
 use crate::scenario::YearMonth;
-use crate::sensitivity::{Analysis, ByPeriod, Method, Row};
+use crate::sensitivity::{Analysis, ByPeriod, GroupKind, Index, Method, Row};
 
 /// Heat-map cells with no value (an undefined rank correlation).
 const NO_VALUE: RGBColor = RGBColor(190, 190, 196);
@@ -77,8 +79,42 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
     }
     let order = a.order();
     let rows: Vec<&Row> = order.iter().map(|&i| &a.rows[i]).collect();
+    if a.method == Method::GivenData {
+        shares(&mut page, a, &rows)?;
+    }
     tornado(&mut page, a, &rows, unit)?;
     table(&mut page, a.method, &rows, unit);
+    groups_table(&mut page, a);
+    if let Some(b) = &a.by_period
+        && a.method == Method::GivenData
+    {
+        let shown: Vec<(&str, Vec<f64>)> = order
+            .iter()
+            .take(TOP_PARAMETERS)
+            .map(|&i| {
+                let values = b
+                    .first_order
+                    .iter()
+                    .map(|period| period[i].map_or(f64::NAN, |x| x.value))
+                    .collect();
+                (a.rows[i].parameter.as_str(), values)
+            })
+            .collect();
+        if let Some(svg) = heat_map(&b.periods, &shown, Scale::Index)? {
+            let period = period_name(b);
+            page.h2(&format!(
+                "Share of {} explained by each assumption in each {period}",
+                b.metric
+            ));
+            page.figure(
+                svg,
+                &format!(
+                    "The first-order index of each parameter on {} in each {period} (the share of that {period}'s variance across trials the parameter explains alone; white 0, dark red 1), for the parameters shown first in the table; their intervals are in sensitivity_by_period.csv.",
+                    b.metric
+                ),
+            );
+        }
+    }
     if let Some(b) = &a.by_period {
         let shown: Vec<(&str, Vec<f64>)> = order
             .iter()
@@ -92,7 +128,7 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
                 (a.rows[i].parameter.as_str(), values)
             })
             .collect();
-        if let Some(svg) = heat_map(&b.periods, &shown)? {
+        if let Some(svg) = heat_map(&b.periods, &shown, Scale::RankCorrelation)? {
             let period = period_name(b);
             page.h2(&format!(
                 "Which assumption drives {} in each {period}",
@@ -108,6 +144,98 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
         }
     }
     Ok(page)
+}
+
+/// Given data: the first-order indices of the parameters shown first and of every group,
+/// as bars with their 95% intervals.
+fn shares(page: &mut Page, a: &Analysis, rows: &[&Row]) -> Result<()> {
+    let mut bars: Vec<(String, Index, bool)> = rows
+        .iter()
+        .take(TOP_PARAMETERS)
+        .filter_map(|r| r.first_order.map(|i| (r.parameter.clone(), i, false)))
+        .collect();
+    bars.extend(a.groups.iter().filter_map(|g| {
+        let kind = match g.kind {
+            GroupKind::Table => "per-year table",
+            GroupKind::Correlated => "correlated",
+        };
+        g.first_order
+            .map(|i| (format!("{} ({kind})", g.name), i, true))
+    }));
+    let Some(svg) = share_chart(&bars, &a.metric)? else {
+        return Ok(());
+    };
+    page.h2(&format!(
+        "Share of the variance of {} each assumption explains",
+        a.metric
+    ));
+    page.figure(
+        svg,
+        "First-order index of each parameter (blue: the share of the metric's variance it explains alone) and of each group (green: a per-year table's entries, or a cluster of correlated parameters, together), with its 95% bootstrap interval (whiskers); an interval reaching 0 is noise. A member of a correlated cluster carries its partners' influence in its own index. The parameters' indices add up to about 1 when they act additively.",
+    );
+    Ok(())
+}
+
+/// Horizontal bars of indices from 0, top down, with their intervals as whiskers; groups
+/// in green after the parameters.
+fn share_chart(bars: &[(String, Index, bool)], metric: &str) -> Result<Option<String>> {
+    if bars.is_empty() {
+        return Ok(None);
+    }
+    let n = bars.len();
+    let rect = |i: usize, v: f64| {
+        let y = top_down(i, n);
+        [(v.min(0.0), y - 0.34), (v.max(0.0), y + 0.34)]
+    };
+    let bars_of = |group: bool, color| Layer::Rects {
+        rects: bars
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.2 == group)
+            .map(|(i, b)| rect(i, b.1.value))
+            .collect(),
+        color,
+    };
+    let layers = vec![
+        bars_of(false, BLUE),
+        bars_of(true, GREEN),
+        Layer::HWhiskers {
+            items: bars
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (top_down(i, n), b.1.low, b.1.high))
+                .collect(),
+            color: INK,
+            cap: 0.2,
+        },
+        Layer::VRule {
+            x: 0.0,
+            color: INK,
+            dashed: false,
+        },
+    ];
+    let (lo, hi) = x_extent(&layers);
+    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    let plot = Plot {
+        title: None,
+        x: nice_axis(
+            lo.min(0.0),
+            hi.max(0.0),
+            8,
+            &format!("first-order index on {metric} (share of its variance)"),
+        ),
+        y: top_down_axis(&labels, 0.1),
+        layers,
+        legend: vec![
+            legend("a parameter alone", BLUE, Swatch::Box),
+            legend("a group together", GREEN, Swatch::Box),
+            legend("95% interval", INK, Swatch::Whisker),
+        ],
+        x_grid: true,
+        y_zero: false,
+    };
+    let height = 130 + 34 * n as u32;
+    Ok(Some(single(1100, height, &plot)?))
 }
 
 /// The tornado chart's section.
@@ -197,6 +325,54 @@ fn table(page: &mut Page, method: Method, rows: &[&Row], unit: Unit) {
     });
 }
 
+/// Given data: every group with its members and first-order index.
+fn groups_table(page: &mut Page, a: &Analysis) {
+    if a.groups.is_empty() {
+        return;
+    }
+    page.h2("Groups of parameters");
+    let rows: Vec<Vec<String>> = a
+        .groups
+        .iter()
+        .map(|g| {
+            let (index, interval) = match g.first_order {
+                Some(i) => (
+                    fixed(i.value, 3),
+                    format!(
+                        "{} to {}{}",
+                        fixed(i.low, 3),
+                        fixed(i.high, 3),
+                        if i.distinguishable() { "" } else { " (noise)" }
+                    ),
+                ),
+                None => ("–".into(), "–".into()),
+            };
+            let kind = match g.kind {
+                GroupKind::Table => "per-year table",
+                GroupKind::Correlated => "correlated",
+            };
+            vec![
+                g.name.clone(),
+                kind.into(),
+                g.members.join(", "),
+                index,
+                interval,
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "group",
+            "tied by",
+            "members",
+            "first-order index",
+            "95% interval",
+        ],
+        &rows,
+    );
+    page.note("A group's index is the share of the metric's variance its members explain together (their effects fitted jointly by regression on the members, bias-corrected; Li, Rabitz et al., J. Phys. Chem. A 114, 2010). A member of a correlated cluster carries its partners' influence in its own index: read the cluster's.");
+}
+
 /// Horizontal bars, largest swing at the top: from the metric's mean with the parameter at
 /// its p10 and at its p90 to the plain run's mean (a vertical line), each side coloured by
 /// the percentile it holds the parameter at. With the number of parameters shown.
@@ -274,6 +450,33 @@ fn tornado_chart(a: &Analysis, rows: &[&Row], unit: Unit) -> Result<Option<(Stri
     Ok(Some((single(1100, height, &plot)?, n)))
 }
 
+/// The colour scale of a heat map.
+#[derive(Clone, Copy)]
+enum Scale {
+    /// Rank correlations, [`diverging`] from −1 to +1.
+    RankCorrelation,
+    /// First-order indices, [`sequential`] from 0 to 1.
+    Index,
+}
+
+impl Scale {
+    fn colour(self, x: f64) -> RGBColor {
+        match self {
+            Scale::RankCorrelation => diverging(x),
+            Scale::Index => sequential(x),
+        }
+    }
+}
+
+/// White (0 or less) to red (1); grey when undefined.
+fn sequential(x: f64) -> RGBColor {
+    if x.is_finite() {
+        diverging(x.max(0.0))
+    } else {
+        NO_VALUE
+    }
+}
+
 /// Blue (−1) through white (0) to red (+1); grey when undefined.
 fn diverging(x: f64) -> RGBColor {
     if !x.is_finite() {
@@ -330,32 +533,45 @@ fn period_axis(periods: &[String], width: i32) -> Axis {
 
 /// The colour scale of [`diverging`]: a bar from −1 to +1 with its ticks, and the grey of
 /// an undefined cell.
-fn draw_colour_scale(area: &Area<'_>) -> Result<()> {
+fn draw_colour_scale(area: &Area<'_>, scale: Scale) -> Result<()> {
     let font = (FONT, 15.0).into_font().color(&INK);
-    let title = "rank correlation";
+    let (title, from) = match scale {
+        Scale::RankCorrelation => ("rank correlation", -1.0),
+        Scale::Index => ("first-order index", 0.0),
+    };
     area.draw(&Text::new(title, (14, 12), font.clone()))?;
     let (x0, width, top) = (14 + text_width(title, 15.0) + 16, 320, 10);
     let steps = 64;
     for k in 0..steps {
-        let v = -1.0 + 2.0 * (f64::from(k) + 0.5) / f64::from(steps);
+        let v = from + (1.0 - from) * (f64::from(k) + 0.5) / f64::from(steps);
         let (a, b) = (x0 + k * width / steps, x0 + (k + 1) * width / steps);
         area.draw(&Rectangle::new(
             [(a, top), (b, top + 18)],
-            diverging(v).filled(),
+            scale.colour(v).filled(),
         ))?;
     }
     area.draw(&Rectangle::new(
         [(x0, top), (x0 + width, top + 18)],
         ZERO.stroke_width(1),
     ))?;
-    for (v, l) in [
-        (-1.0, "−1"),
-        (-0.5, "−0.5"),
-        (0.0, "0"),
-        (0.5, "0.5"),
-        (1.0, "1"),
-    ] {
-        let x = x0 + ((v + 1.0) / 2.0 * f64::from(width)).round() as i32;
+    let ticks: &[(f64, &str)] = match scale {
+        Scale::RankCorrelation => &[
+            (-1.0, "−1"),
+            (-0.5, "−0.5"),
+            (0.0, "0"),
+            (0.5, "0.5"),
+            (1.0, "1"),
+        ],
+        Scale::Index => &[
+            (0.0, "0"),
+            (0.25, "0.25"),
+            (0.5, "0.5"),
+            (0.75, "0.75"),
+            (1.0, "1"),
+        ],
+    };
+    for &(v, l) in ticks {
+        let x = x0 + ((v - from) / (1.0 - from) * f64::from(width)).round() as i32;
         area.draw(&PathElement::new(
             vec![(x, top + 18), (x, top + 23)],
             ZERO.stroke_width(1),
@@ -376,8 +592,13 @@ fn draw_colour_scale(area: &Area<'_>) -> Result<()> {
 }
 
 /// Rows: `parameters` (top down) with their value in every period; columns: `periods`;
-/// cells: the rank correlation on the [`diverging`] scale, with the colour scale above.
-fn heat_map(periods: &[String], parameters: &[(&str, Vec<f64>)]) -> Result<Option<String>> {
+/// cells: the rank correlation on the [`diverging`] scale (or the index on the
+/// [`sequential`] one), with the colour scale above.
+fn heat_map(
+    periods: &[String],
+    parameters: &[(&str, Vec<f64>)],
+    scale: Scale,
+) -> Result<Option<String>> {
     if periods.is_empty() || parameters.is_empty() {
         return Ok(None);
     }
@@ -389,7 +610,7 @@ fn heat_map(periods: &[String], parameters: &[(&str, Vec<f64>)]) -> Result<Optio
             let y = top_down(i, n);
             values.iter().enumerate().map(move |(j, rho)| {
                 let x = j as f64;
-                ([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], diverging(*rho))
+                ([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], scale.colour(*rho))
             })
         })
         .collect();
@@ -411,8 +632,8 @@ fn heat_map(periods: &[String], parameters: &[(&str, Vec<f64>)]) -> Result<Optio
     };
     let height = SCALE_HEIGHT + 60 + 30 * n as u32;
     Ok(Some(svg(width as u32, height, |root| {
-        let (scale, rest) = root.split_vertically(SCALE_HEIGHT);
-        draw_colour_scale(&scale)?;
+        let (scale_area, rest) = root.split_vertically(SCALE_HEIGHT);
+        draw_colour_scale(&scale_area, scale)?;
         draw_plot(&rest, &plot)
     })?))
 }

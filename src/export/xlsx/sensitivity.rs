@@ -4,12 +4,16 @@
 //! mean at each parameter's p10 and p90, the swing and its standard error in the metric's
 //! unit, and the rank correlation; drawn below the table as horizontal bars, largest swing
 //! on top, with ± one standard error as whiskers, on one printed page. The plot area
-//! leaves room for the longest parameter name, so no label is cut off.
+//! leaves room for the longest parameter name, so no label is cut off. Given data adds the
+//! first-order indices of those parameters and of every group as bars with their 95%
+//! intervals, and with `--by` the indices per period as a table coloured from white (0) to
+//! red (1), a heat map.
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
     Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType,
-    ChartFont, ChartLayout, ChartRange, ChartType, Worksheet,
+    ChartFont, ChartLayout, ChartRange, ChartType, ConditionalFormat2ColorScale,
+    ConditionalFormatType, Worksheet,
 };
 
 use super::chart::{bounds, style};
@@ -18,7 +22,7 @@ use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
 use crate::engine::Layout;
 use crate::export::TOP_PARAMETERS;
 use crate::results::{Results, SensitivityResults};
-use crate::sensitivity::{Method, Row};
+use crate::sensitivity::{Analysis, GroupKind, Index, Method, Row};
 
 /// The charts sheet of a sensitivity analysis.
 pub(super) fn charts(
@@ -117,7 +121,139 @@ pub(super) fn charts(
         return Ok(());
     }
     let (chart, size) = swing_chart(&a.metric, u, header_row, (shown as u32, longest), &swings);
-    page.chart(ws, header_row + shown as u32 + 2, &chart, size)?;
+    let next = page.chart(ws, header_row + shown as u32 + 2, &chart, size)?;
+    if a.method == Method::GivenData {
+        let next = shares(ws, a, next, f, page)?;
+        heat_map(ws, a, next + 1, f, page)?;
+    }
+    Ok(())
+}
+
+/// Given data: the first-order indices of the parameters shown and of every group, with
+/// the distances to their interval's ends, and a bar chart of them below on one printed
+/// page; returns the next free row.
+fn shares(ws: &mut Worksheet, a: &Analysis, at: u32, f: &Formats, page: &mut Page) -> Result<u32> {
+    let mut bars: Vec<(String, Index)> = a
+        .order()
+        .into_iter()
+        .take(TOP_PARAMETERS)
+        .filter_map(|k| {
+            a.rows[k]
+                .first_order
+                .map(|i| (a.rows[k].parameter.clone(), i))
+        })
+        .collect();
+    bars.extend(a.groups.iter().filter_map(|g| {
+        let kind = match g.kind {
+            GroupKind::Table => "per-year table",
+            GroupKind::Correlated => "correlated",
+        };
+        g.first_order.map(|i| (format!("{} ({kind})", g.name), i))
+    }));
+    if bars.is_empty() {
+        return Ok(at);
+    }
+    ws.write_string_with_format(
+        at,
+        0,
+        "First-order index: the share of the metric's variance a parameter explains alone, or a group (a per-year table's entries, a cluster of correlated parameters) together; whiskers: its 95% bootstrap interval. A member of a correlated cluster carries its partners' influence.",
+        &f.note,
+    )?;
+    let header = at + 1;
+    write_header(
+        ws,
+        header,
+        &[
+            "parameter or group".into(),
+            "first-order index".into(),
+            "to interval low".into(),
+            "to interval high".into(),
+        ],
+        f,
+    )?;
+    for (k, (name, i)) in bars.iter().enumerate() {
+        let row = header + 1 + k as u32;
+        ws.write_string(row, 0, crate::format::escape(name))?;
+        write_opt(ws, row, 1, i.value, &f.general)?;
+        write_opt(ws, row, 2, i.value - i.low, &f.general)?;
+        write_opt(ws, row, 3, i.high - i.value, &f.general)?;
+    }
+    let (first, last) = (header + 1, header + bars.len() as u32);
+    let mut interval = ChartErrorBars::new();
+    interval
+        .set_type(ChartErrorBarsType::Custom(
+            ChartRange::new_from_range(CHARTS, first, 3, last, 3),
+            ChartRange::new_from_range(CHARTS, first, 2, last, 2),
+        ))
+        .set_end_cap(true);
+    let mut chart = Chart::new(ChartType::Bar);
+    chart
+        .add_series()
+        .set_name((CHARTS, header, 1))
+        .set_categories((CHARTS, first, 0, last, 0))
+        .set_values((CHARTS, first, 1, last, 1))
+        .set_x_error_bars(&interval);
+    style(
+        &mut chart,
+        &format!("{}: first-order index (share of the variance)", a.metric),
+        "parameter or group",
+    );
+    chart
+        .x_axis()
+        .set_name("first-order index")
+        .set_label_position(ChartAxisLabelPosition::Low);
+    chart
+        .y_axis()
+        .set_reverse()
+        .set_crossing(ChartAxisCrossing::Max);
+    chart.legend().set_hidden();
+    let size = (860, 140 + 24 * bars.len() as u32);
+    chart.set_width(size.0).set_height(size.1);
+    page.extend_to(last);
+    page.chart(ws, last + 2, &chart, size)
+}
+
+/// Given data with `--by`: the first-order index of each parameter shown in each period,
+/// coloured from white (0 or less) to red (1).
+fn heat_map(ws: &mut Worksheet, a: &Analysis, at: u32, f: &Formats, page: &mut Page) -> Result<()> {
+    let Some(b) = &a.by_period else {
+        return Ok(());
+    };
+    let order: Vec<usize> = a.order().into_iter().take(TOP_PARAMETERS).collect();
+    if order.is_empty() || b.periods.is_empty() {
+        return Ok(());
+    }
+    ws.write_string_with_format(
+        at,
+        0,
+        format!(
+            "First-order index of each parameter on {} in each period (white 0, red 1); intervals in the sensitivity_by_period sheet.",
+            b.metric
+        ),
+        &f.note,
+    )?;
+    let header = at + 1;
+    let mut names = vec!["parameter".to_string()];
+    names.extend(b.periods.iter().cloned());
+    write_header(ws, header, &names, f)?;
+    for (k, &i) in order.iter().enumerate() {
+        let row = header + 1 + k as u32;
+        ws.write_string(row, 0, crate::format::escape(&a.rows[i].parameter))?;
+        for (p, period) in b.first_order.iter().enumerate() {
+            if let Some(x) = period[i] {
+                write_opt(ws, row, 1 + p as u16, x.value, &f.general)?;
+            }
+        }
+    }
+    let last_col = b.periods.len().min(16_383) as u16;
+    let scale = ConditionalFormat2ColorScale::new()
+        .set_minimum(ConditionalFormatType::Number, 0)
+        .set_maximum(ConditionalFormatType::Number, 1)
+        .set_minimum_color("#FFFFFF")
+        .set_maximum_color("#C83232");
+    let last = header + order.len() as u32;
+    ws.add_conditional_format(header + 1, 1, last, last_col, &scale)?;
+    page.extend_to(last);
     Ok(())
 }
 
