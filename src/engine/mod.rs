@@ -232,7 +232,9 @@ pub fn run_points(
     run_points_until(points, trials, progress, &AtomicBool::new(false)).expect("never cancelled")
 }
 
-/// Like [`run_points`], but stops once `cancel` is set.
+/// Like [`run_points`], but stops once `cancel` is set. `progress` gets the household-months
+/// of the household passes done so far: [`point_passes`] passes of households × months for
+/// each trial in all.
 pub fn run_points_until(
     points: &[Scenario],
     trials: Range<u64>,
@@ -245,22 +247,7 @@ pub fn run_points_until(
     let (varied, prices) = match Sharing::of(points) {
         Sharing::Households(varied) => (varied, None),
         Sharing::PremiumPrice(varied, prices) => (varied, Some(prices)),
-        Sharing::None => {
-            let mut done = 0;
-            return points
-                .iter()
-                .map(|p| {
-                    let r = Engine::new(p).run_until(
-                        trials.clone(),
-                        &mut |d| progress(done + d),
-                        cancel,
-                    );
-                    done +=
-                        p.simulation().households * p.months() as u64 * (trials.end - trials.start);
-                    r
-                })
-                .collect();
-        }
+        Sharing::None => return run_points_unshared_until(points, trials, progress, cancel),
     };
     let engine = Engine::new(first);
     let seed = first.simulation().seed;
@@ -316,6 +303,38 @@ pub fn run_points_until(
             trials: trials_k,
         })
         .collect())
+}
+
+/// Runs each point in full, one after the other: what [`run_points_until`] does when the
+/// points cannot share their households, and the reference its shared paths must equal to
+/// the bit. `progress` counts one household pass per point.
+pub fn run_points_unshared_until(
+    points: &[Scenario],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<Vec<RunResult>, Cancelled> {
+    let mut done = 0;
+    points
+        .iter()
+        .map(|p| {
+            let r = Engine::new(p).run_until(trials.clone(), &mut |d| progress(done + d), cancel);
+            done += p.simulation().households * p.months() as u64 * (trials.end - trials.start);
+            r
+        })
+        .collect()
+}
+
+/// How many household passes [`run_points_until`] makes over each trial of `points`: one
+/// when they share them, else one per point. The unit of its progress and of a plan's work.
+pub fn point_passes(points: &[Scenario]) -> u64 {
+    if points.is_empty() {
+        return 0;
+    }
+    match Sharing::of(points) {
+        Sharing::Households(_) | Sharing::PremiumPrice(..) => 1,
+        Sharing::None => points.len() as u64,
+    }
 }
 
 /// How the points of a sweep can share simulation work, decided from the parameters in
@@ -492,6 +511,13 @@ pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trials: Range<u64>)
     pins.iter()
         .filter(|&&p| needs_households(scenario, p))
         .count()
+}
+
+/// How many household passes [`run_pinned_until`] makes over each trial: the plain run's
+/// and one per variant with households of its own. The unit of its progress and of a
+/// plan's work.
+pub fn pinned_passes(scenario: &Scenario, pins: &[Pin]) -> u64 {
+    1 + pinned_simulations(scenario, pins, 0..1) as u64
 }
 
 /// True if a pinned variant's households differ from the plain run's: its parameter is
