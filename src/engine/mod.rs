@@ -383,7 +383,7 @@ impl Sharing {
                     Sharing::PremiumPrice(varied, prices)
                 })
             }
-            Some(Effect::Households) => Sharing::None,
+            Some(Effect::PremiumTier | Effect::Households) => Sharing::None,
         }
     }
 }
@@ -423,20 +423,57 @@ pub struct PinnedRuns {
     /// The pins, one per variant.
     pub pins: Vec<Pin>,
     /// How many variants needed their own household simulation (the others change only
-    /// what the finalisation reads, and reuse the plain run's households).
+    /// what the finalisation reads or the premium tier, and reuse the plain run's
+    /// households).
     pub simulated: usize,
+}
+
+/// How a pinned variant is simulated, from its parameter's declared effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reuse {
+    /// [`Effect::Pricing`]: the plain run's households, only finalised again.
+    Finalise,
+    /// [`Effect::PremiumTier`]: the plain run's households, the premium tier re-simulated
+    /// where it differs ([`household::simulate_block_premium_variants`]).
+    PremiumTier,
+    /// Anything else: households of its own.
+    Own,
+}
+
+fn reuse(scenario: &Scenario, pin: Pin) -> Reuse {
+    match scenario.params().get(pin.param).effect() {
+        Effect::Pricing => Reuse::Finalise,
+        Effect::PremiumTier => Reuse::PremiumTier,
+        Effect::PremiumPrice | Effect::Households => Reuse::Own,
+    }
 }
 
 /// Runs `scenario` and its pinned variants, trial by trial. A variant that pins a parameter
 /// declared [`Effect::Pricing`] reuses the plain run's households and is only finalised
-/// again; the others are simulated in full, block by block, in parallel. `progress` gets
-/// household-months done, counting every simulated variant.
+/// again; one declared [`Effect::PremiumTier`] reuses them too and re-simulates only the
+/// households whose premium tier differs, within the plain run's pass; the others are
+/// simulated in full, block by block, in parallel. Every variant's figures are those of
+/// its full simulation, to the bit. `progress` gets household-months of household passes
+/// done ([`pinned_passes`] per trial in all).
 pub fn run_pinned_until(
     scenario: &Scenario,
     pins: &[Pin],
     trials: Range<u64>,
     progress: &mut dyn FnMut(u64),
     cancel: &AtomicBool,
+) -> Result<PinnedRuns, Cancelled> {
+    run_pinned_with(scenario, pins, trials, progress, cancel, true)
+}
+
+/// [`run_pinned_until`], with `share` false simulating every variant in full: the
+/// reference its shortcuts must equal.
+fn run_pinned_with(
+    scenario: &Scenario,
+    pins: &[Pin],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+    share: bool,
 ) -> Result<PinnedRuns, Cancelled> {
     let engine = Engine::new(scenario);
     let sim = scenario.simulation();
@@ -446,47 +483,81 @@ pub fn run_pinned_until(
     let mut pinned = vec![Vec::new(); pins.len()];
     let mut simulated = vec![false; pins.len()];
     let mut done = 0u64;
+    let how: Vec<Reuse> = pins
+        .iter()
+        .map(|&p| {
+            if share {
+                reuse(scenario, p)
+            } else {
+                Reuse::Own
+            }
+        })
+        .collect();
+    // The variants simulated with the plain run's households, and those with their own.
+    let tier: Vec<usize> = (0..pins.len())
+        .filter(|&i| how[i] == Reuse::PremiumTier)
+        .collect();
+    let own: Vec<usize> = (0..pins.len()).filter(|&i| how[i] == Reuse::Own).collect();
     for t in trials.clone() {
         let plain = engine.trial_model(t);
         let variants: Vec<TrialModel> = pins
             .iter()
             .map(|&p| TrialModel::pinned(scenario, sim.seed, t, plain.values(), p))
             .collect();
-        // Models to simulate: the plain one, then each variant its households can tell apart.
-        let own: Vec<usize> = (0..pins.len())
-            .filter(|&i| needs_households(scenario, pins[i]))
-            .collect();
+        let tiered: Vec<&TrialModel> = tier.iter().map(|&i| &variants[i]).collect();
+        // Passes: the plain one (with the premium-tier variants), then each own variant.
         let models: Vec<&TrialModel> = std::iter::once(&plain)
             .chain(own.iter().map(|&i| &variants[i]))
             .collect();
         let items: Vec<(usize, u64)> = (0..models.len())
             .flat_map(|m| (0..blocks).map(move |b| (m, b)))
             .collect();
-        let mut accs: Vec<Option<Partial>> = vec![None; models.len()];
+        // Per pass: its merged blocks (the plain pass: the plain run's, then the tier's).
+        let mut accs: Vec<Option<Vec<Partial>>> = vec![None; models.len()];
         for window in items.chunks(WINDOW) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
-            let partials: Vec<Partial> = window
+            let partials: Vec<Vec<Partial>> = window
                 .par_iter()
-                .map(|&(m, b)| engine.simulate_block(models[m], b))
+                .map(|&(m, b)| {
+                    if m > 0 || tiered.is_empty() {
+                        return vec![engine.simulate_block(models[m], b)];
+                    }
+                    let (first, last) = engine.households_of(b);
+                    let (p, mut v) = household::simulate_block_premium_variants(
+                        &plain,
+                        &tiered,
+                        engine.shape,
+                        &engine.keys,
+                        b,
+                        first,
+                        last,
+                    );
+                    v.insert(0, p);
+                    v
+                })
                 .collect();
-            for (&(m, b), partial) in window.iter().zip(partials) {
+            for (&(m, b), block) in window.iter().zip(partials) {
                 match &mut accs[m] {
-                    Some(acc) => acc.merge(&partial),
-                    slot => *slot = Some(partial),
+                    Some(acc) => acc.iter_mut().zip(&block).for_each(|(a, p)| a.merge(p)),
+                    slot => *slot = Some(block),
                 }
                 let (first, last) = engine.households_of(b);
                 done += (last - first) * months;
             }
             progress(done);
         }
-        let merged = |m: usize| accs[m].as_ref().expect("every block simulated");
-        base.push(engine.finalize(&plain, merged(0)));
+        let merged = |m: usize, k: usize| &accs[m].as_ref().expect("every block simulated")[k];
+        base.push(engine.finalize(&plain, merged(0, 0)));
         for (i, variant) in variants.iter().enumerate() {
-            let m = own.iter().position(|&o| o == i).map_or(0, |k| k + 1);
-            simulated[i] |= m > 0;
-            pinned[i].push(engine.finalize(variant, merged(m)).scalars);
+            let partial = match how[i] {
+                Reuse::Finalise => merged(0, 0),
+                Reuse::PremiumTier => merged(0, 1 + tier.iter().position(|&o| o == i).unwrap()),
+                Reuse::Own => merged(1 + own.iter().position(|&o| o == i).unwrap(), 0),
+            };
+            simulated[i] |= how[i] == Reuse::Own;
+            pinned[i].push(engine.finalize(variant, partial).scalars);
         }
     }
     Ok(PinnedRuns {
@@ -503,7 +574,7 @@ pub fn run_pinned_until(
 
 /// How many of the pinned variants need a household simulation of their own in any of
 /// `trials` (what [`run_pinned_until`] reports as `simulated`): those whose parameter is
-/// not declared [`Effect::Pricing`].
+/// declared neither [`Effect::Pricing`] nor [`Effect::PremiumTier`].
 pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trials: Range<u64>) -> usize {
     if trials.is_empty() {
         return 0;
@@ -520,15 +591,16 @@ pub fn pinned_passes(scenario: &Scenario, pins: &[Pin]) -> u64 {
     1 + pinned_simulations(scenario, pins, 0..1) as u64
 }
 
-/// True if a pinned variant's households differ from the plain run's: its parameter is
-/// read by the household loop.
+/// True if a pinned variant needs households of its own: its parameter is read by the
+/// household loop beyond the premium tier.
 fn needs_households(scenario: &Scenario, pin: Pin) -> bool {
-    scenario.params().get(pin.param).effect() != Effect::Pricing
+    reuse(scenario, pin) == Reuse::Own
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampling::Bernoulli;
     use crate::scenario::{Override, Simulation};
 
     fn root() -> std::path::PathBuf {
@@ -569,6 +641,20 @@ mod tests {
         if let (true, Some(p)) = (without_price, &mut m.premium) {
             p.price = 0.0;
         }
+        m
+    }
+
+    /// A model without what only the premium tier reads (see [`Effect::PremiumTier`]):
+    /// willingness to pay, consideration, churn, and the weights of subscribed months.
+    fn outside_the_tier(m: &TrialModel) -> TrialModel {
+        let mut m = households_view(m, true);
+        if let Some(p) = &mut m.premium {
+            (p.wtp_median, p.wtp_sigma, p.elasticity) = (0.0, 0.0, 0.0);
+            (p.consider, p.churn) = (Bernoulli::new(0.0), Bernoulli::new(0.0));
+        }
+        m.usage_mult[1] = 0.0;
+        m.no_order.iter_mut().for_each(|n| n[1] = 0.0);
+        m.clocks.iter_mut().for_each(|c| c.prob[1] = 0.0);
         m
     }
 
@@ -631,6 +717,11 @@ mod tests {
                             plain.premium.as_ref().map(|p| p.price)
                         );
                     }
+                    Effect::PremiumTier => {
+                        // Only what the premium tier reads.
+                        assert_eq!(outside_the_tier(&a), outside_the_tier(&plain));
+                        assert_eq!(outside_the_tier(&b), outside_the_tier(&plain));
+                    }
                     Effect::Households => {
                         households += 1;
                         if p.key() == "adoption.potential" {
@@ -664,13 +755,13 @@ mod tests {
                 for &pin in &pins {
                     let pinned = TrialModel::pinned(&s, seed, trial, plain.values(), pin);
                     let differ = households_view(&pinned, false) != households_view(&plain, false);
-                    assert_eq!(
-                        needs_households(&s, pin),
-                        differ,
-                        "{}: {}",
-                        s.name(),
-                        s.params().get(pin.param).key()
-                    );
+                    let key = s.params().get(pin.param).key();
+                    let outside = outside_the_tier(&pinned) != outside_the_tier(&plain);
+                    match reuse(&s, pin) {
+                        Reuse::Finalise => assert!(!differ, "{}: {key}", s.name()),
+                        Reuse::PremiumTier => assert!(!outside, "{}: {key}", s.name()),
+                        Reuse::Own => assert!(differ && outside, "{}: {key}", s.name()),
+                    }
                 }
             }
             let shared = pins.iter().filter(|&&p| !needs_households(&s, p)).count();
@@ -756,5 +847,97 @@ mod tests {
             premium(&[r#"premium.price_month={dist="uniform",min=4,max=6}"#]),
         ];
         assert_eq!(Sharing::of(&points), Sharing::None);
+    }
+
+    /// The premium-tier kernel gives each variant exactly the block a full simulation of it
+    /// gives, for pins of every premium-tier parameter far from the draws (many households
+    /// change their decision, spells or subscribed usage), alone and together.
+    #[test]
+    fn premium_tier_variants_equal_their_full_simulation_block_by_block() {
+        let s = premium(&[]);
+        let engine = Engine::new(&s);
+        let seed = s.simulation().seed;
+        let tier: Vec<ParamId> = s
+            .params()
+            .iter()
+            .filter(|(_, p)| p.effect() == Effect::PremiumTier)
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(tier.len(), 7);
+        for trial in 0..2 {
+            let plain = engine.trial_model(trial);
+            let mut variants = Vec::new();
+            for &id in &tier {
+                let v = plain.value(id);
+                for x in [0.3 * v, 1.9 * v, 0.0, 1.0] {
+                    let pin = Pin {
+                        param: id,
+                        value: x,
+                    };
+                    variants.push(TrialModel::pinned(&s, seed, trial, plain.values(), pin));
+                }
+            }
+            // Several parameters at once (a sweep point could differ so).
+            let mut both = plain.values().to_vec();
+            for &id in &tier {
+                both[id.0 as usize] *= 1.4;
+            }
+            variants.push(TrialModel::with_values(&s, seed, trial, both));
+            let refs: Vec<&TrialModel> = variants.iter().collect();
+            let (first, last) = engine.households_of(0);
+            let (p, v) = household::simulate_block_premium_variants(
+                &plain,
+                &refs,
+                engine.shape,
+                &engine.keys,
+                0,
+                first,
+                last,
+            );
+            assert_eq!(p, engine.simulate_block(&plain, 0));
+            let mut changed = 0;
+            for (k, model) in variants.iter().enumerate() {
+                let full = engine.simulate_block(model, 0);
+                assert_eq!(v[k], full, "variant {k}");
+                changed += usize::from(full != p);
+            }
+            assert!(changed > variants.len() / 2, "{changed} variants changed");
+        }
+    }
+
+    /// Swing's shortcuts (re-finalising, the premium-tier kernel) give every figure of the
+    /// full simulation of each pinned variant, to the bit, at p10 and p90 of every uncertain
+    /// parameter of the premium scenario, and count their passes.
+    #[test]
+    fn pinned_shortcuts_equal_the_full_simulation_of_every_variant() {
+        let s = premium(&[]);
+        let (_, pins) = crate::sensitivity::pins(&s);
+        let run = |share: bool| {
+            let mut last = 0;
+            let r = run_pinned_with(
+                &s,
+                &pins,
+                0..3,
+                &mut |d| last = d,
+                &AtomicBool::new(false),
+                share,
+            )
+            .unwrap();
+            (r, last)
+        };
+        let ((shared, done), (full, _)) = (run(true), run(false));
+        assert_eq!(bits(&shared.base), bits(&full.base));
+        for (k, (a, b)) in shared.pinned.iter().zip(&full.pinned).enumerate() {
+            let bits = |v: &Vec<Vec<f64>>| -> Vec<u64> {
+                v.iter().flatten().map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(a), bits(b), "{}", s.params().get(pins[k].param).key());
+        }
+        assert_eq!(full.simulated, pins.len());
+        assert_eq!(shared.simulated, pinned_simulations(&s, &pins, 0..3));
+        // 114 variants: 50 re-simulated before the premium tier was shared, 36 now.
+        assert_eq!((pins.len(), shared.simulated), (114, 36));
+        let per_pass = s.simulation().households * s.months() as u64 * 3;
+        assert_eq!(done, pinned_passes(&s, &pins) * per_pass);
     }
 }

@@ -714,7 +714,7 @@ mod tests {
                 ("money compare", 1),
                 ("compare", 2),
                 ("given data", 1),
-                ("swing", 51),
+                ("swing", 37),
             ]
         );
     }
