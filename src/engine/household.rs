@@ -155,9 +155,11 @@ pub(crate) fn simulate_block_price_sweep(
 }
 
 /// Simulates one block of the model `tm` and, on the same households, of `variants`: models
-/// that differ from `tm` only in parameters declared `Effect::PremiumTier` (willingness to
-/// pay, consideration, churn, the uplifts of subscribed months). Returns `tm`'s closed
-/// partial and one per variant, each equal to what [`simulate_block`] gives for that model.
+/// that differ from `tm` only in what the premium tier reads (parameters declared
+/// `Effect::PremiumTier`: willingness to pay, consideration, churn, the uplifts of
+/// subscribed months; the premium price) and in what only finalisation reads. Returns
+/// `tm`'s closed partial and one per variant, each equal to what [`simulate_block`] gives
+/// for that model.
 ///
 /// Each household's life upstream of the premium decision is drawn once. A variant's block
 /// is `tm`'s plus, for the households whose premium tier differs in it (another decision,
@@ -242,9 +244,8 @@ pub(crate) fn simulate_block_premium_variants(
     let variants = deltas
         .into_iter()
         .zip(variants)
-        .map(|(delta, v)| {
-            let mut p = plain.clone();
-            p.merge(&delta);
+        .map(|(mut p, v)| {
+            p.merge(&plain);
             close(v, keys, block, &mut p);
             p
         })

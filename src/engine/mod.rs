@@ -222,8 +222,11 @@ pub struct Cancelled;
 /// household simulation: each block is simulated once and every point's trial is only
 /// finalised again. Points that also differ in the premium price (a number in each)
 /// share everything upstream of the premium decision
-/// ([`household::simulate_block_price_sweep`]). Either way the cost is about that of one
-/// run, not one per point. Otherwise each point runs in full.
+/// ([`household::simulate_block_price_sweep`]). Points that also differ in what only the
+/// premium tier reads ([`Effect::PremiumTier`]) share every household's life upstream of
+/// it, and re-simulate only the households whose tier differs from the first point's
+/// ([`household::simulate_block_premium_variants`]). Each way is one pass over the
+/// households, not one per point. Otherwise each point runs in full.
 pub fn run_points(
     points: &[Scenario],
     trials: Range<u64>,
@@ -244,24 +247,30 @@ pub fn run_points_until(
     let Some(first) = points.first() else {
         return Ok(Vec::new());
     };
-    let (varied, prices) = match Sharing::of(points) {
-        Sharing::Households(varied) => (varied, None),
-        Sharing::PremiumPrice(varied, prices) => (varied, Some(prices)),
+    let (varied, kernel) = match Sharing::of(points) {
+        Sharing::Households(varied) => (varied, Kernel::Households),
+        Sharing::PremiumPrice(varied, prices) => (varied, Kernel::Prices(prices)),
+        Sharing::PremiumTier(varied) => (varied, Kernel::Tier),
         Sharing::None => return run_points_unshared_until(points, trials, progress, cancel),
     };
     let engine = Engine::new(first);
     let seed = first.simulation().seed;
     let mut results: Vec<Vec<TrialResult>> = vec![Vec::new(); points.len()];
+    // A point's model in a trial, from the first point's.
+    let model_of = |k: usize, first_model: &TrialModel| {
+        let t = first_model.trial;
+        let values = point_values(&points[k], first, &varied, first_model.values(), seed, t);
+        TrialModel::with_values(&points[k], seed, t, values)
+    };
     // Each point's trial, finalised from its own model on its (shared) partial.
     let mut finish = |model: TrialModel, partials: &[&Partial]| {
         for (k, point) in points.iter().enumerate() {
-            let values = point_values(point, first, &varied, model.values(), seed, model.trial);
-            let own = TrialModel::with_values(point, seed, model.trial, values);
+            let own = model_of(k, &model);
             results[k].push(finalize::finalize(point, &engine.layout, &own, partials[k]));
         }
     };
-    match prices {
-        None => engine.drive(
+    match kernel {
+        Kernel::Households => engine.drive(
             &trials,
             |t| engine.trial_model(t),
             |model, b| engine.simulate_block(model, b),
@@ -270,7 +279,7 @@ pub fn run_points_until(
             progress,
             cancel,
         )?,
-        Some(prices) => engine.drive(
+        Kernel::Prices(prices) => engine.drive(
             &trials,
             |t| engine.trial_model(t),
             |model, b| {
@@ -291,6 +300,38 @@ pub fn run_points_until(
                 }
             },
             |model, accs| finish(model, &accs.iter().collect::<Vec<_>>()),
+            progress,
+            cancel,
+        )?,
+        Kernel::Tier => engine.drive(
+            &trials,
+            |t| {
+                let plain = engine.trial_model(t);
+                let others: Vec<TrialModel> =
+                    (1..points.len()).map(|k| model_of(k, &plain)).collect();
+                (plain, others)
+            },
+            |(plain, others), b| {
+                let (first_h, last_h) = engine.households_of(b);
+                let others: Vec<&TrialModel> = others.iter().collect();
+                let (p, mut v) = household::simulate_block_premium_variants(
+                    plain,
+                    &others,
+                    engine.shape,
+                    &engine.keys,
+                    b,
+                    first_h,
+                    last_h,
+                );
+                v.insert(0, p);
+                v
+            },
+            |accs: &mut Vec<Partial>, block| {
+                for (acc, p) in accs.iter_mut().zip(&block) {
+                    acc.merge(p);
+                }
+            },
+            |(plain, _), accs| finish(plain, &accs.iter().collect::<Vec<_>>()),
             progress,
             cancel,
         )?,
@@ -332,9 +373,16 @@ pub fn point_passes(points: &[Scenario]) -> u64 {
         return 0;
     }
     match Sharing::of(points) {
-        Sharing::Households(_) | Sharing::PremiumPrice(..) => 1,
+        Sharing::Households(_) | Sharing::PremiumPrice(..) | Sharing::PremiumTier(_) => 1,
         Sharing::None => points.len() as u64,
     }
+}
+
+/// Which shared pass [`run_points_until`] makes.
+enum Kernel {
+    Households,
+    Prices(Vec<f64>),
+    Tier,
 }
 
 /// How the points of a sweep can share simulation work, decided from the parameters in
@@ -347,6 +395,11 @@ enum Sharing {
     /// The points differ in these parameters: the premium price (a number in every point,
     /// here per point) and otherwise [`Effect::Pricing`] ones.
     PremiumPrice(Vec<ParamId>, Vec<f64>),
+    /// The points differ in these parameters, some of them read by the premium tier
+    /// ([`Effect::PremiumTier`], the premium price), the others [`Effect::Pricing`]: the
+    /// households are drawn once and each point's premium tier where it differs from the
+    /// first point's ([`household::simulate_block_premium_variants`]).
+    PremiumTier(Vec<ParamId>),
     /// Each point is simulated on its own.
     None,
 }
@@ -383,7 +436,8 @@ impl Sharing {
                     Sharing::PremiumPrice(varied, prices)
                 })
             }
-            Some(Effect::PremiumTier | Effect::Households) => Sharing::None,
+            Some(Effect::PremiumTier) => Sharing::PremiumTier(varied),
+            Some(Effect::Households) => Sharing::None,
         }
     }
 }
@@ -433,8 +487,9 @@ pub struct PinnedRuns {
 enum Reuse {
     /// [`Effect::Pricing`]: the plain run's households, only finalised again.
     Finalise,
-    /// [`Effect::PremiumTier`]: the plain run's households, the premium tier re-simulated
-    /// where it differs ([`household::simulate_block_premium_variants`]).
+    /// [`Effect::PremiumTier`] or the premium price: the plain run's households, the
+    /// premium tier re-simulated where it differs
+    /// ([`household::simulate_block_premium_variants`]).
     PremiumTier,
     /// Anything else: households of its own.
     Own,
@@ -443,8 +498,8 @@ enum Reuse {
 fn reuse(scenario: &Scenario, pin: Pin) -> Reuse {
     match scenario.params().get(pin.param).effect() {
         Effect::Pricing => Reuse::Finalise,
-        Effect::PremiumTier => Reuse::PremiumTier,
-        Effect::PremiumPrice | Effect::Households => Reuse::Own,
+        Effect::PremiumPrice | Effect::PremiumTier => Reuse::PremiumTier,
+        Effect::Households => Reuse::Own,
     }
 }
 
@@ -833,11 +888,53 @@ mod tests {
     }
 
     #[test]
+    fn sweeps_of_the_premium_tier_share_the_households_and_match_plain_runs() {
+        let base = premium(&[]);
+        let t = |k: &str| base.target(k).unwrap();
+        let (wtp, consider, uplift, price, serving) = (
+            t("premium.wtp_median"),
+            t("premium.consider_per_month"),
+            t("premium.conversion_uplift"),
+            t("premium.price_month"),
+            t("costs.serving_cost_per_interaction"),
+        );
+        let wtp_id = base.params().find("premium.wtp_median").unwrap();
+        // (The points, not the base that draws it, share one structure.)
+        let points = vec![
+            base.with_values(&[(&wtp, 2.0)]).unwrap(),
+            base.with_values(&[(&wtp, 3.0)]).unwrap(),
+        ];
+        assert_eq!(check_points(&points), Sharing::PremiumTier(vec![wtp_id]));
+        // Several premium-tier parameters, the price and a pricing one, far apart.
+        let mut points = Vec::new();
+        for (w, c, u, p, s) in [
+            (2.0, 0.05, 1.2, 5.0, 0.0005),
+            (9.0, 0.3, 1.0, 3.0, 0.001),
+            (0.5, 0.01, 2.5, 8.0, 0.001),
+        ] {
+            let values = [
+                (&wtp, w),
+                (&consider, c),
+                (&uplift, u),
+                (&price, p),
+                (&serving, s),
+            ];
+            points.push(base.with_values(&values).unwrap());
+        }
+        assert!(matches!(check_points(&points), Sharing::PremiumTier(v) if v.len() == 5));
+        assert_eq!(point_passes(&points), 1);
+    }
+
+    #[test]
     fn other_sweeps_run_each_point() {
         let base = premium(&[]);
-        let wtp = base.target("premium.wtp_median").unwrap();
-        let points = vec![base.with_values(&[(&wtp, 2.0)]).unwrap(), base.clone()];
+        let potential = base.target("adoption.potential").unwrap();
+        let points = vec![
+            base.with_values(&[(&potential, 0.3)]).unwrap(),
+            base.clone(),
+        ];
         assert_eq!(check_points(&points), Sharing::None);
+        assert_eq!(point_passes(&points), 2);
         // A structural difference that is no parameter.
         let points = vec![base.clone(), premium(&["premium.included_with_prime=true"])];
         assert_eq!(Sharing::of(&points), Sharing::None);
@@ -860,10 +957,10 @@ mod tests {
         let tier: Vec<ParamId> = s
             .params()
             .iter()
-            .filter(|(_, p)| p.effect() == Effect::PremiumTier)
+            .filter(|(_, p)| matches!(p.effect(), Effect::PremiumTier | Effect::PremiumPrice))
             .map(|(id, _)| id)
             .collect();
-        assert_eq!(tier.len(), 7);
+        assert_eq!(tier.len(), 8);
         for trial in 0..2 {
             let plain = engine.trial_model(trial);
             let mut variants = Vec::new();

@@ -613,10 +613,10 @@ mod tests {
         }
     }
 
-    /// The jobs whose progress is checked, by name: a run, sweeps of a money-only parameter
-    /// and of the premium price, a sweep that shares nothing, a compare of scenarios that
-    /// differ only in money, one that differs in households, and sensitivity by both
-    /// methods.
+    /// The jobs whose progress is checked, by name: a run, sweeps of a money-only parameter,
+    /// of the premium price and of a premium-tier parameter, a sweep that shares nothing, a
+    /// compare of scenarios that differ only in money, one that differs in households, and
+    /// sensitivity by both methods.
     fn jobs() -> Vec<(&'static str, Job)> {
         let input = premium_input("");
         // The same scenario under another name, with other device prices and fixed costs.
@@ -661,6 +661,7 @@ mod tests {
             ("money sweep", sweep("device.echo_dot.price=20:40:5")),
             ("price sweep", sweep("premium.price_month=1:9:2")),
             ("wtp sweep", sweep("premium.wtp_median=2,3")),
+            ("potential sweep", sweep("adoption.potential=0.2,0.3")),
             (
                 "money compare",
                 Job::Compare {
@@ -710,7 +711,8 @@ mod tests {
                 ("run", 1),
                 ("money sweep", 1),
                 ("price sweep", 1),
-                ("wtp sweep", 2),
+                ("wtp sweep", 1),
+                ("potential sweep", 2),
                 ("money compare", 1),
                 ("compare", 2),
                 ("given data", 1),
