@@ -62,7 +62,7 @@ pub enum Method {
     /// First-order indices, decile means and rank correlations from the plain run's trials.
     #[default]
     GivenData,
-    /// Each parameter held at its p10 and at its p90: two more runs per parameter.
+    /// Each parameter held at its p10 and at its p90: up to two more runs per parameter.
     Swing,
 }
 
