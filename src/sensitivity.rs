@@ -15,7 +15,11 @@
 //! **Swing** holds each parameter at its 10th percentile and at its 90th, every other
 //! parameter drawn as usual, on common random numbers (the same trials, households and
 //! draws; see [`crate::engine::run_pinned_until`]), and reports the metric's mean at each,
-//! with the Monte Carlo standard error of the difference, and the rank correlation.
+//! with the Monte Carlo standard error of the difference, and the rank correlation. A
+//! variant shares the plain run's work wherever that is exact: one that pins a parameter
+//! only finalisation reads is priced again from the plain run's counts, one that pins a
+//! parameter of the premium tier re-simulates only the households whose tier it changes;
+//! each gives the figures of its full simulation to the bit.
 //!
 //! With a period (`--by year|month`) the rank correlation and, given data, the first-order
 //! index are also computed per period, with the metric's value in that period.
@@ -66,7 +70,7 @@ pub enum Method {
     /// First-order indices, decile means and rank correlations from the plain run's trials.
     #[default]
     GivenData,
-    /// Each parameter held at its p10 and at its p90: two more runs per parameter.
+    /// Each parameter held at its p10 and at its p90: up to two more runs per parameter.
     Swing,
 }
 

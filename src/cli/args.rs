@@ -130,7 +130,8 @@ pub struct SensitivityArgs {
     #[arg(long, value_enum, value_name = "PERIOD")]
     pub by: Option<crate::sensitivity::By>,
     /// given-data: first-order indices from the plain run's trials (one run); swing: each
-    /// parameter held at its p10 and p90 (two more runs per parameter).
+    /// parameter held at its p10 and p90 (up to two more runs per parameter; a held price,
+    /// cost or premium-tier parameter reuses the plain run's households).
     #[arg(long, value_enum, value_name = "METHOD", default_value = "given-data")]
     pub method: crate::sensitivity::Method,
     /// Rows of the tornado printed on stdout (tornado.csv has all).

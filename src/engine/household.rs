@@ -29,7 +29,7 @@
 //!   exact per household at the cost of a subtraction per month. Those interactions are
 //!   counted as interactions too, so orders never exceed their intent's interactions.
 
-use super::model::{DAYS_PER_MONTH, TrialModel, component};
+use super::model::{DAYS_PER_MONTH, PremiumModel, TrialModel, component};
 use super::partial::{Offsets, Partial, Shape, rate_to_fixed, to_fixed};
 use crate::sampling::{self, Rng, name_key};
 use crate::scenario::{MAX_INTENTS, Scenario};
@@ -154,6 +154,106 @@ pub(crate) fn simulate_block_price_sweep(
         .collect()
 }
 
+/// Simulates one block of the model `tm` and, on the same households, of `variants`: models
+/// that differ from `tm` only in what the premium tier reads (parameters declared
+/// `Effect::PremiumTier`: willingness to pay, consideration, churn, the uplifts of
+/// subscribed months; the premium price) and in what only finalisation reads. Returns
+/// `tm`'s closed partial and one per variant, each equal to what [`simulate_block`] gives
+/// for that model.
+///
+/// Each household's life upstream of the premium decision is drawn once. A variant's block
+/// is `tm`'s plus, for the households whose premium tier differs in it (another decision,
+/// other spells, or spells whose subscribed months it weighs otherwise), their usage under
+/// the variant minus their usage under `tm`: integer accumulators, so exact.
+pub(crate) fn simulate_block_premium_variants(
+    tm: &TrialModel,
+    variants: &[&TrialModel],
+    shape: Shape,
+    keys: &[(u64, u64)],
+    block: u64,
+    first: u64,
+    last: u64,
+) -> (Partial, Vec<Partial>) {
+    let o = shape.offsets();
+    let mut plain = Partial::new(shape);
+    let mut deltas: Vec<Partial> = variants.iter().map(|_| Partial::new(shape)).collect();
+    // Per variant: whether its premium spells come from the same draws as tm's (the same
+    // consideration and churn), and whether it weighs subscribed months alike.
+    let same_history: Vec<bool> = variants
+        .iter()
+        .map(|v| match (&tm.premium, &v.premium) {
+            (Some(a), Some(b)) => a.consider == b.consider && a.churn == b.churn,
+            _ => true,
+        })
+        .collect();
+    let same_subscribed: Vec<bool> = variants
+        .iter()
+        .map(|v| {
+            v.usage_mult == tm.usage_mult && v.no_order == tm.no_order && v.clocks == tm.clocks
+        })
+        .collect();
+    // Scratch reused by every household: the spells of tm's history (whether or not tm
+    // accepts), tm's own, a variant's; which variants accept.
+    let (mut history, mut own, mut theirs) = (
+        Vec::with_capacity(16),
+        Vec::with_capacity(16),
+        Vec::with_capacity(16),
+    );
+    let mut accepted = vec![false; variants.len()];
+    for h in first..last {
+        let Some(mut hh) = prepare(tm, &shape, &o, h, &mut plain) else {
+            continue;
+        };
+        let Some(pm) = &tm.premium else {
+            usage::<1>(tm, &shape, &o, &hh, &[], &mut plain);
+            continue;
+        };
+        let rng = hh.premium_rng.clone();
+        let (free, lambda, z) = (hh.free, hh.lambda, hh.wtp_z);
+        let accepts = |m: &PremiumModel| free || willingness_to_pay(tm, m, lambda, z) >= m.price;
+        for (a, v) in accepted.iter_mut().zip(variants) {
+            *a = v.premium.as_ref().is_some_and(accepts);
+        }
+        let plain_accepts = accepts(pm);
+        history.clear();
+        if plain_accepts || accepted.iter().zip(&same_history).any(|(&a, &s)| a && s) {
+            premium_history(tm, &mut hh, &mut history);
+        }
+        own.clear();
+        if plain_accepts {
+            own.extend_from_slice(&history);
+        }
+        usage::<1>(tm, &shape, &o, &hh, &own, &mut plain);
+        for (k, v) in variants.iter().enumerate() {
+            theirs.clear();
+            if accepted[k] {
+                if same_history[k] {
+                    theirs.extend_from_slice(&history);
+                } else {
+                    hh.premium_rng.clone_from(&rng);
+                    premium_history(v, &mut hh, &mut theirs);
+                }
+            }
+            if theirs == own && (own.is_empty() || same_subscribed[k]) {
+                continue;
+            }
+            usage::<1>(v, &shape, &o, &hh, &theirs, &mut deltas[k]);
+            usage::<-1>(tm, &shape, &o, &hh, &own, &mut deltas[k]);
+        }
+    }
+    let variants = deltas
+        .into_iter()
+        .zip(variants)
+        .map(|(mut p, v)| {
+            p.merge(&plain);
+            close(v, keys, block, &mut p);
+            p
+        })
+        .collect();
+    close(tm, keys, block, &mut plain);
+    (plain, variants)
+}
+
 /// A household's life upstream of the premium decision.
 pub(crate) struct Household {
     h: u64,
@@ -162,8 +262,10 @@ pub(crate) struct Household {
     tenure0: u32,
     lambda: f64,
     mix: [f64; MAX_INTENTS],
-    /// Willingness to pay for the premium tier, and whether it gets the tier free.
+    /// Willingness to pay for the premium tier (from its normal draw `wtp_z`), and whether
+    /// it gets the tier free.
     wtp: f64,
+    wtp_z: f64,
     free: bool,
     /// The premium stream, positioned after the draws of `wtp` and Prime.
     premium_rng: Option<Rng>,
@@ -274,15 +376,13 @@ fn prepare(
     }
 
     // Premium: willingness to pay and Prime; the history is drawn only if needed.
-    let (mut wtp, mut free, mut premium_rng) = (0.0, false, None);
+    let (mut wtp, mut wtp_z, mut free, mut premium_rng) = (0.0, 0.0, false, None);
     if let Some(pm) = &tm.premium {
         let mut r = sampling::stream(seed, trial, h, component::PREMIUM);
         let prime = tm.prime.sample(&mut r);
-        let z = sampling::standard_normal(&mut r);
+        wtp_z = sampling::standard_normal(&mut r);
         free = pm.included_with_prime && prime;
-        wtp = pm.wtp_median
-            * (lambda / tm.lambda_mean).powf(pm.elasticity)
-            * (pm.wtp_sigma * z).exp();
+        wtp = willingness_to_pay(tm, pm, lambda, wtp_z);
         premium_rng = Some(r);
     }
     Some(Household {
@@ -293,9 +393,17 @@ fn prepare(
         lambda,
         mix,
         wtp,
+        wtp_z,
         free,
         premium_rng,
     })
+}
+
+/// A household's willingness to pay for the premium tier, from its activity `lambda` and
+/// its normal draw `z`.
+#[inline]
+fn willingness_to_pay(tm: &TrialModel, pm: &PremiumModel, lambda: f64, z: f64) -> f64 {
+    pm.wtp_median * (lambda / tm.lambda_mean).powf(pm.elasticity) * (pm.wtp_sigma * z).exp()
 }
 
 /// The subscription spells [from, to) of a household that accepts the premium price:

@@ -246,8 +246,11 @@ pub struct Cancelled;
 /// household simulation: each block is simulated once and every point's trial is only
 /// finalised again. Points that also differ in the premium price (a number in each)
 /// share everything upstream of the premium decision
-/// ([`household::simulate_block_price_sweep`]). Either way the cost is about that of one
-/// run, not one per point. Otherwise each point runs in full.
+/// ([`household::simulate_block_price_sweep`]). Points that also differ in what only the
+/// premium tier reads ([`Effect::PremiumTier`]) share every household's life upstream of
+/// it, and re-simulate only the households whose tier differs from the first point's
+/// ([`household::simulate_block_premium_variants`]). Each way is one pass over the
+/// households, not one per point. Otherwise each point runs in full.
 pub fn run_points(
     points: &[Scenario],
     trials: Range<u64>,
@@ -256,7 +259,9 @@ pub fn run_points(
     run_points_until(points, trials, progress, &AtomicBool::new(false)).expect("never cancelled")
 }
 
-/// Like [`run_points`], but stops once `cancel` is set.
+/// Like [`run_points`], but stops once `cancel` is set. `progress` gets the household-months
+/// of the household passes done so far: [`point_passes`] passes of households × months for
+/// each trial in all.
 pub fn run_points_until(
     points: &[Scenario],
     trials: Range<u64>,
@@ -266,39 +271,30 @@ pub fn run_points_until(
     let Some(first) = points.first() else {
         return Ok(Vec::new());
     };
-    let (varied, prices) = match Sharing::of(points) {
-        Sharing::Households(varied) => (varied, None),
-        Sharing::PremiumPrice(varied, prices) => (varied, Some(prices)),
-        Sharing::None => {
-            let mut done = 0;
-            return points
-                .iter()
-                .map(|p| {
-                    let r = Engine::new(p).run_until(
-                        trials.clone(),
-                        &mut |d| progress(done + d),
-                        cancel,
-                    );
-                    done +=
-                        p.simulation().households * p.months() as u64 * (trials.end - trials.start);
-                    r
-                })
-                .collect();
-        }
+    let (varied, kernel) = match Sharing::of(points) {
+        Sharing::Households(varied) => (varied, Kernel::Households),
+        Sharing::PremiumPrice(varied, prices) => (varied, Kernel::Prices(prices)),
+        Sharing::PremiumTier(varied) => (varied, Kernel::Tier),
+        Sharing::None => return run_points_unshared_until(points, trials, progress, cancel),
     };
     let engine = Engine::new(first);
     let seed = first.simulation().seed;
     let mut results: Vec<Vec<TrialResult>> = vec![Vec::new(); points.len()];
+    // A point's model in a trial, from the first point's.
+    let model_of = |k: usize, first_model: &TrialModel| {
+        let t = first_model.trial;
+        let values = point_values(&points[k], first, &varied, first_model.values(), seed, t);
+        TrialModel::with_values(&points[k], seed, t, values)
+    };
     // Each point's trial, finalised from its own model on its (shared) partial.
     let mut finish = |model: TrialModel, partials: &[&Partial]| {
         for (k, point) in points.iter().enumerate() {
-            let values = point_values(point, first, &varied, model.values(), seed, model.trial);
-            let own = TrialModel::with_values(point, seed, model.trial, values);
+            let own = model_of(k, &model);
             results[k].push(finalize::finalize(point, &engine.layout, &own, partials[k]));
         }
     };
-    match prices {
-        None => engine.drive(
+    match kernel {
+        Kernel::Households => engine.drive(
             &trials,
             |t| engine.trial_model(t),
             |model, b| engine.simulate_block(model, b),
@@ -307,7 +303,7 @@ pub fn run_points_until(
             progress,
             cancel,
         )?,
-        Some(prices) => engine.drive(
+        Kernel::Prices(prices) => engine.drive(
             &trials,
             |t| engine.trial_model(t),
             |model, b| {
@@ -331,6 +327,38 @@ pub fn run_points_until(
             progress,
             cancel,
         )?,
+        Kernel::Tier => engine.drive(
+            &trials,
+            |t| {
+                let plain = engine.trial_model(t);
+                let others: Vec<TrialModel> =
+                    (1..points.len()).map(|k| model_of(k, &plain)).collect();
+                (plain, others)
+            },
+            |(plain, others), b| {
+                let (first_h, last_h) = engine.households_of(b);
+                let others: Vec<&TrialModel> = others.iter().collect();
+                let (p, mut v) = household::simulate_block_premium_variants(
+                    plain,
+                    &others,
+                    engine.shape,
+                    &engine.keys,
+                    b,
+                    first_h,
+                    last_h,
+                );
+                v.insert(0, p);
+                v
+            },
+            |accs: &mut Vec<Partial>, block| {
+                for (acc, p) in accs.iter_mut().zip(&block) {
+                    acc.merge(p);
+                }
+            },
+            |(plain, _), accs| finish(plain, &accs.iter().collect::<Vec<_>>()),
+            progress,
+            cancel,
+        )?,
     }
     Ok(results
         .into_iter()
@@ -340,6 +368,45 @@ pub fn run_points_until(
             trials: trials_k,
         })
         .collect())
+}
+
+/// Runs each point in full, one after the other: what [`run_points_until`] does when the
+/// points cannot share their households, and the reference its shared paths must equal to
+/// the bit. `progress` counts one household pass per point.
+pub fn run_points_unshared_until(
+    points: &[Scenario],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<Vec<RunResult>, Cancelled> {
+    let mut done = 0;
+    points
+        .iter()
+        .map(|p| {
+            let r = Engine::new(p).run_until(trials.clone(), &mut |d| progress(done + d), cancel);
+            done += p.simulation().households * p.months() as u64 * (trials.end - trials.start);
+            r
+        })
+        .collect()
+}
+
+/// How many household passes [`run_points_until`] makes over each trial of `points`: one
+/// when they share them, else one per point. The unit of its progress and of a plan's work.
+pub fn point_passes(points: &[Scenario]) -> u64 {
+    if points.is_empty() {
+        return 0;
+    }
+    match Sharing::of(points) {
+        Sharing::Households(_) | Sharing::PremiumPrice(..) | Sharing::PremiumTier(_) => 1,
+        Sharing::None => points.len() as u64,
+    }
+}
+
+/// Which shared pass [`run_points_until`] makes.
+enum Kernel {
+    Households,
+    Prices(Vec<f64>),
+    Tier,
 }
 
 /// How the points of a sweep can share simulation work, decided from the parameters in
@@ -352,6 +419,11 @@ enum Sharing {
     /// The points differ in these parameters: the premium price (a number in every point,
     /// here per point) and otherwise [`Effect::Pricing`] ones.
     PremiumPrice(Vec<ParamId>, Vec<f64>),
+    /// The points differ in these parameters, some of them read by the premium tier
+    /// ([`Effect::PremiumTier`], the premium price), the others [`Effect::Pricing`]: the
+    /// households are drawn once and each point's premium tier where it differs from the
+    /// first point's ([`household::simulate_block_premium_variants`]).
+    PremiumTier(Vec<ParamId>),
     /// Each point is simulated on its own.
     None,
 }
@@ -388,6 +460,7 @@ impl Sharing {
                     Sharing::PremiumPrice(varied, prices)
                 })
             }
+            Some(Effect::PremiumTier) => Sharing::PremiumTier(varied),
             Some(Effect::Households) => Sharing::None,
         }
     }
@@ -428,20 +501,58 @@ pub struct PinnedRuns {
     /// The pins, one per variant.
     pub pins: Vec<Pin>,
     /// How many variants needed their own household simulation (the others change only
-    /// what the finalisation reads, and reuse the plain run's households).
+    /// what the finalisation reads or the premium tier, and reuse the plain run's
+    /// households).
     pub simulated: usize,
+}
+
+/// How a pinned variant is simulated, from its parameter's declared effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reuse {
+    /// [`Effect::Pricing`]: the plain run's households, only finalised again.
+    Finalise,
+    /// [`Effect::PremiumTier`] or the premium price: the plain run's households, the
+    /// premium tier re-simulated where it differs
+    /// ([`household::simulate_block_premium_variants`]).
+    PremiumTier,
+    /// Anything else: households of its own.
+    Own,
+}
+
+fn reuse(scenario: &Scenario, pin: Pin) -> Reuse {
+    match scenario.params().get(pin.param).effect() {
+        Effect::Pricing => Reuse::Finalise,
+        Effect::PremiumPrice | Effect::PremiumTier => Reuse::PremiumTier,
+        Effect::Households => Reuse::Own,
+    }
 }
 
 /// Runs `scenario` and its pinned variants, trial by trial. A variant that pins a parameter
 /// declared [`Effect::Pricing`] reuses the plain run's households and is only finalised
-/// again; the others are simulated in full, block by block, in parallel. `progress` gets
-/// household-months done, counting every simulated variant.
+/// again; one declared [`Effect::PremiumTier`] reuses them too and re-simulates only the
+/// households whose premium tier differs, within the plain run's pass; the others are
+/// simulated in full, block by block, in parallel. Every variant's figures are those of
+/// its full simulation, to the bit. `progress` gets household-months of household passes
+/// done ([`pinned_passes`] per trial in all).
 pub fn run_pinned_until(
     scenario: &Scenario,
     pins: &[Pin],
     trials: Range<u64>,
     progress: &mut dyn FnMut(u64),
     cancel: &AtomicBool,
+) -> Result<PinnedRuns, Cancelled> {
+    run_pinned_with(scenario, pins, trials, progress, cancel, true)
+}
+
+/// [`run_pinned_until`], with `share` false simulating every variant in full: the
+/// reference its shortcuts must equal.
+fn run_pinned_with(
+    scenario: &Scenario,
+    pins: &[Pin],
+    trials: Range<u64>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+    share: bool,
 ) -> Result<PinnedRuns, Cancelled> {
     let engine = Engine::new(scenario);
     let sim = scenario.simulation();
@@ -451,47 +562,81 @@ pub fn run_pinned_until(
     let mut pinned = vec![Vec::new(); pins.len()];
     let mut simulated = vec![false; pins.len()];
     let mut done = 0u64;
+    let how: Vec<Reuse> = pins
+        .iter()
+        .map(|&p| {
+            if share {
+                reuse(scenario, p)
+            } else {
+                Reuse::Own
+            }
+        })
+        .collect();
+    // The variants simulated with the plain run's households, and those with their own.
+    let tier: Vec<usize> = (0..pins.len())
+        .filter(|&i| how[i] == Reuse::PremiumTier)
+        .collect();
+    let own: Vec<usize> = (0..pins.len()).filter(|&i| how[i] == Reuse::Own).collect();
     for t in trials.clone() {
         let plain = engine.trial_model(t);
         let variants: Vec<TrialModel> = pins
             .iter()
             .map(|&p| TrialModel::pinned(scenario, sim.seed, t, plain.values(), p))
             .collect();
-        // Models to simulate: the plain one, then each variant its households can tell apart.
-        let own: Vec<usize> = (0..pins.len())
-            .filter(|&i| needs_households(scenario, pins[i]))
-            .collect();
+        let tiered: Vec<&TrialModel> = tier.iter().map(|&i| &variants[i]).collect();
+        // Passes: the plain one (with the premium-tier variants), then each own variant.
         let models: Vec<&TrialModel> = std::iter::once(&plain)
             .chain(own.iter().map(|&i| &variants[i]))
             .collect();
         let items: Vec<(usize, u64)> = (0..models.len())
             .flat_map(|m| (0..blocks).map(move |b| (m, b)))
             .collect();
-        let mut accs: Vec<Option<Partial>> = vec![None; models.len()];
+        // Per pass: its merged blocks (the plain pass: the plain run's, then the tier's).
+        let mut accs: Vec<Option<Vec<Partial>>> = vec![None; models.len()];
         for window in items.chunks(WINDOW) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
-            let partials: Vec<Partial> = window
+            let partials: Vec<Vec<Partial>> = window
                 .par_iter()
-                .map(|&(m, b)| engine.simulate_block(models[m], b))
+                .map(|&(m, b)| {
+                    if m > 0 || tiered.is_empty() {
+                        return vec![engine.simulate_block(models[m], b)];
+                    }
+                    let (first, last) = engine.households_of(b);
+                    let (p, mut v) = household::simulate_block_premium_variants(
+                        &plain,
+                        &tiered,
+                        engine.shape,
+                        &engine.keys,
+                        b,
+                        first,
+                        last,
+                    );
+                    v.insert(0, p);
+                    v
+                })
                 .collect();
-            for (&(m, b), partial) in window.iter().zip(partials) {
+            for (&(m, b), block) in window.iter().zip(partials) {
                 match &mut accs[m] {
-                    Some(acc) => acc.merge(&partial),
-                    slot => *slot = Some(partial),
+                    Some(acc) => acc.iter_mut().zip(&block).for_each(|(a, p)| a.merge(p)),
+                    slot => *slot = Some(block),
                 }
                 let (first, last) = engine.households_of(b);
                 done += (last - first) * months;
             }
             progress(done);
         }
-        let merged = |m: usize| accs[m].as_ref().expect("every block simulated");
-        base.push(engine.finalize(&plain, merged(0)));
+        let merged = |m: usize, k: usize| &accs[m].as_ref().expect("every block simulated")[k];
+        base.push(engine.finalize(&plain, merged(0, 0)));
         for (i, variant) in variants.iter().enumerate() {
-            let m = own.iter().position(|&o| o == i).map_or(0, |k| k + 1);
-            simulated[i] |= m > 0;
-            pinned[i].push(engine.finalize(variant, merged(m)).scalars);
+            let partial = match how[i] {
+                Reuse::Finalise => merged(0, 0),
+                Reuse::PremiumTier => merged(0, 1 + tier.iter().position(|&o| o == i).unwrap()),
+                Reuse::Own => merged(1 + own.iter().position(|&o| o == i).unwrap(), 0),
+            };
+            simulated[i] |= how[i] == Reuse::Own;
+            pinned[i].push(engine.finalize(variant, partial).scalars);
         }
     }
     Ok(PinnedRuns {
@@ -508,7 +653,7 @@ pub fn run_pinned_until(
 
 /// How many of the pinned variants need a household simulation of their own in any of
 /// `trials` (what [`run_pinned_until`] reports as `simulated`): those whose parameter is
-/// not declared [`Effect::Pricing`].
+/// declared neither [`Effect::Pricing`] nor [`Effect::PremiumTier`].
 pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trials: Range<u64>) -> usize {
     if trials.is_empty() {
         return 0;
@@ -518,15 +663,23 @@ pub fn pinned_simulations(scenario: &Scenario, pins: &[Pin], trials: Range<u64>)
         .count()
 }
 
-/// True if a pinned variant's households differ from the plain run's: its parameter is
-/// read by the household loop.
+/// How many household passes [`run_pinned_until`] makes over each trial: the plain run's
+/// and one per variant with households of its own. The unit of its progress and of a
+/// plan's work.
+pub fn pinned_passes(scenario: &Scenario, pins: &[Pin]) -> u64 {
+    1 + pinned_simulations(scenario, pins, 0..1) as u64
+}
+
+/// True if a pinned variant needs households of its own: its parameter is read by the
+/// household loop beyond the premium tier.
 fn needs_households(scenario: &Scenario, pin: Pin) -> bool {
-    scenario.params().get(pin.param).effect() != Effect::Pricing
+    reuse(scenario, pin) == Reuse::Own
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampling::Bernoulli;
     use crate::scenario::{Override, Simulation};
 
     fn root() -> std::path::PathBuf {
@@ -567,6 +720,20 @@ mod tests {
         if let (true, Some(p)) = (without_price, &mut m.premium) {
             p.price = 0.0;
         }
+        m
+    }
+
+    /// A model without what only the premium tier reads (see [`Effect::PremiumTier`]):
+    /// willingness to pay, consideration, churn, and the weights of subscribed months.
+    fn outside_the_tier(m: &TrialModel) -> TrialModel {
+        let mut m = households_view(m, true);
+        if let Some(p) = &mut m.premium {
+            (p.wtp_median, p.wtp_sigma, p.elasticity) = (0.0, 0.0, 0.0);
+            (p.consider, p.churn) = (Bernoulli::new(0.0), Bernoulli::new(0.0));
+        }
+        m.usage_mult[1] = 0.0;
+        m.no_order.iter_mut().for_each(|n| n[1] = 0.0);
+        m.clocks.iter_mut().for_each(|c| c.prob[1] = 0.0);
         m
     }
 
@@ -629,6 +796,11 @@ mod tests {
                             plain.premium.as_ref().map(|p| p.price)
                         );
                     }
+                    Effect::PremiumTier => {
+                        // Only what the premium tier reads.
+                        assert_eq!(outside_the_tier(&a), outside_the_tier(&plain));
+                        assert_eq!(outside_the_tier(&b), outside_the_tier(&plain));
+                    }
                     Effect::Households => {
                         households += 1;
                         if p.key() == "adoption.potential" {
@@ -662,13 +834,13 @@ mod tests {
                 for &pin in &pins {
                     let pinned = TrialModel::pinned(&s, seed, trial, plain.values(), pin);
                     let differ = households_view(&pinned, false) != households_view(&plain, false);
-                    assert_eq!(
-                        needs_households(&s, pin),
-                        differ,
-                        "{}: {}",
-                        s.name(),
-                        s.params().get(pin.param).key()
-                    );
+                    let key = s.params().get(pin.param).key();
+                    let outside = outside_the_tier(&pinned) != outside_the_tier(&plain);
+                    match reuse(&s, pin) {
+                        Reuse::Finalise => assert!(!differ, "{}: {key}", s.name()),
+                        Reuse::PremiumTier => assert!(!outside, "{}: {key}", s.name()),
+                        Reuse::Own => assert!(differ && outside, "{}: {key}", s.name()),
+                    }
                 }
             }
             let shared = pins.iter().filter(|&&p| !needs_households(&s, p)).count();
@@ -740,11 +912,53 @@ mod tests {
     }
 
     #[test]
+    fn sweeps_of_the_premium_tier_share_the_households_and_match_plain_runs() {
+        let base = premium(&[]);
+        let t = |k: &str| base.target(k).unwrap();
+        let (wtp, consider, uplift, price, serving) = (
+            t("premium.wtp_median"),
+            t("premium.consider_per_month"),
+            t("premium.conversion_uplift"),
+            t("premium.price_month"),
+            t("costs.serving_cost_per_interaction"),
+        );
+        let wtp_id = base.params().find("premium.wtp_median").unwrap();
+        // (The points, not the base that draws it, share one structure.)
+        let points = vec![
+            base.with_values(&[(&wtp, 2.0)]).unwrap(),
+            base.with_values(&[(&wtp, 3.0)]).unwrap(),
+        ];
+        assert_eq!(check_points(&points), Sharing::PremiumTier(vec![wtp_id]));
+        // Several premium-tier parameters, the price and a pricing one, far apart.
+        let mut points = Vec::new();
+        for (w, c, u, p, s) in [
+            (2.0, 0.05, 1.2, 5.0, 0.0005),
+            (9.0, 0.3, 1.0, 3.0, 0.001),
+            (0.5, 0.01, 2.5, 8.0, 0.001),
+        ] {
+            let values = [
+                (&wtp, w),
+                (&consider, c),
+                (&uplift, u),
+                (&price, p),
+                (&serving, s),
+            ];
+            points.push(base.with_values(&values).unwrap());
+        }
+        assert!(matches!(check_points(&points), Sharing::PremiumTier(v) if v.len() == 5));
+        assert_eq!(point_passes(&points), 1);
+    }
+
+    #[test]
     fn other_sweeps_run_each_point() {
         let base = premium(&[]);
-        let wtp = base.target("premium.wtp_median").unwrap();
-        let points = vec![base.with_values(&[(&wtp, 2.0)]).unwrap(), base.clone()];
+        let potential = base.target("adoption.potential").unwrap();
+        let points = vec![
+            base.with_values(&[(&potential, 0.3)]).unwrap(),
+            base.clone(),
+        ];
         assert_eq!(check_points(&points), Sharing::None);
+        assert_eq!(point_passes(&points), 2);
         // A structural difference that is no parameter.
         let points = vec![base.clone(), premium(&["premium.included_with_prime=true"])];
         assert_eq!(Sharing::of(&points), Sharing::None);
@@ -754,5 +968,97 @@ mod tests {
             premium(&[r#"premium.price_month={dist="uniform",min=4,max=6}"#]),
         ];
         assert_eq!(Sharing::of(&points), Sharing::None);
+    }
+
+    /// The premium-tier kernel gives each variant exactly the block a full simulation of it
+    /// gives, for pins of every premium-tier parameter far from the draws (many households
+    /// change their decision, spells or subscribed usage), alone and together.
+    #[test]
+    fn premium_tier_variants_equal_their_full_simulation_block_by_block() {
+        let s = premium(&[]);
+        let engine = Engine::new(&s);
+        let seed = s.simulation().seed;
+        let tier: Vec<ParamId> = s
+            .params()
+            .iter()
+            .filter(|(_, p)| matches!(p.effect(), Effect::PremiumTier | Effect::PremiumPrice))
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(tier.len(), 8);
+        for trial in 0..2 {
+            let plain = engine.trial_model(trial);
+            let mut variants = Vec::new();
+            for &id in &tier {
+                let v = plain.value(id);
+                for x in [0.3 * v, 1.9 * v, 0.0, 1.0] {
+                    let pin = Pin {
+                        param: id,
+                        value: x,
+                    };
+                    variants.push(TrialModel::pinned(&s, seed, trial, plain.values(), pin));
+                }
+            }
+            // Several parameters at once (a sweep point could differ so).
+            let mut both = plain.values().to_vec();
+            for &id in &tier {
+                both[id.0 as usize] *= 1.4;
+            }
+            variants.push(TrialModel::with_values(&s, seed, trial, both));
+            let refs: Vec<&TrialModel> = variants.iter().collect();
+            let (first, last) = engine.households_of(0);
+            let (p, v) = household::simulate_block_premium_variants(
+                &plain,
+                &refs,
+                engine.shape,
+                &engine.keys,
+                0,
+                first,
+                last,
+            );
+            assert_eq!(p, engine.simulate_block(&plain, 0));
+            let mut changed = 0;
+            for (k, model) in variants.iter().enumerate() {
+                let full = engine.simulate_block(model, 0);
+                assert_eq!(v[k], full, "variant {k}");
+                changed += usize::from(full != p);
+            }
+            assert!(changed > variants.len() / 2, "{changed} variants changed");
+        }
+    }
+
+    /// Swing's shortcuts (re-finalising, the premium-tier kernel) give every figure of the
+    /// full simulation of each pinned variant, to the bit, at p10 and p90 of every uncertain
+    /// parameter of the premium scenario, and count their passes.
+    #[test]
+    fn pinned_shortcuts_equal_the_full_simulation_of_every_variant() {
+        let s = premium(&[]);
+        let (_, pins) = crate::sensitivity::pins(&s);
+        let run = |share: bool| {
+            let mut last = 0;
+            let r = run_pinned_with(
+                &s,
+                &pins,
+                0..3,
+                &mut |d| last = d,
+                &AtomicBool::new(false),
+                share,
+            )
+            .unwrap();
+            (r, last)
+        };
+        let ((shared, done), (full, _)) = (run(true), run(false));
+        assert_eq!(bits(&shared.base), bits(&full.base));
+        for (k, (a, b)) in shared.pinned.iter().zip(&full.pinned).enumerate() {
+            let bits = |v: &Vec<Vec<f64>>| -> Vec<u64> {
+                v.iter().flatten().map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(a), bits(b), "{}", s.params().get(pins[k].param).key());
+        }
+        assert_eq!(full.simulated, pins.len());
+        assert_eq!(shared.simulated, pinned_simulations(&s, &pins, 0..3));
+        // 114 variants: 50 re-simulated before the premium tier was shared, 36 now.
+        assert_eq!((pins.len(), shared.simulated), (114, 36));
+        let per_pass = s.simulation().households * s.months() as u64 * 3;
+        assert_eq!(done, pinned_passes(&s, &pins) * per_pass);
     }
 }

@@ -389,7 +389,7 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
     if r.variants > 0 {
         let _ = writeln!(
             out,
-            "{} of {} variants needed their own simulation; the others change only prices, costs or shares",
+            "{} of {} variants needed their own simulation; the others change only prices, costs or shares, or only the premium tier, and reuse the plain run's households",
             r.simulated, r.variants
         );
     }

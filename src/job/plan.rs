@@ -174,6 +174,8 @@ impl Plan {
     }
 
     /// The work and result memory of the whole job, for a budget check before it starts.
+    /// Its `runs` are the household passes the engine makes over each trial (shared passes
+    /// once), the unit of [`Plan::progress_total`] too.
     pub fn budget(&self) -> Budget {
         let sim = self.base.simulation();
         let per_run = values_per_trial(&self.base);
@@ -189,14 +191,16 @@ impl Plan {
             Detail::Sensitivity { pins, .. } => {
                 // The variants that need their own households (as in the first trial); only
                 // the plain run keeps all its figures, the variants keep their scalars.
-                let own = engine::pinned_simulations(&self.base, pins, 0..1) as u64;
+                let passes = engine::pinned_passes(&self.base, pins);
                 let scalars = Layout::new(&self.base).scalars.len();
-                (sim.trials, 1 + own, per_run + (pins.len() * scalars) as f64)
+                (sim.trials, passes, per_run + (pins.len() * scalars) as f64)
             }
-            _ => {
+            Detail::Compare | Detail::Sweep { .. } => {
                 let n = self.scenarios.len() as u64;
-                (sim.trials, n, n as f64 * per_run)
+                let passes = engine::point_passes(&self.scenarios);
+                (sim.trials, passes, n as f64 * per_run)
             }
+            Detail::Run | Detail::Backtest { .. } => (sim.trials, 1, per_run),
         };
         Budget {
             households: sim.households,
@@ -207,21 +211,17 @@ impl Plan {
         }
     }
 
-    /// Household-months that simulating `trials` reports as progress.
+    /// Household-months that simulating `trials` reports as progress once done: the
+    /// [`Plan::budget`]'s household passes over those trials (`run --precision`: over its
+    /// most trials, as it decides its trials as it goes; `calibrate`: over its most rounds,
+    /// as it stops once the effective sample size is reached).
     pub fn progress_total(&self, trials: &Range<u64>) -> u64 {
-        let sim = self.base.simulation();
-        let per_trial = sim.households * self.base.months() as u64;
-        match &self.detail {
-            Detail::Precision { max_trials, .. } => per_trial * max_trials,
-            // At most this many rounds; fewer when the effective sample size is reached.
-            Detail::Calibrate { options, .. } if trials.end - trials.start == sim.trials => {
-                per_trial * sim.trials * options.max_rounds as u64
-            }
-            Detail::Sensitivity { pins, .. } => {
-                per_trial * (trials.end - trials.start) * (1 + pins.len() as u64)
-            }
-            _ => per_trial * (trials.end - trials.start) * self.scenarios.len() as u64,
-        }
+        let budget = self.budget();
+        let trials = match &self.detail {
+            Detail::Precision { .. } => budget.trials,
+            _ => trials.end - trials.start,
+        };
+        budget.households * budget.months * trials * budget.runs
     }
 
     /// Simulates `trials` (all, or one shard's) on the current rayon pool.
@@ -232,27 +232,9 @@ impl Plan {
             Detail::Sensitivity { pins, .. } if !pins.is_empty() => Simulated::Pinned(Box::new(
                 engine::run_pinned_until(&self.base, pins, trials, &mut |d| progress(d), cancel)?,
             )),
-            Detail::Compare => {
-                let mut done = 0;
-                let per_run = self.base.simulation().households
-                    * (trials.end - trials.start)
-                    * self.base.months() as u64;
-                let runs = self
-                    .scenarios
-                    .iter()
-                    .map(|s| {
-                        let r = Engine::new(s).run_until(
-                            trials.clone(),
-                            &mut |d| progress(done + d),
-                            cancel,
-                        );
-                        done += per_run;
-                        r
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Simulated::Runs(runs)
-            }
-            Detail::Sweep { .. } => Simulated::Runs(engine::run_points_until(
+            // Compared scenarios that differ only in parameters the households cannot tell
+            // apart share their pass, as a sweep's points do.
+            Detail::Compare | Detail::Sweep { .. } => Simulated::Runs(engine::run_points_until(
                 &self.scenarios,
                 trials,
                 &mut |d| progress(d),
@@ -744,6 +726,161 @@ mod tests {
         *never[0][0].scalars.last_mut().unwrap() = f64::NAN;
         plan.check_part(&never).unwrap();
         assert!(plan.check_part(&good[..0]).is_err(), "a missing run");
+    }
+
+    fn premium_input(sets: &str) -> Input {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/premium_5usd_2024.toml");
+        let mut input = Input::read(&path).unwrap();
+        input.text.push_str(sets);
+        input
+    }
+
+    fn small() -> Settings {
+        Settings {
+            households: Some(300),
+            trials: Some(3),
+            ..Settings::default()
+        }
+    }
+
+    /// The jobs whose progress is checked, by name: a run, sweeps of a money-only parameter,
+    /// of the premium price and of a premium-tier parameter, a sweep that shares nothing, a
+    /// compare of scenarios that differ only in money, one that differs in households, and
+    /// sensitivity by both methods.
+    fn jobs() -> Vec<(&'static str, Job)> {
+        let input = premium_input("");
+        // The same scenario under another name, with other device prices and fixed costs.
+        let priced = Input {
+            origin: "dearer.toml".into(),
+            text: input
+                .text
+                .replace("Paid Alexa tier at $5/month from 2024-07", "Dearer")
+                .replace(
+                    "price = { dist = \"pert\", min = 55.0, mode = 70.0, max = 90.0 }",
+                    "price = { dist = \"pert\", min = 65.0, mode = 80.0, max = 99.0 }",
+                )
+                .replace(
+                    "2026 = { dist = \"pert\", min = 2.5e9, mode = 3.5e9, max = 5.0e9 }",
+                    "2026 = { dist = \"pert\", min = 3e9, mode = 4e9, max = 6e9 }",
+                ),
+        };
+        assert_ne!(priced.text, input.text);
+        let other = Input {
+            origin: "other.toml".into(),
+            text: input
+                .text
+                .replace("mix = 0.2 ", "mix = 0.25")
+                .replace("mix = 0.15 ", "mix = 0.10"),
+        };
+        let sweep = |spec: &str| Job::sweep(input.clone(), small(), &[spec]).unwrap();
+        let sensitivity = |method| Job::Sensitivity {
+            input: input.clone(),
+            settings: small(),
+            metric: "npv_net_incremental".into(),
+            by: Some(By::Year),
+            method,
+        };
+        vec![
+            (
+                "run",
+                Job::Run {
+                    input: input.clone(),
+                    settings: small(),
+                },
+            ),
+            ("money sweep", sweep("device.echo_dot.price=20:40:5")),
+            ("price sweep", sweep("premium.price_month=1:9:2")),
+            ("wtp sweep", sweep("premium.wtp_median=2,3")),
+            ("potential sweep", sweep("adoption.potential=0.2,0.3")),
+            (
+                "money compare",
+                Job::Compare {
+                    inputs: vec![input.clone(), priced],
+                    settings: small(),
+                },
+            ),
+            (
+                "compare",
+                Job::Compare {
+                    inputs: vec![input.clone(), other],
+                    settings: small(),
+                },
+            ),
+            ("given data", sensitivity(Method::GivenData)),
+            ("swing", sensitivity(Method::Swing)),
+        ]
+    }
+
+    /// The progress a job reports ends exactly at the total its plan announced, never
+    /// going back, for every kind of job and sharing.
+    #[test]
+    fn progress_ends_at_the_planned_total() {
+        use std::sync::Mutex;
+        let mut passes = Vec::new();
+        for (name, job) in jobs() {
+            let plan = job.plan().unwrap();
+            let seen = Mutex::new(Vec::new());
+            let record = |d: u64| seen.lock().unwrap().push(d);
+            let control = Control {
+                progress: &record,
+                cancel: &AtomicBool::new(false),
+            };
+            plan.execute(&control).unwrap();
+            let seen = seen.into_inner().unwrap();
+            let total = plan.progress_total(&(0..3));
+            assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{name}: {seen:?}");
+            assert_eq!(seen.last(), Some(&total), "{name}");
+            let budget = plan.budget();
+            assert_eq!(budget.work(), total as f64, "{name}");
+            passes.push((name, budget.runs));
+        }
+        // Shared passes count once; swing counts the variants with their own households.
+        assert_eq!(
+            passes,
+            [
+                ("run", 1),
+                ("money sweep", 1),
+                ("price sweep", 1),
+                ("wtp sweep", 1),
+                ("potential sweep", 2),
+                ("money compare", 1),
+                ("compare", 2),
+                ("given data", 1),
+                ("swing", 37),
+            ]
+        );
+    }
+
+    /// The files of a sweep or a compare whose points share the household pass are byte
+    /// for byte those of the same job with every point simulated on its own.
+    #[test]
+    fn shared_and_unshared_passes_give_the_same_files() {
+        for (name, job) in jobs() {
+            if !matches!(job, Job::Sweep { .. } | Job::Compare { .. }) {
+                continue;
+            }
+            let plan = job.plan().unwrap();
+            let control = Control::none();
+            let shared = plan.simulate(0..3, &control).unwrap();
+            let unshared = Simulated::Runs(
+                engine::run_points_unshared_until(
+                    &plan.scenarios,
+                    0..3,
+                    &mut |_| {},
+                    control.cancel,
+                )
+                .unwrap(),
+            );
+            let facts = RunFacts::new(&plan.base, 1, 0.0);
+            let files = |simulated| {
+                let results = plan.results(simulated, facts.clone()).unwrap();
+                crate::export::files(&results).unwrap()
+            };
+            let (a, b) = (files(shared), files(unshared));
+            assert!(a.len() > 2, "{name}");
+            assert_eq!(a, b, "{name}");
+        }
     }
 
     impl Plan {

@@ -221,12 +221,14 @@ impl Scenario {
 
     /// The parameters whose distributions differ between the first of `variants` and any
     /// other, if the variants differ in nothing else: the same structure, settings, design,
-    /// and parameter keys and effects. Compares whole scenarios with their distributions
+    /// and parameter keys and effects (names aside). Compares whole scenarios with their distributions
     /// normalised, so a field added to [`Scenario`] takes part without being listed here.
     pub(crate) fn varied_params(variants: &[Scenario]) -> Option<Vec<ParamId>> {
         let first = variants.first()?;
         let structure = |s: &Scenario| Scenario {
             params: s.params.normalised(),
+            // A name (a compared file's own) is read by no simulation.
+            name: first.name.clone(),
             // What the scenario was read from, not what it is.
             resolved: Arc::clone(&first.resolved),
             source: Arc::clone(&first.source),

@@ -25,6 +25,13 @@ pub enum Effect {
     /// finalisation), so everything upstream of that decision can be shared
     /// (`household::simulate_block_price_sweep`).
     PremiumPrice,
+    /// Read only by the premium tier of each household: its willingness to pay, its
+    /// consideration and churn, and the uplifts of its subscribed months. Every household's
+    /// life upstream of the premium decision is unchanged, and so is the usage of a
+    /// household whose subscription spells are unchanged and empty (or whose subscribed
+    /// months are weighed alike), so a variant re-simulates only the households whose
+    /// premium tier differs (`household::simulate_block_premium_variants`).
+    PremiumTier,
     /// Changes what the household loop simulates.
     Households,
 }
@@ -168,6 +175,7 @@ mod tests {
     #[test]
     fn effects_are_ordered_by_reach() {
         assert!(Effect::Pricing < Effect::PremiumPrice);
-        assert!(Effect::PremiumPrice < Effect::Households);
+        assert!(Effect::PremiumPrice < Effect::PremiumTier);
+        assert!(Effect::PremiumTier < Effect::Households);
     }
 }

@@ -505,8 +505,9 @@ fn precision_and_sensitivity_refuse_bad_requests() {
 
 #[test]
 fn sensitivity_counts_every_variant_in_its_budget() {
-    // 57 uncertain parameters, 114 variants of which 50 need their own households: 51
-    // simulations of this size are refused before any work.
+    // 57 uncertain parameters, 114 variants of which 36 need their own households (the
+    // others reuse the plain run's, re-finalised or with the premium tier re-simulated): 37
+    // passes of this size are refused before any work.
     let out = downstream(&[
         "sensitivity",
         "scenarios/premium_5usd_2024.toml",
@@ -518,7 +519,7 @@ fn sensitivity_counts_every_variant_in_its_budget() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with("error: this request is 8.57e13 household-months (100000000 households x 84 months x 200 trials x 51 run(s))"),
+        err.starts_with("error: this request is 6.22e13 household-months (100000000 households x 84 months x 200 trials x 37 run(s))"),
         "{err}"
     );
 }

@@ -1,7 +1,9 @@
 //! `[premium]`: a paid tier launched in some month. Willingness to pay, consideration and
-//! churn decide each household's subscription spells; the price only decides which
-//! households accept it (so a price sweep shares everything upstream of that decision);
-//! the extra serving cost is applied only when a trial is finalised.
+//! churn decide each household's subscription spells, and the uplifts its subscribed
+//! months: none of them reaches the rest of a household's life (a pinned variant shares
+//! it); the price only decides which households accept it (so a price sweep shares
+//! everything upstream of that decision); the extra serving cost is applied only when a
+//! trial is finalised.
 
 use super::super::YearMonth;
 use super::super::check::{Checker, Domain, cap, quote};
@@ -62,7 +64,8 @@ pub(crate) fn premium(
     r: &mut RawPremium,
     (start, months): (YearMonth, u32),
 ) -> Premium {
-    let h = Effect::Households;
+    // Willingness to pay, consideration, churn and uplifts reach only the premium tier.
+    let h = Effect::PremiumTier;
     Premium {
         launch: launch(c, &at.key("launch"), &r.launch, start, months),
         price_month: c.value(
