@@ -24,6 +24,8 @@ pub enum Command {
         /// Scenario files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        output: FormatOption,
     },
     /// Compare scenarios with the base on common random numbers (paired differences).
     Compare(CompareArgs),
@@ -185,6 +187,17 @@ pub struct RunOptions {
     /// Also write results.xlsx (one sheet per CSV, native charts).
     #[arg(long)]
     pub xlsx: bool,
+    #[command(flatten)]
+    pub output: FormatOption,
+}
+
+/// How a command prints its results on stdout: the one `--format` of every command.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct FormatOption {
+    /// How to print the results on stdout: text (tables) or json (one JSON document with
+    /// the statistics of every result file; notes and progress go to stderr).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -200,6 +213,8 @@ pub struct MergeArgs {
     /// Write into an existing non-empty folder that the tool did not create.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub output: FormatOption,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -211,9 +226,6 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub options: RunOptions,
-    /// How to print the summary on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
     /// Add trials in batches of 100 until the 95% half-width of --metric's mean is within
     /// this share of the mean, e.g. 1%; the trials of the scenario (or --trials) are the
     /// first batch.
@@ -243,9 +255,13 @@ impl SamplingArg {
     }
 }
 
+/// What `--format` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    Table,
+    /// Tables for people (`table` is accepted too, the name of earlier versions).
+    #[value(alias = "table")]
+    Text,
+    /// One JSON document (see docs/json.md).
     Json,
 }
 

@@ -75,7 +75,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Run(args) => commands::run::run(&args),
-        Command::Validate { files } => commands::validate::validate(&files),
+        Command::Validate { files, output } => commands::validate::validate(&files, output.format),
         Command::Compare(args) => commands::compare::compare(&args),
         Command::Sweep(args) => commands::sweep::sweep(&args),
         Command::Backtest(args) => commands::backtest::backtest(&args),
