@@ -46,8 +46,13 @@ pub enum Command {
         #[arg(long)]
         xlsx: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of the scenario format (or with --targets of
+    /// backtest targets files), for editors; the repository's schemas/ holds both.
+    Schema {
+        /// The schema of backtest targets files (`*.targets.toml`) instead.
+        #[arg(long)]
+        targets: bool,
+    },
     /// Print a completion script for a shell, e.g.
     /// `downstream completions bash > ~/.local/share/bash-completion/completions/downstream`.
     Completions {

@@ -69,7 +69,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     // `validate` and `schema` write nothing and keep the default (end at once).
     if !matches!(
         cli.command,
-        Command::Validate { .. } | Command::Schema | Command::Completions { .. }
+        Command::Validate { .. } | Command::Schema { .. } | Command::Completions { .. }
     ) {
         progress::handle_interrupts();
     }
@@ -87,8 +87,13 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             clap_complete::generate(shell, &mut cli, "downstream", &mut std::io::stdout());
             Ok(())
         }
-        Command::Schema => {
-            println!("{}", crate::schema::json_schema());
+        Command::Schema { targets } => {
+            let schema = if targets {
+                crate::schema::targets_json_schema()
+            } else {
+                crate::schema::json_schema()
+            };
+            println!("{schema}");
             Ok(())
         }
     }
