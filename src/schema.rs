@@ -394,9 +394,8 @@ mod tests {
     use super::*;
     use crate::scenario::YearMonth;
 
+    /// Whether a JSON Schema validator (as an editor runs it) accepts `text` by `pattern`.
     fn matches(pattern: &str, text: &str) -> bool {
-        // The patterns are simple enough for a tiny check: compile them with the test's
-        // JSON Schema validator would be heavier; enumerate instead.
         let schema = json!({ "type": "string", "pattern": pattern });
         jsonschema::draft202012::new(&schema)
             .unwrap()
