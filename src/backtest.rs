@@ -34,14 +34,22 @@ use crate::scenario::error::{deserialize_file, nearest, place_in_file};
 use crate::scenario::{Issue, KeyPath, ParamId, Scenario, ScenarioError, YearMonth};
 use crate::stats::{Summary, summarize};
 
-#[derive(Debug, Deserialize)]
+/// A backtest targets file: `[[target]]` tables (its JSON Schema, `downstream schema
+/// --targets`, is derived from these raw types).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawTargets {
+#[schemars(
+    title = "downstream backtest targets",
+    description = "Known figures a scenario's simulated ones are checked against by `downstream backtest` (see README \"Commands\" and docs/calibration.md)."
+)]
+pub(crate) struct RawTargets {
+    /// One known figure: what (metric, sum of metrics, ratio or input parameter), when
+    /// (horizon, year, month or cumulative), which statistic, and the accepted band.
     target: Vec<RawTarget>,
 }
 
 /// One metric name or several to be summed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum Names {
     One(String),
@@ -57,19 +65,32 @@ impl Names {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTarget {
+    /// A short unique identifier, shown in the table and backtest.csv (e.g. "T1").
     id: String,
+    /// The metric checked (a row of summary.csv or a per-period metric), or a list of
+    /// metrics whose sum is checked. Give `metric` or `param`.
     metric: Option<Names>,
+    /// With `metric`: divide by this metric (or the sum of these), e.g. a share.
     per: Option<Names>,
+    /// Instead of `metric`: the dotted key of an input parameter, checked as drawn.
     param: Option<String>,
+    /// The calendar year of the figure (flows summed over the year, levels at its end).
     year: Option<i64>,
+    /// The month of the figure, "YYYY-MM".
     month: Option<String>,
+    /// With `year` or `month`: the total from the start of the horizon up to it.
     cumulative: Option<bool>,
+    /// The statistic across trials that must fall in the band: mean, p05, p50 (default)
+    /// or p95.
     statistic: Option<String>,
+    /// Lowest accepted value (in the metric's unit: dollars, counts, shares).
     low: f64,
+    /// Highest accepted value.
     high: f64,
+    /// Where the known figure comes from.
     source: String,
     /// Short text shown instead of the metric names.
     label: Option<String>,
@@ -110,6 +131,14 @@ pub enum Statistic {
 }
 
 impl Statistic {
+    /// Every statistic (what `downstream schema --targets` lists for `statistic`).
+    pub const ALL: [Statistic; 4] = [
+        Statistic::Mean,
+        Statistic::P05,
+        Statistic::P50,
+        Statistic::P95,
+    ];
+
     fn of(self, s: &Summary) -> f64 {
         match self {
             Statistic::Mean => s.mean,
@@ -320,12 +349,11 @@ impl Checker<'_> {
     }
 
     fn statistic(&mut self, p: &KeyPath, t: &RawTarget) -> Option<Statistic> {
-        match t.statistic.as_deref().unwrap_or("p50") {
-            "mean" => Some(Statistic::Mean),
-            "p05" => Some(Statistic::P05),
-            "p50" => Some(Statistic::P50),
-            "p95" => Some(Statistic::P95),
-            other => {
+        let name = t.statistic.as_deref().unwrap_or("p50");
+        match Statistic::ALL.into_iter().find(|s| s.name() == name) {
+            Some(s) => Some(s),
+            None => {
+                let other = name;
                 let message = "expected one of mean, p05, p50, p95".into();
                 self.issue(p.key("statistic"), Some(format!("{other:?}")), message);
                 None

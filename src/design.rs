@@ -44,6 +44,9 @@ pub enum Sampling {
 }
 
 impl Sampling {
+    /// Every method (what `downstream schema` lists for `sampling`).
+    pub const ALL: [Sampling; 2] = [Sampling::MonteCarlo, Sampling::LatinHypercube];
+
     /// The scenario-file and command-line spelling: `mc` or `lhs`.
     pub fn parse(s: &str) -> Option<Sampling> {
         match s {

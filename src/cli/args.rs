@@ -24,6 +24,8 @@ pub enum Command {
         /// Scenario files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        output: FormatOption,
     },
     /// Compare scenarios with the base on common random numbers (paired differences).
     Compare(CompareArgs),
@@ -47,8 +49,13 @@ pub enum Command {
         #[arg(long)]
         xlsx: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of the scenario format (or with --targets of
+    /// backtest targets files), for editors; the repository's schemas/ holds both.
+    Schema {
+        /// The schema of backtest targets files (`*.targets.toml`) instead.
+        #[arg(long)]
+        targets: bool,
+    },
     /// Print a completion script for a shell, e.g.
     /// `downstream completions bash > ~/.local/share/bash-completion/completions/downstream`.
     Completions {
@@ -218,6 +225,17 @@ pub struct RunOptions {
     /// Also write results.xlsx (one sheet per CSV, native charts).
     #[arg(long)]
     pub xlsx: bool,
+    #[command(flatten)]
+    pub output: FormatOption,
+}
+
+/// How a command prints its results on stdout: the one `--format` of every command.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct FormatOption {
+    /// How to print the results on stdout: text (tables) or json (one JSON document with
+    /// the statistics of every result file; notes and progress go to stderr).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -233,6 +251,8 @@ pub struct MergeArgs {
     /// Write into an existing non-empty folder that the tool did not create.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub output: FormatOption,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -244,9 +264,6 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub options: RunOptions,
-    /// How to print the summary on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
     /// Add trials in batches of 100 until the 95% half-width of --metric's mean is within
     /// this share of the mean, e.g. 1%; the trials of the scenario (or --trials) are the
     /// first batch.
@@ -276,9 +293,13 @@ impl SamplingArg {
     }
 }
 
+/// What `--format` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    Table,
+    /// Tables for people (`table` is accepted too, the name of earlier versions).
+    #[value(alias = "table")]
+    Text,
+    /// One JSON document (see docs/json.md).
     Json,
 }
 

@@ -69,13 +69,13 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     // `validate` and `schema` write nothing and keep the default (end at once).
     if !matches!(
         cli.command,
-        Command::Validate { .. } | Command::Schema | Command::Completions { .. }
+        Command::Validate { .. } | Command::Schema { .. } | Command::Completions { .. }
     ) {
         progress::handle_interrupts();
     }
     match cli.command {
         Command::Run(args) => commands::run::run(&args),
-        Command::Validate { files } => commands::validate::validate(&files),
+        Command::Validate { files, output } => commands::validate::validate(&files, output.format),
         Command::Compare(args) => commands::compare::compare(&args),
         Command::Sweep(args) => commands::sweep::sweep(&args),
         Command::Calibrate(args) => commands::calibrate::calibrate(&args),
@@ -88,8 +88,13 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             clap_complete::generate(shell, &mut cli, "downstream", &mut std::io::stdout());
             Ok(())
         }
-        Command::Schema => {
-            println!("{}", crate::schema::json_schema());
+        Command::Schema { targets } => {
+            let schema = if targets {
+                crate::schema::targets_json_schema()
+            } else {
+                crate::schema::json_schema()
+            };
+            println!("{schema}");
             Ok(())
         }
     }

@@ -22,10 +22,10 @@ pub(super) struct Show {
 }
 
 impl Show {
-    /// Tables on stdout, and the reports the run options ask for.
+    /// The format and the reports the run options ask for.
     pub fn tables(options: &super::args::RunOptions) -> Show {
         Show {
-            format: Format::Table,
+            format: options.output.format,
             report: options.report,
             xlsx: options.xlsx,
             top: 0,
@@ -147,14 +147,24 @@ pub(super) fn publish(results: &Results, folder: &mut Folder, show: &Show) -> Re
     replace(folder, &named, Keep::Others)?;
     let dir = folder.shown();
     let wall = results.facts().wall_seconds;
+    if show.format == Format::Json {
+        // Only the document on stdout; the notes on stderr.
+        print!("{}", export::json::results(results, dir));
+        if let Results::Run(r) = results {
+            eprint!(
+                "{}",
+                r.precision
+                    .as_ref()
+                    .map(export::text::precision)
+                    .unwrap_or_default()
+            );
+        }
+        eprintln!("wrote {} ({:.1} s)", format::path(dir), wall);
+        return Ok(());
+    }
     match results {
         Results::Run(r) => {
             let note = r.precision.as_ref().map(export::text::precision);
-            if show.format == Format::Json {
-                print!("{}", export::json::summary(r));
-                eprint!("{}", note.unwrap_or_default());
-                return Ok(());
-            }
             print!("{}", export::text::run(r));
             print!("{}", note.unwrap_or_default());
         }
@@ -184,6 +194,7 @@ pub(super) fn write_part(
     header: &PartHeader,
     runs: &[crate::engine::RunResult],
     wall: f64,
+    format: Format,
 ) -> Result<(), CliError> {
     let shard = header.shard;
     let trials = shard.trials(header.trials);
@@ -201,6 +212,14 @@ pub(super) fn write_part(
         }
     })?;
     let dir = folder.shown();
+    if format == Format::Json {
+        let file = dir.join(shard.file_name());
+        print!(
+            "{}",
+            export::json::part(header.job.command(), shard, header.trials, &file)
+        );
+        return Ok(());
+    }
     println!(
         "shard {}/{}: trials {}..{} of {}; wrote {} ({:.1} s); combine all shards with `downstream merge {} --out RESULTS_DIR`",
         shard.index,

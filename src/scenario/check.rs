@@ -118,6 +118,26 @@ impl Domain {
         }
     }
 
+    /// The lower bound, and whether it is excluded (`> 0`): what a schema's `minimum` or
+    /// `exclusiveMinimum` says.
+    pub fn lower_bound(self) -> (f64, bool) {
+        match self.lower {
+            Lower::Zero => (0.0, false),
+            Lower::AboveZero => (0.0, true),
+            Lower::One => (1.0, false),
+        }
+    }
+
+    /// The upper bound a plain number may take (a probability's 1, or the plausibility cap).
+    pub fn upper_bound(self) -> f64 {
+        self.max
+    }
+
+    /// What a value of the domain is, in words (the validator's message says the same).
+    pub fn describe(self) -> String {
+        self.expected()
+    }
+
     /// Whether every value a distribution can produce lies above the lower bound (and, for
     /// a hard upper bound, below it).
     pub(super) fn admits(self, dist: &Dist) -> bool {
@@ -169,6 +189,9 @@ pub(super) struct Checker<'a> {
     pub horizon_known: bool,
     /// Values that replace what the raw form holds, in order (a later one wins).
     subs: &'a [(&'a Target, f64)],
+    /// Every numeric key checked against a domain, with it (what the JSON Schema says of
+    /// each key, see [`super::domains`]).
+    pub domains: Vec<(KeyPath, Domain)>,
 }
 
 impl<'a> Checker<'a> {
@@ -180,6 +203,7 @@ impl<'a> Checker<'a> {
             last_year: 0,
             horizon_known: false,
             subs,
+            domains: Vec::new(),
         }
     }
 
@@ -194,6 +218,7 @@ impl<'a> Checker<'a> {
 
     /// Checks a plain number against a domain.
     pub fn plain(&mut self, path: &KeyPath, x: f64, domain: Domain) {
+        self.domains.push((path.clone(), domain));
         if !x.is_finite() {
             self.issue(
                 path.clone(),
@@ -275,6 +300,7 @@ impl<'a> Checker<'a> {
         domain: Domain,
         effect: Effect,
     ) -> ParamId {
+        self.domains.push((path.clone(), domain));
         let dist = match v {
             RawValue::Number(x) => {
                 self.plain(path, *x, domain);

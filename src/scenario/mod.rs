@@ -290,6 +290,15 @@ impl Scenario {
         Scenario::parse(&origin, &text, overrides)
     }
 
+    /// The domain of every numeric key of `raw` as its section validator checks it, keyed
+    /// by its path (elements of arrays by index, per-year entries by year), whether or
+    /// not the values are valid: the one source of the bounds `downstream schema` shows.
+    pub fn domains(mut raw: RawScenario) -> Vec<(KeyPath, Domain)> {
+        let mut c = Checker::new(&[]);
+        sections::validate(&mut c, &mut raw, None);
+        c.domains
+    }
+
     /// Validates the raw form, collecting every problem.
     pub fn from_raw(raw: RawScenario) -> Result<Scenario, Vec<Issue>> {
         Scenario::build(raw, &[], None, Arc::default())

@@ -51,14 +51,19 @@ pub mod defaults {
     description = "One scenario of the downstream simulator (see docs/scenario-format.md)."
 )]
 pub struct RawScenario {
+    /// [scenario]: the name and horizon (start month and months).
     pub scenario: RawMeta,
+    /// [simulation]: households per trial, trials, seed and sampling method (all optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<RawSimulation>,
+    /// [market]: the real households the sample stands for, and the Prime share.
     pub market: RawMarket,
+    /// [adoption]: the Bass diffusion of adoption, units per household and abandonment.
     pub adoption: RawAdoption,
     /// Device models sold; at least one, mixes summing to 1.
     #[serde(default)]
     pub device: Vec<RawDevice>,
+    /// [usage]: interactions per household per day, heterogeneity and novelty.
     pub usage: RawUsage,
     /// Base share of interactions per intent (any snake_case names), summing to 1.
     pub intents: NamedNumbers,
@@ -68,11 +73,15 @@ pub struct RawScenario {
     /// Plans a household may attach when it adopts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subscription: Vec<RawSubscription>,
+    /// [ecosystem]: retail spend of households and how much owning a device raises it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecosystem: Option<RawEcosystem>,
+    /// [premium]: a paid assistant tier (launch month, price, willingness to pay, churn, its extra serving cost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub premium: Option<RawPremium>,
+    /// [costs]: serving cost per interaction and fixed costs per year.
     pub costs: RawCosts,
+    /// [finance]: the discount rate of the NPV figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finance: Option<RawFinance>,
     /// Rank correlations between uncertain parameters (Iman–Conover).
@@ -87,11 +96,17 @@ pub struct RawScenario {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRun {
+    /// The version of downstream that ran.
     pub tool_version: Option<String>,
+    /// The seed the run used.
     pub seed: Option<i64>,
+    /// Households per trial of the run.
     pub households: Option<i64>,
+    /// Trials of the run.
     pub trials: Option<i64>,
+    /// Worker threads of the run (results do not depend on it).
     pub threads: Option<i64>,
+    /// Wall time of the simulation, in seconds.
     pub wall_seconds: Option<f64>,
 }
 
@@ -100,6 +115,7 @@ pub struct RawRun {
 pub struct RawMeta {
     /// Free text shown in reports.
     pub name: String,
+    /// Optional free text about the scenario.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// First simulated month, "YYYY-MM".
@@ -152,34 +168,50 @@ pub struct RawMarket {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAdoption {
+    /// Share of households already active at month 0.
     pub installed_share: RawValue,
+    /// Bass m: share of the other households that ever adopt.
     pub potential: RawValue,
+    /// Bass p, per year: adoption from outside influence.
     pub innovation: RawValue,
+    /// Bass q, per year: adoption from imitating adopters.
     pub imitation: RawValue,
+    /// Mean device units a household buys when it adopts.
     pub devices_at_adoption: RawValue,
+    /// Later device units per active household per year.
     pub extra_devices_per_year: RawValue,
+    /// Chance per year that an active household stops using its devices.
     pub abandon_per_year: RawValue,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDevice {
+    /// The model's name (1-64 characters, no dots), unique; it names the metrics units_<name>.
     pub name: String,
+    /// Share of units sold that are this model (a plain number); the mixes sum to 1.
     pub mix: f64,
+    /// Average realised price per unit, in dollars (may be a per-year table).
     pub price: RawYearly,
+    /// Cost per unit (build, fulfilment, marketing), in dollars (may be a per-year table).
     pub unit_cost: RawYearly,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUsage {
+    /// Mean daily interactions of an active household.
     pub interactions_per_day: RawValue,
+    /// Gamma shape k of household activity (absent: every household equally active).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_shape: Option<RawValue>,
+    /// Extra relative usage of a new household (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novelty_boost: Option<RawValue>,
+    /// Time constant of the novelty fade, in months (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novelty_decay_months: Option<RawValue>,
+    /// Dirichlet concentration of household intent mixes (absent: every household has the base mix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mix_concentration: Option<RawValue>,
 }
@@ -187,24 +219,38 @@ pub struct RawUsage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPurchase {
+    /// The channel's name (1-64 characters, no dots), unique; it names orders_/gmv_/margin_/buyers_<name>.
     pub name: String,
+    /// The intent (a key of [intents]) whose interactions can convert into orders.
     pub intent: String,
+    /// Share of the intent's interactions that place an order.
     pub conversion: RawValue,
+    /// Median order value, in dollars.
     pub order_value: RawValue,
+    /// Lognormal sigma of order values.
     pub order_value_sigma: RawValue,
+    /// Contribution margin on order value (a share).
     pub margin: RawValue,
+    /// Share of orders the device really caused.
     pub incremental_share: RawValue,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubscription {
+    /// The plan's name (1-64 characters, no dots), unique; it names subscribers_/revenue_<name>.
     pub name: String,
+    /// Chance the plan attaches when a household adopts.
     pub attach: RawValue,
+    /// Price paid each subscribed active month, in dollars (may be a per-year table).
     pub price_month: RawYearly,
+    /// Chance per year that a subscriber cancels.
     pub churn_per_year: RawValue,
+    /// Contribution margin of the plan's revenue (a share).
     pub margin: RawValue,
+    /// Share of the plan's revenue the device really caused.
     pub incremental_share: RawValue,
+    /// true: the devices business books the revenue (in device_pnl, not downstream); default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_device_pnl: Option<bool>,
 }
@@ -212,10 +258,15 @@ pub struct RawSubscription {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEcosystem {
+    /// Mean yearly retail spend of a household without the device, in dollars.
     pub spend_per_year: RawValue,
+    /// Lognormal sigma of household spend.
     pub spend_sigma: RawValue,
+    /// Contribution margin of that spend (a share).
     pub margin: RawValue,
+    /// True relative rise in spend caused by owning a device.
     pub uplift: RawValue,
+    /// Share of spend a downstream-impact metric credits to the device.
     pub attributed_share: RawValue,
 }
 
@@ -224,32 +275,45 @@ pub struct RawEcosystem {
 pub struct RawPremium {
     /// First month of the paid tier, "YYYY-MM".
     pub launch: String,
+    /// Price of the tier per month, in dollars.
     pub price_month: RawValue,
+    /// true: Prime households get the tier at no charge; default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub included_with_prime: Option<bool>,
+    /// Median willingness to pay per month, in dollars.
     pub wtp_median: RawValue,
+    /// Lognormal sigma of willingness to pay.
     pub wtp_sigma: RawValue,
+    /// How much more heavier users value the tier (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wtp_activity_elasticity: Option<RawValue>,
+    /// Chance per month that a non-subscriber considers the tier.
     pub consider_per_month: RawValue,
+    /// Chance per year that a subscriber cancels.
     pub churn_per_year: RawValue,
+    /// Usage multiplier while subscribed (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_uplift: Option<RawValue>,
+    /// Purchase-conversion multiplier while subscribed (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_uplift: Option<RawValue>,
+    /// Extra (LLM) cost per interaction while subscribed, in dollars (may be a per-year table).
     pub serving_cost_per_interaction: RawYearly,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCosts {
+    /// Base cost to serve any interaction, in dollars (may be a per-year table).
     pub serving_cost_per_interaction: RawYearly,
+    /// Fixed costs per year (staff, R&D, marketing), in dollars (may be a per-year table).
     pub fixed_per_year: RawYearly,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFinance {
+    /// Annual discount rate of the npv_* figures (default 0).
     pub discount_rate: RawValue,
 }
 
@@ -258,11 +322,14 @@ pub struct RawFinance {
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 pub enum RawDist {
     Uniform {
+        /// Lower bound (uniform, triangular, pert; optional truncation of a normal; optional bound of a metalog).
         min: f64,
+        /// Upper bound (uniform, triangular, pert; optional truncation of a normal; optional bound of a metalog).
         max: f64,
     },
     Triangular {
         min: f64,
+        /// Most likely value (triangular, pert).
         mode: f64,
         max: f64,
     },
@@ -272,7 +339,9 @@ pub enum RawDist {
         max: f64,
     },
     Normal {
+        /// Mean (normal).
         mean: f64,
+        /// Standard deviation (normal).
         sd: f64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min: Option<f64>,
@@ -280,15 +349,21 @@ pub enum RawDist {
         max: Option<f64>,
     },
     Lognormal {
+        /// Median (lognormal).
         median: f64,
+        /// Standard deviation of the logarithm (lognormal).
         sigma: f64,
     },
     Beta {
+        /// First shape parameter (beta), e.g. successes + 1.
         alpha: f64,
+        /// Second shape parameter (beta), e.g. failures + 1.
         beta: f64,
     },
     Gamma {
+        /// Shape k (gamma).
         shape: f64,
+        /// Scale theta (gamma); the mean is shape * scale.
         scale: f64,
     },
     /// A metalog through elicited quantiles: `p10`, `p50` and `p90`, or 3 to 9

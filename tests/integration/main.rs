@@ -14,6 +14,7 @@ mod cli_errors;
 mod given_data;
 mod hardening;
 mod hostile_inputs;
+mod json;
 mod memory;
 mod model;
 mod noise;

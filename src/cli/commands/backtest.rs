@@ -2,7 +2,7 @@
 
 use super::{Naming, run_job};
 use crate::cli::CliError;
-use crate::cli::args::{BacktestArgs, Format};
+use crate::cli::args::BacktestArgs;
 use crate::cli::output::Show;
 use crate::job::{Input, Job};
 use crate::results::Results;
@@ -21,12 +21,7 @@ pub(in crate::cli) fn backtest(args: &BacktestArgs) -> Result<(), CliError> {
         settings: args.options.settings(),
         targets: Input::read(&args.targets)?,
     };
-    let show = Show {
-        format: Format::Table,
-        report: false,
-        xlsx: false,
-        top: 0,
-    };
+    let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "",
         suffix: "-backtest",

@@ -2,7 +2,7 @@
 
 use super::{Naming, run_job};
 use crate::cli::CliError;
-use crate::cli::args::{CalibrateArgs, Format};
+use crate::cli::args::CalibrateArgs;
 use crate::cli::output::Show;
 use crate::design::Sampling;
 use crate::job::{CalibrateOptions, Input, Job};
@@ -33,12 +33,7 @@ pub(in crate::cli) fn calibrate(args: &CalibrateArgs) -> Result<(), CliError> {
             max_rounds: args.max_rounds,
         },
     };
-    let show = Show {
-        format: Format::Table,
-        report: args.options.report,
-        xlsx: args.options.xlsx,
-        top: 0,
-    };
+    let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "",
         suffix: "-calibrate",

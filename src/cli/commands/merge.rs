@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::cli::CliError;
-use crate::cli::args::{Format, MergeArgs};
+use crate::cli::args::MergeArgs;
 use crate::cli::options::thread_count;
 use crate::cli::output::{Show, open_folder, publish};
 use crate::cli::progress;
@@ -110,7 +110,7 @@ pub(in crate::cli) fn merge(args: &MergeArgs) -> Result<(), CliError> {
     let facts = RunFacts::new(plan.scenario(), threads, wall);
     let results = plan.results(simulated, facts)?;
     let show = Show {
-        format: Format::Table,
+        format: args.output.format,
         report: false,
         xlsx: false,
         top: header.top,

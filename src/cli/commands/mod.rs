@@ -100,6 +100,12 @@ pub(super) fn run_job(
         top: show.top,
         wall_seconds: wall,
     };
-    write_part(&mut folder, &header, &simulated.into_parts(), wall)?;
+    write_part(
+        &mut folder,
+        &header,
+        &simulated.into_parts(),
+        wall,
+        show.format,
+    )?;
     Ok(None)
 }

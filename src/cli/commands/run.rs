@@ -21,10 +21,7 @@ pub(in crate::cli) fn run(args: &RunArgs) -> Result<(), CliError> {
         },
         None => Job::Run { input, settings },
     };
-    let show = Show {
-        format: args.format,
-        ..Show::tables(&args.options)
-    };
+    let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "",
         suffix: "",

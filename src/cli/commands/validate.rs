@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::CliError;
+use crate::cli::args::Format;
+use crate::export::json;
 use crate::format::escape;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -32,19 +34,39 @@ fn validate_one(f: &Path) -> Result<String, ScenarioError> {
     ))
 }
 
-pub(in crate::cli) fn validate(files: &[PathBuf]) -> Result<(), CliError> {
-    let mut bad = 0;
-    for f in files {
-        match validate_one(f) {
-            Ok(line) => println!("ok: {} ({})", crate::format::path(f), escape(&line)),
+pub(in crate::cli) fn validate(files: &[PathBuf], format: Format) -> Result<(), CliError> {
+    let outcomes: Vec<Result<String, ScenarioError>> =
+        files.iter().map(|f| validate_one(f)).collect();
+    // The problems go to stderr in both formats, in file order; with JSON, the document
+    // goes to stdout after them.
+    for (f, o) in files.iter().zip(&outcomes) {
+        match o {
+            Ok(line) if format == Format::Text => {
+                println!("ok: {} ({})", crate::format::path(f), escape(line))
+            }
+            Ok(_) => {}
             Err(e) => {
-                bad += 1;
                 for d in e.diagnostics() {
                     eprintln!("error: {d}");
                 }
             }
         }
     }
+    if format == Format::Json {
+        let checked: Vec<json::Checked> = files
+            .iter()
+            .zip(&outcomes)
+            .map(|(f, o)| {
+                let o = match o {
+                    Ok(line) => Ok(line.clone()),
+                    Err(e) => Err(e.diagnostics()),
+                };
+                (f.as_path(), o)
+            })
+            .collect();
+        print!("{}", json::validation(&checked));
+    }
+    let bad = outcomes.iter().filter(|o| o.is_err()).count();
     if bad > 0 {
         let (noun, verb) = if files.len() == 1 {
             ("file", "has")
