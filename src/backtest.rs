@@ -117,6 +117,11 @@ pub enum Measurement {
     Uniform,
 }
 
+impl Measurement {
+    /// The values of a target's `error` key, the default first.
+    pub const NAMES: [&str; 2] = ["normal", "uniform"];
+}
+
 /// The standard normal 95% quantile: a band read as a central 90% interval has
 /// half-width `NORMAL_90 * sd`.
 pub const NORMAL_90: f64 = 1.6448536269514722;

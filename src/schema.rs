@@ -202,6 +202,9 @@ pub fn targets() -> Value {
         .map(|m| m.name())
         .collect();
     merge(&mut target["statistic"], json!({ "enum": statistics }));
+    let errors = crate::backtest::Measurement::NAMES;
+    merge(&mut target["error"], json!({ "enum": errors }));
+    merge(&mut target["sd"], json!({ "exclusiveMinimum": 0.0 }));
     wrap_refs(&mut s);
     s
 }
