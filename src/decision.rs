@@ -36,7 +36,9 @@
 use rayon::prelude::*;
 
 use crate::engine::metrics::Better;
+use crate::engine::{Layout, RunResult};
 use crate::sampling::{name_key, stream};
+use crate::scenario::Scenario;
 use crate::stats;
 
 /// Bootstrap resamples behind every standard error.
@@ -226,6 +228,118 @@ pub fn analyse(
         },
         voi,
     })
+}
+
+/// The metric a decision is about unless `--metric` says otherwise.
+pub const DEFAULT_METRIC: &str = "npv_net_incremental";
+
+/// The scalar a decision can be about: one of the layout's, with a mean (not the breakeven
+/// month, which a trial may never reach). Its index, or a message naming the choices.
+pub fn metric_index(layout: &Layout, metric: &str) -> Result<usize, String> {
+    crate::sensitivity::metric_indices(layout, metric, None).map(|(j, _)| j)
+}
+
+/// The decision view of scalar `metric` over simulated options (`runs[k]` of
+/// `scenarios[k]`, named `names[k]`), with the EVPPI of every uncertain parameter of any
+/// option and of every group: a per-year table with two or more uncertain years, and each
+/// cluster of parameters tied by `[[correlation]]` entries. A parameter's values come from
+/// the first option in which it is uncertain: its draws share one uniform per trial in every
+/// option, so they rank the trials alike.
+pub fn from_runs(
+    metric: &str,
+    names: &[String],
+    scenarios: &[Scenario],
+    runs: &[RunResult],
+    seed: u64,
+) -> Option<Decision> {
+    let def = runs.first()?.layout.scalar(metric)?.clone();
+    let values: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|r| r.layout.scalar_index(metric).map(|j| r.scalar(j)))
+        .collect::<Option<_>>()?;
+    analyse(
+        metric,
+        def.better,
+        names,
+        &values,
+        &uncertain_inputs(scenarios, runs),
+        seed,
+    )
+}
+
+/// The parameters and groups whose EVPPI is estimated, each with its per-trial values.
+fn uncertain_inputs(scenarios: &[Scenario], runs: &[RunResult]) -> Vec<Uncertain> {
+    let mut singles: Vec<Uncertain> = Vec::new();
+    for (s, r) in scenarios.iter().zip(runs) {
+        for (id, p) in s.params().iter() {
+            if p.is_uncertain() && !singles.iter().any(|u| u.name == p.key()) {
+                let i = id.0 as usize;
+                singles.push(Uncertain {
+                    name: p.key().to_string(),
+                    columns: vec![r.trials.iter().map(|t| t.draws[i]).collect()],
+                });
+            }
+        }
+    }
+    let column = |key: &str| {
+        singles
+            .iter()
+            .find(|u| u.name == key)
+            .map(|u| &u.columns[0])
+    };
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for s in scenarios {
+        for table in s.params().tables() {
+            let members: Vec<String> = singles
+                .iter()
+                .filter(|u| {
+                    u.name.strip_prefix(table.as_str()).is_some_and(|rest| {
+                        rest.len() == 5
+                            && rest.starts_with('.')
+                            && rest[1..].bytes().all(|b| b.is_ascii_digit())
+                    })
+                })
+                .map(|u| u.name.clone())
+                .collect();
+            if members.len() > 1 && !groups.iter().any(|(_, m)| *m == members) {
+                groups.push((table.clone(), members));
+            }
+        }
+        // Clusters: entries that share a parameter are one cluster.
+        let mut clusters: Vec<Vec<String>> = Vec::new();
+        for entry in s.correlated() {
+            let mut merged: Vec<String> =
+                entry.into_iter().filter(|k| column(k).is_some()).collect();
+            clusters.retain(|c| {
+                if c.iter().any(|k| merged.contains(k)) {
+                    let more: Vec<String> =
+                        c.iter().filter(|k| !merged.contains(k)).cloned().collect();
+                    merged.extend(more);
+                    false
+                } else {
+                    true
+                }
+            });
+            clusters.push(merged);
+        }
+        for members in clusters {
+            if members.len() > 1 && !groups.iter().any(|(_, m)| *m == members) {
+                groups.push((members.join(" & "), members));
+            }
+        }
+    }
+    let grouped: Vec<Uncertain> = groups
+        .into_iter()
+        .map(|(name, members)| Uncertain {
+            name,
+            columns: members
+                .iter()
+                .map(|k| column(k).expect("a member is uncertain").clone())
+                .collect(),
+        })
+        .collect();
+    singles.extend(grouped);
+    singles
 }
 
 fn mean(x: &[f64]) -> f64 {

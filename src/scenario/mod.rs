@@ -247,6 +247,15 @@ impl Scenario {
         Some(varied)
     }
 
+    /// The dotted keys of each `[[correlation]]` entry, in file order.
+    pub fn correlated(&self) -> Vec<Vec<String>> {
+        self.resolved
+            .correlation
+            .iter()
+            .map(|c| c.between.clone())
+            .collect()
+    }
+
     /// The design of the uncertain parameters' draws.
     pub fn design(&self) -> &Design {
         &self.design

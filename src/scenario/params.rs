@@ -88,6 +88,11 @@ impl ParamSet {
             .position(|p| p.key == key)
             .map(|i| ParamId(i as u32))
     }
+    /// The dotted keys of the per-year tables (their years, when given by year, are the
+    /// parameters `key.YYYY`).
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
     /// True if `key` is the dotted key of a per-year table.
     pub fn is_table(&self, key: &str) -> bool {
         self.tables.iter().any(|t| t == key)
