@@ -10,6 +10,7 @@ mod common;
 
 mod backtest;
 mod cli_errors;
+mod decision;
 mod given_data;
 mod hardening;
 mod hostile_inputs;
