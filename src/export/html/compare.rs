@@ -88,7 +88,11 @@ pub(super) fn decision_section(
                 fixed_in_unit(o.expected_value, u),
                 crate::format::percent(o.p_best),
                 fixed_in_unit(o.expected_regret, u),
-                if o.chosen { "chosen".into() } else { String::new() },
+                if o.chosen {
+                    "chosen".into()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -144,7 +148,12 @@ pub(super) fn decision_section(
     let (lo, hi) = x_extent(&layers);
     let plot = Plot {
         title: None,
-        x: nice_axis(lo.min(0.0), hi.max(0.0), 8, &format!("EVPPI, {}", u.label())),
+        x: nice_axis(
+            lo.min(0.0),
+            hi.max(0.0),
+            8,
+            &format!("EVPPI, {}", u.label()),
+        ),
         y: top_down_axis(&labels, 0.1),
         layers,
         legend: vec![legend(
