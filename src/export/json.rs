@@ -41,3 +41,38 @@ pub fn summary(r: &RunResults) -> String {
     });
     serde_json::to_string_pretty(&doc).expect("JSON of plain values") + "\n"
 }
+
+/// The decision view and the value of information of a comparison or sweep, for the JSON
+/// of `compare` and `sweep`: `{"metric", "better", "options": [{"option",
+/// "expected_value", "p_best", "expected_regret", "chosen"}], "evpi": {"evppi",
+/// "evppi_se"}, "voi": [{"parameter", "evppi", "evppi_se", "clipped"}]}` (the columns of
+/// `decision.csv` and `voi.csv`); undefined values are `null`.
+pub fn decision(d: &crate::decision::Decision) -> serde_json::Value {
+    let num = |x: f64| {
+        if x.is_finite() {
+            serde_json::json!(x)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let voi = |v: &crate::decision::Voi| {
+        serde_json::json!({
+            "parameter": v.parameter, "evppi": num(v.evppi), "evppi_se": num(v.se),
+            "clipped": v.clipped
+        })
+    };
+    serde_json::json!({
+        "metric": d.metric,
+        "better": match d.better {
+            crate::engine::metrics::Better::Higher => "higher",
+            crate::engine::metrics::Better::Lower => "lower",
+        },
+        "options": d.options.iter().map(|o| serde_json::json!({
+            "option": o.option, "expected_value": num(o.expected_value),
+            "p_best": num(o.p_best), "expected_regret": num(o.expected_regret),
+            "chosen": o.chosen
+        })).collect::<Vec<_>>(),
+        "evpi": voi(&d.evpi),
+        "voi": d.voi.iter().map(voi).collect::<Vec<_>>(),
+    })
+}
