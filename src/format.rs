@@ -117,6 +117,59 @@ pub fn fixed_in_unit(x: f64, unit: Unit) -> String {
     }
 }
 
+/// An amount for a sentence, with about two significant digits and its unit: `$1.5B`,
+/// `-$22B`, `$480M`, `6.7M` (counts), `14 months`; `undefined` when not finite.
+pub fn amount(x: f64, unit: Unit) -> String {
+    if !x.is_finite() {
+        return "undefined".into();
+    }
+    if unit == Unit::Months {
+        return format!("{} months", fixed(x, 0));
+    }
+    let (number, suffix) = amount_parts(x.abs());
+    let sign = if x < 0.0 && number.chars().any(|c| ('1'..='9').contains(&c)) {
+        "-"
+    } else {
+        ""
+    };
+    let dollar = if unit == Unit::Dollars { "$" } else { "" };
+    format!("{sign}{dollar}{number}{suffix}")
+}
+
+/// A range for a sentence: `$0.6–2.5B` when both ends share a sign and a suffix, else
+/// `-$25B to -$19B`.
+pub fn amount_range(lo: f64, hi: f64, unit: Unit) -> String {
+    let (a, sa) = amount_parts(lo.abs());
+    let (b, sb) = amount_parts(hi.abs());
+    if unit != Unit::Months && lo >= 0.0 && hi >= 0.0 && sa == sb {
+        let dollar = if unit == Unit::Dollars { "$" } else { "" };
+        format!("{dollar}{a}–{b}{sb}")
+    } else {
+        format!("{} to {}", amount(lo, unit), amount(hi, unit))
+    }
+}
+
+/// A non-negative amount as two significant digits (at least the units) and a suffix.
+fn amount_parts(a: f64) -> (String, &'static str) {
+    let (v, suffix) = if a >= 0.1e9 {
+        (a / 1e9, "B")
+    } else if a >= 0.1e6 {
+        (a / 1e6, "M")
+    } else if a >= 0.1e3 {
+        (a / 1e3, "k")
+    } else {
+        (a, "")
+    };
+    let decimals = if v >= 10.0 {
+        0
+    } else if v >= 1.0 {
+        1
+    } else {
+        2
+    };
+    (format!("{v:.decimals$}"), suffix)
+}
+
 /// A price as written: no decimals when whole, else two.
 pub fn price(x: f64) -> String {
     if x.fract() == 0.0 {
@@ -286,6 +339,23 @@ pub fn path(p: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_as_sentences() {
+        assert_eq!(amount(1.48e9, Unit::Dollars), "$1.5B");
+        assert_eq!(amount(-21.8e9, Unit::Dollars), "-$22B");
+        assert_eq!(amount(4.8e8, Unit::Dollars), "$0.48B");
+        assert_eq!(amount(6.2e7, Unit::Dollars), "$62M");
+        assert_eq!(amount(6.7e6, Unit::Count), "6.7M");
+        assert_eq!(amount(-1.0, Unit::Dollars), "-$1.0");
+        assert_eq!(amount(-0.001, Unit::Dollars), "$0.00");
+        assert_eq!(amount(14.2, Unit::Months), "14 months");
+        assert_eq!(amount_range(0.63e9, 2.5e9, Unit::Dollars), "$0.63–2.5B");
+        assert_eq!(
+            amount_range(-24.6e9, -19.0e9, Unit::Dollars),
+            "-$25B to -$19B"
+        );
+    }
 
     #[test]
     fn human_units() {

@@ -46,6 +46,7 @@ pub mod backtest;
 pub mod calibrate;
 pub mod cli;
 pub mod compare;
+pub mod decision;
 pub mod design;
 pub mod engine;
 pub mod export;

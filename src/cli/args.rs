@@ -161,6 +161,14 @@ pub struct CompareArgs {
     /// Output folder (default: output/compare-<base file stem>/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The metric of the decision view and value of information (decision.csv, voi.csv).
+    #[arg(long, value_name = "NAME", default_value = crate::decision::DEFAULT_METRIC)]
+    pub metric: String,
+    /// Override a parameter of one scenario only, after the --set ones: SCENARIO is its
+    /// position (0 = the base), its file as given or the file's stem,
+    /// e.g. --set-for premium_5usd_2024:premium.price_month=9 (repeatable).
+    #[arg(long = "set-for", value_name = "SCENARIO:KEY=VALUE")]
+    pub set_for: Vec<String>,
     #[command(flatten)]
     pub options: RunOptions,
 }
@@ -175,6 +183,9 @@ pub struct SweepArgs {
     /// Output folder (default: output/<scenario file stem>-sweep/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The metric of the decision view and value of information (decision.csv, voi.csv).
+    #[arg(long, value_name = "NAME", default_value = crate::decision::DEFAULT_METRIC)]
+    pub metric: String,
     #[command(flatten)]
     pub options: RunOptions,
 }

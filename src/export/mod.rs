@@ -73,6 +73,7 @@ pub mod html;
 pub mod json;
 pub mod settings;
 pub mod text;
+pub mod verdict;
 pub mod xlsx;
 
 /// Every file of a result but the reports: its CSV files and resolved scenario(s).

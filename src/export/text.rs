@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use crate::backtest::{Outcome, Statistic};
+use crate::decision::Decision;
+use crate::engine::Layout;
 use crate::engine::metrics::Unit;
+use crate::export::verdict;
 use crate::export::{best_points, key_figures, nonzero, share_best, share_better};
 use crate::format::{self, escape};
 use crate::job::PrecisionOutcome;
@@ -52,7 +55,10 @@ fn noise_notes(out: &mut String, noisy: &[(String, f64)], households: u64) {
 /// A readable table of the key figures.
 pub fn run(r: &RunResults) -> String {
     let (scenario, report, trials) = (&r.scenario, &r.stats, r.trials.len());
-    let mut out = String::new();
+    let mut out = verdict::run(r);
+    if !out.is_empty() {
+        out.push('\n');
+    }
     let sim = scenario.simulation();
     let _ = writeln!(
         out,
@@ -129,7 +135,10 @@ pub fn run(r: &RunResults) -> String {
 pub fn compare(r: &CompareResults) -> String {
     let (rows, trials) = (&r.rows, r.facts.trials);
     let names: Vec<_> = r.names.iter().map(|n| escape(n)).collect();
-    let mut out = String::new();
+    let mut out = verdict::compare(r);
+    if !out.is_empty() {
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "base: {} ({} trials, common random numbers). Per scenario: p50, and the paired difference to the base\n(mean [p05, p95]) with the share of trials in which the scenario is better (a tie is neither; same: equal in every trial).",
@@ -183,15 +192,122 @@ pub fn compare(r: &CompareResults) -> String {
             );
         }
     }
+    if let Some(d) = &r.decision {
+        out.push('\n');
+        out.push_str(&decision(d, &r.layout, trials));
+    }
     out
 }
+
+/// The decision view and the value of information of a comparison or sweep: per option
+/// (at most [`DECISION_ROWS`], the best by expected value) the expected value, P(best) and
+/// the expected regret; then the EVPI and the largest EVPPIs.
+pub fn decision(d: &Decision, layout: &Layout, trials: u64) -> String {
+    let Some(def) = layout.scalar(&d.metric) else {
+        return String::new();
+    };
+    let unit = def.unit;
+    let mut out = String::new();
+    let direction = match d.better {
+        crate::engine::metrics::Better::Higher => "higher",
+        crate::engine::metrics::Better::Lower => "lower",
+    };
+    let _ = writeln!(
+        out,
+        "decision on {} ({}, {direction} is better; risk neutral, {trials} trials on common random numbers):\nP(best) = share of trials in which the option is the best (a tie for the best is split equally); regret = mean shortfall from each trial's best",
+        escape(&d.metric),
+        unit.label()
+    );
+    let mut shown: Vec<usize> = (0..d.options.len()).collect();
+    if shown.len() > DECISION_ROWS {
+        shown.sort_by(|&a, &b| {
+            let (x, y) = (d.options[a].expected_value, d.options[b].expected_value);
+            match d.better {
+                crate::engine::metrics::Better::Higher => y.total_cmp(&x),
+                crate::engine::metrics::Better::Lower => x.total_cmp(&y),
+            }
+            .then(a.cmp(&b))
+        });
+        shown.truncate(DECISION_ROWS);
+        shown.sort_unstable();
+    }
+    let _ = writeln!(
+        out,
+        "{:<44} {:>10} {:>8} {:>10}",
+        "option", "expected", "P(best)", "regret"
+    );
+    for &k in &shown {
+        let o = &d.options[k];
+        let name = escape(&o.option).into_owned() + if o.chosen { " (chosen)" } else { "" };
+        let _ = writeln!(
+            out,
+            "{name:<44} {:>10} {:>8} {:>10}",
+            format::in_unit(o.expected_value, unit, "-"),
+            format::percent(o.p_best),
+            format::in_unit(o.expected_regret, unit, "-"),
+        );
+    }
+    if shown.len() < d.options.len() {
+        let _ = writeln!(
+            out,
+            "({} more options in decision.csv)",
+            d.options.len() - shown.len()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nvalue of information: what learning it exactly before choosing is worth (EVPPI ± bootstrap standard error)"
+    );
+    let row = |name: &str, v: &crate::decision::Voi| {
+        format!(
+            "{name:<44} {:>10} ± {}{}",
+            format::amount(v.evppi, unit),
+            format::amount(v.se, unit),
+            if v.clipped {
+                "  (clipped to [0, EVPI])"
+            } else {
+                ""
+            }
+        )
+    };
+    let _ = writeln!(out, "{}", row("perfect information (EVPI)", &d.evpi));
+    if d.evpi.evppi == 0.0 {
+        let _ = writeln!(
+            out,
+            "(the same option is the best in every trial: no information can change the choice)"
+        );
+        return out;
+    }
+    for v in d.voi.iter().take(VOI_ROWS) {
+        let _ = writeln!(out, "{}", row(&escape(&v.parameter), v));
+    }
+    if d.voi.len() > VOI_ROWS {
+        let _ = writeln!(out, "({} more in voi.csv)", d.voi.len() - VOI_ROWS);
+    }
+    if d.voi.is_empty() && d.options.len() > crate::decision::MAX_VOI_OPTIONS {
+        let _ = writeln!(
+            out,
+            "(EVPPI is estimated for at most {} options)",
+            crate::decision::MAX_VOI_OPTIONS
+        );
+    }
+    out
+}
+
+/// Options shown in the printed decision table.
+const DECISION_ROWS: usize = 10;
+/// Parameters shown in the printed value of information.
+const VOI_ROWS: usize = 8;
 
 /// The printed result: the best point of each money metric, with its p05–p95 and the share
 /// of trials in which it is the best; then, for the headline metric, the points most often best.
 pub fn sweep(r: &SweepResults) -> String {
     let (points, best, trials) = (&r.grid, &r.best, r.facts.trials);
     let label = |k: usize| escape(&r.point_label(k)).into_owned();
-    let mut out = String::new();
+    let mut out = verdict::sweep(r);
+    if !out.is_empty() {
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "{} points x {trials} trials on common random numbers. Best point by mean per money metric ($B);\nP(best) = share of trials in which that point alone is the best (a tie for the best counts for none):",
@@ -249,6 +365,10 @@ pub fn sweep(r: &SweepResults) -> String {
         for (k, share) in ranked.iter().take(8) {
             let _ = writeln!(out, "  {:<40} {:>5.1}%", label(*k), 100.0 * share);
         }
+    }
+    if let Some(d) = &r.decision {
+        out.push('\n');
+        out.push_str(&decision(d, &r.layout, trials));
     }
     out
 }

@@ -115,12 +115,22 @@ pub enum Job {
     Compare {
         inputs: Vec<Input>,
         settings: Settings,
+        /// The metric of the decision view (`--metric`).
+        #[serde(default = "decision_metric")]
+        metric: String,
+        /// `--set-for`: overrides for one scenario, (its position, base 0; `KEY=VALUE`),
+        /// applied after the common `--set`s.
+        #[serde(default)]
+        set_for: Vec<(usize, String)>,
     },
     /// A grid of parameter values on common random numbers.
     Sweep {
         input: Input,
         settings: Settings,
         axes: Vec<Axis>,
+        /// The metric of the decision view (`--metric`).
+        #[serde(default = "decision_metric")]
+        metric: String,
     },
     /// Which uncertain parameters drive a metric.
     Sensitivity {
@@ -163,7 +173,115 @@ impl Job {
             input,
             settings,
             axes,
+            metric: decision_metric(),
         })
+    }
+
+    /// A comparison of `inputs` (the base first) with the decision view of the default
+    /// metric and no per-scenario overrides.
+    pub fn compare(inputs: Vec<Input>, settings: Settings) -> Job {
+        Job::Compare {
+            inputs,
+            settings,
+            metric: decision_metric(),
+            set_for: Vec::new(),
+        }
+    }
+
+    /// The same comparison or sweep with the decision view of `metric` (other jobs are
+    /// returned unchanged; the metric is checked when the job is planned).
+    pub fn with_decision_metric(mut self, name: &str) -> Job {
+        if let Job::Compare { metric, .. } | Job::Sweep { metric, .. } = &mut self {
+            *metric = name.to_string();
+        }
+        self
+    }
+
+    /// The same comparison with `--set-for SCENARIO:KEY=VALUE` overrides: SCENARIO is a
+    /// position (0 the base, 1 the first other scenario, as in the `<i>-<stem>.resolved.toml`
+    /// files), a file as given, or a file's stem naming exactly one scenario.
+    pub fn with_set_for(mut self, specs: &[String]) -> Result<Job, JobError> {
+        let Job::Compare {
+            inputs, set_for, ..
+        } = &mut self
+        else {
+            return Ok(self);
+        };
+        for spec in specs {
+            let bad = |why: String| {
+                JobError::Input(format!("--set-for {}: {why}", crate::format::escape(spec)))
+            };
+            let (who, set) = spec.split_once(':').filter(|(_, set)| set.contains('=')).ok_or_else(|| {
+                bad("expected SCENARIO:KEY=VALUE, where SCENARIO is a position (0 = the base), a file as given or its stem".into())
+            })?;
+            let stem = |i: &Input| {
+                Path::new(&i.origin)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            };
+            let index = match who.trim().parse::<usize>() {
+                Ok(i) if i < inputs.len() => i,
+                Ok(i) => {
+                    return Err(bad(format!(
+                        "there is no scenario {i}: the positions are 0 (the base) to {}",
+                        inputs.len() - 1
+                    )));
+                }
+                Err(_) => {
+                    let exact: Vec<usize> = (0..inputs.len())
+                        .filter(|&i| inputs[i].origin == who)
+                        .collect();
+                    let by_stem: Vec<usize> = (0..inputs.len())
+                        .filter(|&i| stem(&inputs[i]).as_deref() == Some(who))
+                        .collect();
+                    match (&exact[..], &by_stem[..]) {
+                        ([i], _) | ([], [i]) => *i,
+                        ([], []) => {
+                            let names: Vec<String> = inputs
+                                .iter()
+                                .enumerate()
+                                .map(|(i, input)| {
+                                    format!(
+                                        "{i} ({})",
+                                        crate::format::escape(&stem(input).unwrap_or_default())
+                                    )
+                                })
+                                .collect();
+                            return Err(bad(format!(
+                                "no compared scenario is `{}`; expected one of {}",
+                                crate::format::escape(who),
+                                names.join(", ")
+                            )));
+                        }
+                        _ => {
+                            return Err(bad(format!(
+                                "`{}` names several compared scenarios; give its position (0 = the base) instead",
+                                crate::format::escape(who)
+                            )));
+                        }
+                    }
+                }
+            };
+            // Checked as `--set` checks it.
+            Override::parse(set).map_err(JobError::Input)?;
+            set_for.push((index, set.to_string()));
+        }
+        Ok(self)
+    }
+
+    /// The run settings of scenario `index` of the job: the command line's, with the
+    /// `--set-for` overrides of that scenario of a comparison after its `--set`s.
+    pub fn settings_for(&self, index: usize) -> Settings {
+        let mut settings = self.settings().clone();
+        if let Job::Compare { set_for, .. } = self {
+            settings.set.extend(
+                set_for
+                    .iter()
+                    .filter(|(i, _)| *i == index)
+                    .map(|(_, s)| s.clone()),
+            );
+        }
+        settings
     }
 
     /// The scenario inputs, the base first.
@@ -257,6 +375,12 @@ impl Job {
             _ => Ok(()),
         }
     }
+}
+
+/// The metric of a decision view unless `--metric` says otherwise (also of a part written
+/// before the decision view).
+fn decision_metric() -> String {
+    crate::decision::DEFAULT_METRIC.into()
 }
 
 /// The method of a sensitivity job written before there was a choice.

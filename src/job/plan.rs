@@ -108,17 +108,28 @@ impl Plan {
     pub(super) fn new(job: &Job, cancel: &AtomicBool) -> Result<Plan, JobError> {
         let settings = job.settings();
         check_cancel(cancel)?;
-        let base = settings.load(&job.inputs()[0])?;
+        let base = job.settings_for(0).load(&job.inputs()[0])?;
         let (scenarios, detail) = match job {
             Job::Run { .. } => (vec![base.clone()], Detail::Run),
             Job::Precision { precision, .. } => {
                 let (metric, max_trials) = precision.check(&base)?;
                 (vec![base.clone()], Detail::Precision { metric, max_trials })
             }
-            Job::Compare { inputs, .. } => {
-                (compared(&base, inputs, settings, cancel)?, Detail::Compare)
+            Job::Compare { inputs, metric, .. } => {
+                crate::decision::metric_index(&Layout::new(&base), metric)
+                    .map_err(JobError::Input)?;
+                (compared(&base, job, inputs, cancel)?, Detail::Compare)
             }
-            Job::Sweep { input, axes, .. } => sweep_points(&base, input, settings, axes, cancel)?,
+            Job::Sweep {
+                input,
+                axes,
+                metric,
+                ..
+            } => {
+                crate::decision::metric_index(&Layout::new(&base), metric)
+                    .map_err(JobError::Input)?;
+                sweep_points(&base, input, settings, axes, cancel)?
+            }
             Job::Sensitivity {
                 input,
                 metric,
@@ -384,21 +395,29 @@ impl Plan {
             Simulated::Runs(runs) => runs,
         };
         Ok(match (&self.detail, &self.job) {
-            (Detail::Compare, Job::Compare { inputs, .. }) => {
-                Results::Compare(CompareResults::new(
+            (Detail::Compare, Job::Compare { inputs, metric, .. }) => {
+                let seed = facts.seed;
+                let mut r = CompareResults::new(
                     inputs.iter().map(|i| i.origin.clone()).collect(),
                     self.scenarios.clone(),
                     facts,
                     &runs,
-                ))
+                );
+                r.decision =
+                    crate::decision::from_runs(metric, &r.names, &self.scenarios, &runs, seed);
+                Results::Compare(r)
             }
-            (Detail::Sweep { axes, grid }, _) => Results::Sweep(SweepResults::new(
-                self.base.clone(),
-                facts,
-                axes.clone(),
-                grid.clone(),
-                &runs,
-            )),
+            (Detail::Sweep { axes, grid }, job) => {
+                let seed = facts.seed;
+                let mut r =
+                    SweepResults::new(self.base.clone(), facts, axes.clone(), grid.clone(), &runs);
+                if let Job::Sweep { metric, .. } = job {
+                    let names: Vec<String> = (0..r.grid.len()).map(|k| r.point_label(k)).collect();
+                    r.decision =
+                        crate::decision::from_runs(metric, &names, &self.scenarios, &runs, seed);
+                }
+                Results::Sweep(r)
+            }
             (Detail::Sensitivity { metric, period, .. }, _) => {
                 Results::Sensitivity(SensitivityResults {
                     analysis: sensitivity::analyse_given_data(
@@ -485,14 +504,14 @@ impl Plan {
 /// settings unless given on the command line (they were applied).
 fn compared(
     base: &Scenario,
+    job: &Job,
     inputs: &[Input],
-    settings: &Settings,
     cancel: &AtomicBool,
 ) -> Result<Vec<Scenario>, JobError> {
     let mut scenarios = vec![base.clone()];
-    for input in &inputs[1..] {
+    for (i, input) in inputs.iter().enumerate().skip(1) {
         check_cancel(cancel)?;
-        let mut s = settings.load(input)?;
+        let mut s = job.settings_for(i).load(input)?;
         if s.start() != base.start() || s.months() != base.months() {
             return Err(JobError::Input(format!(
                 "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
@@ -795,18 +814,9 @@ mod tests {
             ("potential sweep", sweep("adoption.potential=0.2,0.3")),
             (
                 "money compare",
-                Job::Compare {
-                    inputs: vec![input.clone(), priced],
-                    settings: small(),
-                },
+                Job::compare(vec![input.clone(), priced], small()),
             ),
-            (
-                "compare",
-                Job::Compare {
-                    inputs: vec![input.clone(), other],
-                    settings: small(),
-                },
-            ),
+            ("compare", Job::compare(vec![input.clone(), other], small())),
             ("given data", sensitivity(Method::GivenData)),
             ("swing", sensitivity(Method::Swing)),
         ]

@@ -22,6 +22,10 @@ pub const SWEEP_TRIALS: &str = "sweep_trials.csv";
 pub const SWEEP_BEST: &str = "sweep_best.csv";
 /// `compare`: per scalar and scenario, statistics and paired differences with the base.
 pub const COMPARE: &str = "compare.csv";
+/// `compare`, `sweep`: per option, the decision view of one metric.
+pub const DECISION: &str = "decision.csv";
+/// `compare`, `sweep`: the value of information (EVPI, and EVPPI per parameter and group).
+pub const VOI: &str = "voi.csv";
 /// `sensitivity`: one row per uncertain parameter.
 pub const TORNADO: &str = "tornado.csv";
 /// `sensitivity --by`: rank correlations per period.
@@ -42,7 +46,7 @@ pub const REPORT: &str = "report.html";
 pub const WORKBOOK: &str = "results.xlsx";
 
 /// Every fixed name of a result file (the marker and part files are not results).
-const RESULT_FILES: [&str; 17] = [
+const RESULT_FILES: [&str; 19] = [
     SUMMARY,
     MONTHLY,
     YEARLY,
@@ -51,6 +55,8 @@ const RESULT_FILES: [&str; 17] = [
     SWEEP_TRIALS,
     SWEEP_BEST,
     COMPARE,
+    DECISION,
+    VOI,
     TORNADO,
     SENSITIVITY_BY_PERIOD,
     BACKTEST,

@@ -16,6 +16,7 @@ pub mod table;
 
 use crate::backtest::Outcome;
 use crate::compare;
+use crate::decision::Decision;
 use crate::engine::{Layout, RunResult};
 use crate::scenario::Scenario;
 use crate::scenario::raw::RawRun;
@@ -221,6 +222,9 @@ pub struct SweepResults {
     pub trials: Vec<Vec<(u64, Vec<f64>)>>,
     /// Per money scalar: the best point.
     pub best: Vec<Best>,
+    /// The decision among the points for one metric, with the value of information
+    /// (`decision.csv`, `voi.csv`); `None` in a folder written before them.
+    pub decision: Option<Decision>,
 }
 
 impl SweepResults {
@@ -258,6 +262,7 @@ impl SweepResults {
             grid,
             points,
             trials,
+            decision: None,
         }
     }
 
@@ -277,6 +282,9 @@ pub struct CompareResults {
     /// The base's metrics (rows follow its scalars).
     pub layout: Layout,
     pub rows: Vec<compare::Row>,
+    /// The decision among the scenarios for one metric, with the value of information
+    /// (`decision.csv`, `voi.csv`); `None` in a folder written before them.
+    pub decision: Option<Decision>,
 }
 
 impl CompareResults {
@@ -292,6 +300,7 @@ impl CompareResults {
             names,
             scenarios,
             facts,
+            decision: None,
         }
     }
 }

@@ -18,14 +18,16 @@ use anyhow::{Context, Result, bail};
 
 use super::files::{self, FolderKind};
 use super::table::{
-    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, LEGACY_BY_PERIOD, LEGACY_SUMMARY, LEGACY_TORNADO,
-    PERIOD_COLUMNS, PRE_GROUP_TORNADO, SUMMARY_COLUMNS, TORNADO_COLUMNS, TORNADO_METHOD,
+    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, DECISION_COLUMNS, LEGACY_BY_PERIOD, LEGACY_SUMMARY,
+    LEGACY_TORNADO, PERIOD_COLUMNS, PRE_GROUP_TORNADO, SUMMARY_COLUMNS, TORNADO_COLUMNS,
+    TORNADO_METHOD, VOI_COLUMNS,
 };
 use super::{
     CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
     TrialRow,
 };
 use crate::compare;
+use crate::decision::{self, Decision, OptionRow, Voi};
 use crate::engine::Layout;
 use crate::export::csv::unescape;
 use crate::scenario::Scenario;
@@ -414,6 +416,7 @@ fn read_sweep(dir: &Path) -> Result<SweepResults> {
     let labels: Vec<&[String]> = t.rows.iter().map(|r| &r[..k]).collect();
     let trials = read_sweep_trials(dir, &t.header[..k], &labels, &layout)?;
     let best = read_sweep_best(dir, &t.header[..k], &labels, &layout, &points)?;
+    let decision = read_decision(dir, &layout)?;
     Ok(SweepResults {
         scenario,
         facts,
@@ -423,6 +426,7 @@ fn read_sweep(dir: &Path) -> Result<SweepResults> {
         points,
         trials,
         best,
+        decision,
     })
 }
 
@@ -567,13 +571,79 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
             share_better,
         });
     }
+    let decision = read_decision(dir, &layout)?;
     Ok(CompareResults {
         names,
         scenarios,
         facts,
         layout,
         rows,
+        decision,
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// decision
+
+/// `decision.csv` and `voi.csv`, when the folder has them (folders written before the
+/// decision view do not).
+fn read_decision(dir: &Path, layout: &Layout) -> Result<Option<Decision>> {
+    if !dir.join(files::DECISION).exists() {
+        return Ok(None);
+    }
+    let t = Csv::read(dir, files::DECISION)?;
+    t.expect_header(&DECISION_COLUMNS)?;
+    if t.rows.is_empty() {
+        bail!("{}: no rows", t.file);
+    }
+    let metric = t.rows[0][0].clone();
+    let Some(def) = layout.scalar(&metric) else {
+        bail!("{}: row 2: no scalar `{metric}`", t.file);
+    };
+    let mut options = Vec::with_capacity(t.rows.len());
+    for (i, row) in t.rows.iter().enumerate() {
+        t.expect_cell(i, 0, &metric)?;
+        let [expected_value, p_best, expected_regret] = t.numbers(i, [2, 3, 4])?;
+        options.push(OptionRow {
+            option: row[1].clone(),
+            expected_value,
+            p_best,
+            expected_regret,
+            chosen: t.whole(i, 5)? == 1,
+        });
+    }
+    let v = Csv::read(dir, files::VOI)?;
+    v.expect_header(&VOI_COLUMNS)?;
+    let mut voi = Vec::with_capacity(v.rows.len());
+    for (i, row) in v.rows.iter().enumerate() {
+        v.expect_cell(i, 0, &metric)?;
+        let [evppi, se] = v.numbers(i, [2, 3])?;
+        voi.push(Voi {
+            parameter: row[1].clone(),
+            evppi,
+            se,
+            clipped: v.whole(i, 4)? == 1,
+        });
+    }
+    if voi.is_empty() {
+        bail!("{}: no rows; expected the EVPI first", v.file);
+    }
+    let evpi = voi.remove(0);
+    if evpi.parameter != decision::ALL {
+        bail!(
+            "{}: row 2: `{}` where `{}` (the EVPI) was expected",
+            v.file,
+            evpi.parameter,
+            decision::ALL
+        );
+    }
+    Ok(Some(Decision {
+        metric,
+        better: def.better,
+        options,
+        evpi,
+        voi,
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -842,13 +912,13 @@ mod tests {
     fn a_comparison_reads_back() {
         let r = round_trip(
             "compare",
-            Job::Compare {
-                inputs: vec![
+            Job::compare(
+                vec![
                     input("status_quo_2022_2028.toml"),
                     input("premium_5usd_2024.toml"),
                 ],
-                settings: settings(),
-            },
+                settings(),
+            ),
         );
         let Results::Compare(c) = r else {
             panic!("not a comparison")

@@ -44,6 +44,17 @@ pub const COMPARE_COLUMNS: [&str; 11] = [
     "diff_p95",
     "share_better",
 ];
+/// The columns of `decision.csv`.
+pub const DECISION_COLUMNS: [&str; 6] = [
+    "metric",
+    "option",
+    "expected_value",
+    "p_best",
+    "expected_regret",
+    "chosen",
+];
+/// The columns of `voi.csv` (the row whose parameter is `*` holds the EVPI).
+pub const VOI_COLUMNS: [&str; 5] = ["metric", "parameter", "evppi", "evppi_se", "clipped"];
 /// The columns of `tornado.csv`. Given data leaves `mean_at_p10` and `mean_at_p90` empty
 /// and fills the decile means; swing the other way round, with no first-order index. Its
 /// first [`LEGACY_TORNADO`] columns are those of folders written before the methods, its
@@ -192,8 +203,16 @@ pub struct NamedTable {
 pub fn tables(results: &Results) -> Vec<NamedTable> {
     match results {
         Results::Run(r) => run_tables(r),
-        Results::Sweep(r) => sweep_tables(r),
-        Results::Compare(r) => vec![compare_table(r)],
+        Results::Sweep(r) => {
+            let mut t = sweep_tables(r);
+            t.extend(decision_tables(r.decision.as_ref()));
+            t
+        }
+        Results::Compare(r) => {
+            let mut t = vec![compare_table(r)];
+            t.extend(decision_tables(r.decision.as_ref()));
+            t
+        }
         Results::Sensitivity(r) => sensitivity_tables(r),
         Results::Backtest(r) => vec![backtest_table(r)],
         Results::Calibrate(r) => calibrate_tables(r),
@@ -352,6 +371,44 @@ fn compare_table(r: &CompareResults) -> NamedTable {
         file: files::COMPARE,
         table: t,
     }
+}
+
+/// `decision.csv` and `voi.csv` of a decision view (none for a folder written before it).
+fn decision_tables(d: Option<&crate::decision::Decision>) -> Vec<NamedTable> {
+    let Some(d) = d else {
+        return Vec::new();
+    };
+    let mut decision = Table::new(DECISION_COLUMNS);
+    for o in &d.options {
+        decision.rows.push(vec![
+            Cell::Text(d.metric.clone()),
+            Cell::Text(o.option.clone()),
+            Cell::Number(o.expected_value),
+            Cell::Number(o.p_best),
+            Cell::Number(o.expected_regret),
+            Cell::flag(o.chosen),
+        ]);
+    }
+    let mut voi = Table::new(VOI_COLUMNS);
+    for v in d.voi_rows() {
+        voi.rows.push(vec![
+            Cell::Text(d.metric.clone()),
+            Cell::Text(v.parameter.clone()),
+            Cell::Number(v.evppi),
+            Cell::Number(v.se),
+            Cell::flag(v.clipped),
+        ]);
+    }
+    vec![
+        NamedTable {
+            file: files::DECISION,
+            table: decision,
+        },
+        NamedTable {
+            file: files::VOI,
+            table: voi,
+        },
+    ]
 }
 
 /// The cells of a first-order index and its interval (empty when undefined).

@@ -95,13 +95,14 @@ impl ParamSet {
             .position(|p| p.key == key)
             .map(|i| ParamId(i as u32))
     }
+    /// The dotted keys of the per-year tables (their years, when given by year, are the
+    /// parameters `key.YYYY`).
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
     /// True if `key` is the dotted key of a per-year table.
     pub fn is_table(&self, key: &str) -> bool {
         self.tables.iter().any(|t| t == key)
-    }
-    /// The dotted keys of the per-year tables, in file order.
-    pub fn tables(&self) -> &[String] {
-        &self.tables
     }
     /// The parameters that are entries of per-year table `table` (`table.YYYY`).
     pub fn table_entries(&self, table: &str) -> Vec<ParamId> {

@@ -11,6 +11,7 @@ mod common;
 mod backtest;
 mod calibrate;
 mod cli_errors;
+mod decision;
 mod given_data;
 mod hardening;
 mod hostile_inputs;

@@ -697,7 +697,13 @@ fn sweep_workbook_reads_back() {
     check_workbook(
         dir,
         &bytes,
-        &["sweep.csv", "sweep_best.csv", "sweep_trials.csv"],
+        &[
+            "decision.csv",
+            "voi.csv",
+            "sweep.csv",
+            "sweep_best.csv",
+            "sweep_trials.csv",
+        ],
     );
     let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a sweep chart");
     assert!(chart.contains("<c:scatterChart>"));
@@ -758,7 +764,7 @@ fn compare_workbook_reads_back() {
     let dir = &folders().compare;
     let bytes = workbook(dir).unwrap();
     keep("compare.xlsx", &bytes);
-    check_workbook(dir, &bytes, &["compare.csv"]);
+    check_workbook(dir, &bytes, &["decision.csv", "voi.csv", "compare.csv"]);
     let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a compare chart");
     assert!(chart.contains("<c:errBars>"));
 }

@@ -11,10 +11,9 @@ pub(in crate::cli) fn compare(args: &CompareArgs) -> Result<(), CliError> {
         .chain(&args.others)
         .map(|p| Input::read(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let job = Job::Compare {
-        inputs,
-        settings: args.options.settings(),
-    };
+    let job = Job::compare(inputs, args.options.settings())
+        .with_decision_metric(&args.metric)
+        .with_set_for(&args.set_for)?;
     let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "compare-",

@@ -12,7 +12,8 @@ pub(in crate::cli) fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         Input::read(&args.scenario)?,
         args.options.settings(),
         &specs,
-    )?;
+    )?
+    .with_decision_metric(&args.metric);
     let show = Show::tables(&args.options);
     let naming = Naming {
         prefix: "",

@@ -43,6 +43,10 @@ pub(super) fn page(r: &CompareResults, settings: &[(String, String)]) -> Result<
             .join(", ")
     );
     let mut page = Page::new("compare", &title, None);
+    let verdict = crate::export::verdict::compare(r);
+    if !verdict.is_empty() {
+        page.note(&verdict);
+    }
     page.h2("Settings");
     let mut settings = settings.to_vec();
     for (i, file) in r.names.iter().enumerate() {
@@ -56,7 +60,116 @@ pub(super) fn page(r: &CompareResults, settings: &[(String, String)]) -> Result<
         page.h2(&format!("{} − {}", name(i), name(0)));
         differences(&mut page, r, &rows, i)?;
     }
+    if let Some(d) = &r.decision {
+        decision_section(&mut page, d, &r.layout)?;
+    }
     Ok(page)
+}
+
+/// The decision view (per option: expected value, P(best), expected regret, the choice)
+/// and the value of information as bars of EVPPI with their 95% intervals (± 1.96
+/// bootstrap standard errors), the EVPI first; shared by the compare and sweep pages.
+pub(super) fn decision_section(
+    page: &mut Page,
+    d: &crate::decision::Decision,
+    layout: &crate::engine::Layout,
+) -> Result<()> {
+    let Some(def) = layout.scalar(&d.metric) else {
+        return Ok(());
+    };
+    let u = def.unit;
+    page.h2(&format!("Decision on {}", def.label));
+    let rows: Vec<Vec<String>> = d
+        .options
+        .iter()
+        .map(|o| {
+            vec![
+                o.option.clone(),
+                fixed_in_unit(o.expected_value, u),
+                crate::format::percent(o.p_best),
+                fixed_in_unit(o.expected_regret, u),
+                if o.chosen {
+                    "chosen".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    page.table(
+        &["option", "expected value", "P(best)", "expected regret", ""],
+        &rows,
+    );
+    page.note(&format!(
+        "Risk neutral: the chosen option has the best expected value ({}). P(best): the share of trials in which the option is the best, a tie for the best split equally among the tied options. Expected regret: the mean over trials of the best option's value minus this option's. Money in {}.",
+        match d.better {
+            crate::engine::metrics::Better::Higher => "highest",
+            crate::engine::metrics::Better::Lower => "lowest",
+        },
+        u.label()
+    ));
+    page.h2("Value of information");
+    let shown: Vec<&crate::decision::Voi> = d.voi_rows().take(21).collect();
+    let s = u.scale();
+    let n = shown.len();
+    let pos = |i: usize| top_down(i, n);
+    let labels: Vec<String> = shown
+        .iter()
+        .map(|v| {
+            if v.parameter == crate::decision::ALL {
+                "perfect information (EVPI)".to_string()
+            } else {
+                v.parameter.clone()
+            }
+        })
+        .collect();
+    let layers = vec![
+        Layer::Rects {
+            rects: shown
+                .iter()
+                .enumerate()
+                .map(|(i, v)| [(0.0, pos(i) - 0.3), (v.evppi * s, pos(i) + 0.3)])
+                .collect(),
+            color: BLUE,
+        },
+        Layer::HWhiskers {
+            items: shown
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let half = 1.96 * v.se * s;
+                    (pos(i), (v.evppi * s - half).max(0.0), v.evppi * s + half)
+                })
+                .collect(),
+            color: crate::export::html::chart::INK,
+            cap: 0.18,
+        },
+    ];
+    let (lo, hi) = x_extent(&layers);
+    let plot = Plot {
+        title: None,
+        x: nice_axis(
+            lo.min(0.0),
+            hi.max(0.0),
+            8,
+            &format!("EVPPI, {}", u.label()),
+        ),
+        y: top_down_axis(&labels, 0.1),
+        layers,
+        legend: vec![legend(
+            "EVPPI, 95% interval (± 1.96 bootstrap standard errors)",
+            BLUE,
+            Swatch::Whisker,
+        )],
+        x_grid: true,
+        y_zero: false,
+    };
+    let height = 110 + 34 * n as u32;
+    page.figure(
+        single(1100, height, &plot)?,
+        "What learning each uncertain input exactly before choosing is worth (EVPPI), the largest first; the top bar is the value of learning everything (EVPI). Estimated from the simulated trials by nonparametric regression (Strong, Oakley & Brennan 2014); see voi.csv for every parameter.",
+    );
+    Ok(())
 }
 
 /// The charts and the table of scenario `i` against the base.

@@ -133,14 +133,14 @@ mod tests {
     fn compare_page_with_a_file_compared_with_itself() {
         let html = page_of(
             "compare",
-            Job::Compare {
-                inputs: vec![
+            Job::compare(
+                vec![
                     input("premium_5usd_2024.toml"),
                     input("premium_5usd_2024.toml"),
                     input("status_quo_2022_2028.toml"),
                 ],
-                settings: settings(),
-            },
+                settings(),
+            ),
         );
         assert!(html.contains("<td>Scenario 2</td><td>Status quo 2022-2028 (no paid tier) ("));
         assert_eq!(html.matches("P(better)</th>").count(), 2);

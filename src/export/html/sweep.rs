@@ -25,6 +25,10 @@ const MAX_LINES: usize = 10;
 pub(super) fn page(r: &SweepResults, settings: &[(String, String)]) -> Result<Page> {
     let s = &r.scenario;
     let mut page = Page::new("sweep", s.name(), s.description().map(String::from));
+    let verdict = crate::export::verdict::sweep(r);
+    if !verdict.is_empty() {
+        page.note(&verdict);
+    }
     page.h2("Settings");
     let mut settings = settings.to_vec();
     for (k, axis) in r.axes.iter().enumerate() {
@@ -53,6 +57,9 @@ pub(super) fn page(r: &SweepResults, settings: &[(String, String)]) -> Result<Pa
     page.note("Every point is the scenario with the varied values set, run on common random numbers (the same trials at every point).");
     curves(&mut page, r)?;
     best_table(&mut page, r);
+    if let Some(d) = &r.decision {
+        super::compare::decision_section(&mut page, d, &r.layout)?;
+    }
     Ok(page)
 }
 

@@ -166,18 +166,18 @@ mod tests {
                 .join(name);
             Input::read(&path).unwrap()
         };
-        let job = Job::Compare {
-            inputs: vec![
+        let job = Job::compare(
+            vec![
                 input("premium_5usd_2024.toml"),
                 input("status_quo_2022_2028.toml"),
                 input("premium_5usd_2024.toml"),
             ],
-            settings: Settings {
+            Settings {
                 households: Some(300),
                 trials: Some(3),
                 ..Settings::default()
             },
-        };
+        );
         let Results::Compare(r) = execute(&job, &Control::none()).unwrap() else {
             unreachable!("a compare job gives compare results")
         };

@@ -182,7 +182,14 @@ mod tests {
         let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
         assert_eq!(
             wb.sheet_names(),
-            ["charts", "sweep", "sweep_best", "sweep_trials"]
+            [
+                "charts",
+                "decision",
+                "voi",
+                "sweep",
+                "sweep_best",
+                "sweep_trials"
+            ]
         );
         let sheet = wb.worksheet_range("sweep").unwrap();
         assert_eq!(sheet.get((1, 0)), Some(&Data::Float(3.0)));
