@@ -466,35 +466,83 @@ impl Segments<'_> {
 
         let cum = &tm.novelty_cum;
         let (pa, pb) = (cum[ta], cum[tb]);
-        for (j, clock) in self.clock.iter_mut().enumerate() {
+        let rings = |(j, clock): (usize, &f64)| {
             let w = hh.lambda * self.clock_w[sub][j];
-            if w <= 0.0 {
-                continue;
+            w > 0.0 && *clock < w * (pb - pa)
+        };
+        if self.clock.iter().enumerate().any(rings) {
+            self.ring(ta, tb, sub, out);
+        } else {
+            for (j, clock) in self.clock.iter_mut().enumerate() {
+                *clock -= hh.lambda * self.clock_w[sub][j] * (pb - pa);
             }
-            let total = w * (pb - pa);
-            if *clock >= total {
-                *clock -= total;
-                continue;
-            }
-            let orders = self.orders.as_deref_mut().expect("clocks have a stream");
-            let inv_w = 1.0 / w;
-            // The next order's position on the cumulative novelty scale.
-            let mut at = pa + *clock * inv_w;
-            let mut t = ta;
-            loop {
-                while t + 1 < tb && cum[t + 1] <= at {
-                    t += 1;
-                }
-                let m = hh.start + (t - hh.tenure0 as usize) as u32;
-                record_order(tm, self.shape, o, &tm.clocks[j], m, sub, sign, orders, out);
-                at += sampling::exp1(&mut orders.rng) * inv_w;
-                if at >= pb {
-                    break;
-                }
-            }
-            *clock = ((at - pb) * w).max(0.0);
         }
     }
+
+    /// The orders of the clocks that ring in the segment of tenures `[ta, tb)`, in month
+    /// order across clocks (so that buyers are counted once per month, year and horizon):
+    /// each ringing clock's next order sits at a position on the cumulative novelty scale,
+    /// and the earliest is recorded first.
+    #[cold]
+    fn ring(&mut self, ta: usize, tb: usize, sub: usize, out: &mut Partial) {
+        let (tm, hh) = (self.tm, self.hh);
+        let cum = &tm.novelty_cum;
+        let (pa, pb) = (cum[ta], cum[tb]);
+        let orders = self.orders.as_deref_mut().expect("clocks have a stream");
+        // Per ringing clock: index, 1 / weight, next position, its tenure.
+        let mut live: [(usize, f64, f64, usize); MAX_CLOCKS] = [(0, 0.0, 0.0, 0); MAX_CLOCKS];
+        let mut n = 0;
+        for (j, clock) in self.clock.iter_mut().enumerate() {
+            let w = hh.lambda * self.clock_w[sub][j];
+            if w > 0.0 && *clock < w * (pb - pa) {
+                let inv_w = 1.0 / w;
+                let at = pa + *clock * inv_w;
+                live[n] = (j, inv_w, at, advance(cum, ta, tb, at));
+                n += 1;
+            } else {
+                *clock -= w * (pb - pa);
+            }
+        }
+        while n > 0 {
+            let mut first = 0;
+            for i in 1..n {
+                if live[i].3 < live[first].3 {
+                    first = i;
+                }
+            }
+            let (j, inv_w, at, t) = &mut live[first];
+            let m = hh.start + (*t - hh.tenure0 as usize) as u32;
+            record_order(
+                tm,
+                self.shape,
+                self.o,
+                &tm.clocks[*j],
+                m,
+                sub,
+                self.sign,
+                orders,
+                out,
+            );
+            *at += sampling::exp1(&mut orders.rng) * *inv_w;
+            if *at >= pb {
+                self.clock[*j] = ((*at - pb) / *inv_w).max(0.0);
+                live[first] = live[n - 1];
+                n -= 1;
+            } else {
+                *t = advance(cum, *t, tb, *at);
+            }
+        }
+    }
+}
+
+/// The tenure (from `t`, below `tb`) whose month holds position `at` on the cumulative
+/// novelty scale: the last `t` with `cum[t] <= at`.
+#[inline]
+fn advance(cum: &[f64], mut t: usize, tb: usize, at: f64) -> usize {
+    while t + 1 < tb && cum[t + 1] <= at {
+        t += 1;
+    }
+    t
 }
 
 /// One interaction of a purchase clock's intent that orders in its channels, in month `m`.

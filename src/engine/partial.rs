@@ -264,6 +264,19 @@ impl Partial {
         }
     }
 
+    /// Household-months in which a household was active (the sum of the active level).
+    pub fn active_household_months(&self) -> u64 {
+        let o = self.shape.offsets();
+        self.levels(o.active_diff, 1, 0).iter().sum::<i64>() as u64
+    }
+
+    /// Orders in every channel and month.
+    pub fn orders(&self) -> u64 {
+        let o = self.shape.offsets();
+        let n = self.shape.months * self.shape.purchases;
+        self.counts[o.orders..o.orders + n].iter().sum::<i64>() as u64
+    }
+
     /// Levels from a difference array region of `len` months.
     pub(crate) fn levels(&self, offset: usize, stride: usize, index: usize) -> Vec<i64> {
         let mut level = 0;

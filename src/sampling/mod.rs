@@ -79,10 +79,20 @@ impl UnitKey {
     /// The stream of one component of this unit.
     #[inline]
     pub fn stream(self, component: u64) -> Rng {
-        seed_from_u64(mix64(
-            self.0 ^ component.wrapping_add(0x082e_fa98_ec4e_6c89),
-        ))
+        seed_from_u64(self.key(component))
     }
+
+    /// The 64-bit hash of the full key (see [`stream`]).
+    #[inline]
+    fn key(self, component: u64) -> u64 {
+        mix64(self.0 ^ component.wrapping_add(0x082e_fa98_ec4e_6c89))
+    }
+}
+
+/// The 64-bit hash of a stream key (see [`stream`]).
+#[cfg(test)]
+fn stream_key(seed: u64, trial: u64, unit: u64, component: u64) -> u64 {
+    unit_key(seed, trial, unit).key(component)
 }
 
 /// Same generator as `Rng::seed_from_u64(state)` (four SplitMix64 outputs as the 256-bit
