@@ -30,7 +30,11 @@ pub const ORDER_HEAVY: &str = "purchase.voice_shopping.conversion=0.9";
 const KINDS: [(&str, &str, &[&str]); 3] = [
     ("baseline", "scenarios/echo_2017_2021.toml", &[]),
     ("premium_5usd", "scenarios/premium_5usd_2024.toml", &[]),
-    ("order_heavy", "scenarios/echo_2017_2021.toml", &[ORDER_HEAVY]),
+    (
+        "order_heavy",
+        "scenarios/echo_2017_2021.toml",
+        &[ORDER_HEAVY],
+    ),
 ];
 
 fn scenario(file: &str, overrides: &[&str]) -> Scenario {

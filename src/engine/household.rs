@@ -30,7 +30,7 @@
 //!   counted as interactions too, so orders never exceed their intent's interactions.
 
 use super::model::{DAYS_PER_MONTH, TrialModel, component};
-use super::partial::{OrderValues, Offsets, Partial, Shape, rate_to_fixed, to_fixed};
+use super::partial::{Offsets, OrderValues, Partial, Shape, rate_to_fixed, to_fixed};
 use crate::sampling::{self, Rng, UnitKey, name_key};
 use crate::scenario::{MAX_INTENTS, Scenario};
 

@@ -238,7 +238,10 @@ impl TrialModel {
             base_mix: s.intents.iter().map(|i| i.share).collect(),
             mix_gamma: s.usage.mix_concentration.map(|c| {
                 let c = v(c);
-                s.intents.iter().map(|i| Gamma::new(c * i.share, 1.0)).collect()
+                s.intents
+                    .iter()
+                    .map(|i| Gamma::new(c * i.share, 1.0))
+                    .collect()
             }),
             no_order,
             clocks,
