@@ -19,15 +19,22 @@
 //! * **Device units as a Poisson process.** Later units arrive with exponential gaps at
 //!   `extra_devices_per_year / 12` per month, so each month's count is Poisson.
 //! * **Poisson superposition of interactions.** Interactions that no per-household rule
-//!   reads are not drawn per household: the block accumulates each intent's rate per month
-//!   (in fixed point, 2^-20 interaction per addend) and draws one Poisson count per (block,
-//!   month, intent), split into premium and non-premium with a binomial on the subscribed
-//!   share of the rate.
+//!   reads are not drawn per household: the block accumulates each intent's rate (in fixed
+//!   point, 2^-20 interaction per addend) and draws one Poisson count per (block, month,
+//!   intent), split into premium and non-premium with a binomial on the subscribed share of
+//!   the rate. A household adds its rate per segment of constant premium state, not per
+//!   month: the rate is a constant plus a novelty part decaying geometrically with tenure,
+//!   so four additions per intent into difference arrays carry the whole segment, and the
+//!   block's monthly sums are rebuilt at close.
 //! * **Purchase clocks.** Interactions of an intent that order in a given set of channels
 //!   are an independent Poisson process (thinning), simulated per household by an
-//!   exponential clock against the cumulative rate, so orders, order values and buyers are
-//!   exact per household at the cost of a subtraction per month. Those interactions are
-//!   counted as interactions too, so orders never exceed their intent's interactions.
+//!   exponential clock against the cumulative rate (the trial's cumulative novelty table),
+//!   so orders and buyers are exact per household; a segment without an order costs one
+//!   multiplication per clock. Those interactions are counted as interactions too, so orders
+//!   never exceed their intent's interactions.
+//! * **Order values at block close.** Each order's value is an independent lognormal, so a
+//!   block draws its orders' values from a stream of the block once their number per
+//!   (month, channel) is known.
 
 use super::model::{DAYS_PER_MONTH, TrialModel, component};
 use super::partial::{Offsets, OrderValues, Partial, Shape, rate_to_fixed, to_fixed};
