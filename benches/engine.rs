@@ -1,20 +1,49 @@
-//! Engine throughput on the shipped baseline scenario, in nominal household-months per
-//! second (households × months × trials ÷ wall time), with one and two worker threads.
+//! Engine throughput per scenario kind, with one and two worker threads, in household-months
+//! per second: nominal (households × months × trials ÷ wall time, every sample household in
+//! every month) and per *active* household-month (only the months a household is active,
+//! where the model's per-month work happens).
 //!
-//! Run: `cargo bench --bench engine`. Criterion reports "elements/s" = household-months/s.
+//! Scenario kinds: the shipped baseline (`scenarios/echo_2017_2021.toml`), the $5 paid tier
+//! (`scenarios/premium_5usd_2024.toml`), and an order-heavy one: the baseline with
+//! `purchase.voice_shopping.conversion=0.9`, about 2.4 orders per active household-month
+//! (the bench prints the measured figure). `scripts/bench-peer.sh` runs the same three
+//! kinds against the NumPy benchmark peer.
+//!
+//! Run: `cargo bench --bench engine` (or `-- baseline` for one kind). Criterion's
+//! "elements/s" is household-months/s: `<kind>/nominal_<t>_threads` counts nominal ones,
+//! `<kind>/active_<t>_threads` active ones (ns per active household-month = 1e9 / that).
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use downstream::engine::Engine;
-use downstream::scenario::Scenario;
+use downstream::scenario::{Override, Scenario};
 
-const HOUSEHOLDS: u64 = 200_000;
+const HOUSEHOLDS: u64 = 100_000;
 const TRIALS: u64 = 4;
 
-fn baseline() -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/echo_2017_2021.toml");
-    let mut s = Scenario::load(&path, &[]).expect("the shipped baseline is valid");
+/// The override that makes the order-heavy kind from the baseline (also used by
+/// `scripts/bench-peer.sh`).
+pub const ORDER_HEAVY: &str = "purchase.voice_shopping.conversion=0.9";
+
+/// (kind, scenario file, overrides)
+const KINDS: [(&str, &str, &[&str]); 3] = [
+    ("baseline", "scenarios/echo_2017_2021.toml", &[]),
+    ("premium_5usd", "scenarios/premium_5usd_2024.toml", &[]),
+    (
+        "order_heavy",
+        "scenarios/echo_2017_2021.toml",
+        &[ORDER_HEAVY],
+    ),
+];
+
+fn scenario(file: &str, overrides: &[&str]) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let overrides: Vec<Override> = overrides
+        .iter()
+        .map(|o| Override::parse(o).expect("a valid override"))
+        .collect();
+    let mut s = Scenario::load(&path, &overrides).expect("a valid shipped scenario");
     let mut sim = s.simulation();
     sim.households = HOUSEHOLDS;
     sim.trials = TRIALS;
@@ -22,24 +51,48 @@ fn baseline() -> Scenario {
     s
 }
 
-fn engine(c: &mut Criterion) {
-    let s = baseline();
-    let engine = Engine::new(&s);
-    let mut group = c.benchmark_group("baseline");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(
-        HOUSEHOLDS * TRIALS * s.months() as u64,
-    ));
-    for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        group.bench_function(format!("household_months_{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| engine.run(0..TRIALS, &mut |_| {})))
-        });
+/// Active household-months and orders of the bench's trials (one extra pass).
+fn active_and_orders(engine: &Engine) -> (u64, u64) {
+    let (mut active, mut orders) = (0, 0);
+    for t in 0..TRIALS {
+        let model = engine.trial_model(t);
+        for b in 0..engine.blocks() {
+            let p = engine.simulate_block(&model, b);
+            active += p.active_household_months();
+            orders += p.orders();
+        }
     }
-    group.finish();
+    (active, orders)
+}
+
+fn engine(c: &mut Criterion) {
+    for (kind, file, overrides) in KINDS {
+        let s = scenario(file, overrides);
+        let engine = Engine::new(&s);
+        let nominal = HOUSEHOLDS * TRIALS * s.months() as u64;
+        let (active, orders) = active_and_orders(&engine);
+        eprintln!(
+            "{kind}: {nominal} nominal and {active} active household-months ({:.1}% active), \
+             {:.2} orders per active household-month",
+            100.0 * active as f64 / nominal as f64,
+            orders as f64 / active as f64
+        );
+        let mut group = c.benchmark_group(kind);
+        group.sample_size(10);
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for (what, n) in [("nominal", nominal), ("active", active)] {
+                group.throughput(Throughput::Elements(n));
+                group.bench_function(format!("{what}_{threads}_threads"), |b| {
+                    b.iter(|| pool.install(|| engine.run(0..TRIALS, &mut |_| {})))
+                });
+            }
+        }
+        group.finish();
+    }
 }
 
 criterion_group!(benches, engine);

@@ -19,19 +19,26 @@
 //! * **Device units as a Poisson process.** Later units arrive with exponential gaps at
 //!   `extra_devices_per_year / 12` per month, so each month's count is Poisson.
 //! * **Poisson superposition of interactions.** Interactions that no per-household rule
-//!   reads are not drawn per household: the block accumulates each intent's rate per month
-//!   (in fixed point, 2^-20 interaction per addend) and draws one Poisson count per (block,
-//!   month, intent), split into premium and non-premium with a binomial on the subscribed
-//!   share of the rate.
+//!   reads are not drawn per household: the block accumulates each intent's rate (in fixed
+//!   point, 2^-20 interaction per addend) and draws one Poisson count per (block, month,
+//!   intent), split into premium and non-premium with a binomial on the subscribed share of
+//!   the rate. A household adds its rate per segment of constant premium state, not per
+//!   month: the rate is a constant plus a novelty part decaying geometrically with tenure,
+//!   so four additions per intent into difference arrays carry the whole segment, and the
+//!   block's monthly sums are rebuilt at close.
 //! * **Purchase clocks.** Interactions of an intent that order in a given set of channels
 //!   are an independent Poisson process (thinning), simulated per household by an
-//!   exponential clock against the cumulative rate, so orders, order values and buyers are
-//!   exact per household at the cost of a subtraction per month. Those interactions are
-//!   counted as interactions too, so orders never exceed their intent's interactions.
+//!   exponential clock against the cumulative rate (the trial's cumulative novelty table),
+//!   so orders and buyers are exact per household; a segment without an order costs one
+//!   multiplication per clock. Those interactions are counted as interactions too, so orders
+//!   never exceed their intent's interactions.
+//! * **Order values at block close.** Each order's value is an independent lognormal, so a
+//!   block draws its orders' values from a stream of the block once their number per
+//!   (month, channel) is known.
 
 use super::model::{DAYS_PER_MONTH, PremiumModel, TrialModel, component};
-use super::partial::{Offsets, Partial, Shape, rate_to_fixed, to_fixed};
-use crate::sampling::{self, Rng, name_key};
+use super::partial::{Offsets, OrderValues, Partial, Shape, rate_to_fixed, to_fixed};
+use crate::sampling::{self, Rng, UnitKey, name_key};
 use crate::scenario::{MAX_INTENTS, Scenario};
 
 /// Households per block: fixed, never derived from the thread count.
@@ -64,7 +71,16 @@ fn close(tm: &TrialModel, keys: &[(u64, u64)], block: u64, partial: &mut Partial
             )
         })
         .collect();
-    partial.close(&mut streams);
+    let mut values: Vec<OrderValues> = tm
+        .order_value
+        .iter()
+        .map(|ov| OrderValues {
+            mu: ov.mu,
+            sigma: ov.sigma,
+            rng: sampling::stream(tm.seed, tm.trial, block, ov.key),
+        })
+        .collect();
+    partial.close(&mut streams, tm.novelty_q, &mut values);
 }
 
 /// Simulates households `first..last` (block number `block`) of one trial.
@@ -256,7 +272,8 @@ pub(crate) fn simulate_block_premium_variants(
 
 /// A household's life upstream of the premium decision.
 pub(crate) struct Household {
-    h: u64,
+    /// The household's streams' key.
+    key: UnitKey,
     start: u32,
     end: u32,
     tenure0: u32,
@@ -281,18 +298,14 @@ fn prepare(
     h: u64,
     out: &mut Partial,
 ) -> Option<Household> {
-    let (seed, trial) = (tm.seed, tm.trial);
-    let mut rng = sampling::stream(seed, trial, h, component::ADOPTION);
-    let u = sampling::uniform(&mut rng);
+    let key = sampling::unit_key(tm.seed, tm.trial, h);
+    let u = sampling::uniform(&mut key.stream(component::ADOPTION));
     let (start, installed) = tm.adoption_month(u)?;
     let months = tm.months;
     let c = &mut out.counts;
 
     // Lifetime: active months [start, end).
-    let life = sampling::geometric(
-        &mut sampling::stream(seed, trial, h, component::ABANDON),
-        tm.abandon,
-    );
+    let life = tm.abandon.sample(&mut key.stream(component::ABANDON));
     let end = (start as u64).saturating_add(life).min(months as u64) as u32;
     c[o.active_diff + start as usize] += 1;
     c[o.active_diff + end as usize] -= 1;
@@ -301,21 +314,18 @@ fn prepare(
     }
 
     // Activity and intent mix.
-    let lambda = match tm.activity_shape {
-        Some(k) => {
-            let mut r = sampling::stream(seed, trial, h, component::ACTIVITY);
-            sampling::gamma(&mut r, k, tm.lambda_mean / k)
-        }
+    let lambda = match &tm.activity {
+        Some(g) => g.sample(&mut key.stream(component::ACTIVITY)),
         None => tm.lambda_mean,
     };
     let n_int = shape.intents;
     let mut mix = [0.0f64; MAX_INTENTS];
-    match tm.concentration {
-        Some(conc) => {
-            let mut r = sampling::stream(seed, trial, h, component::MIX);
+    match &tm.mix_gamma {
+        Some(gammas) => {
+            let mut r = key.stream(component::MIX);
             let mut total = 0.0;
-            for (x, &base) in mix.iter_mut().zip(&tm.base_mix) {
-                *x = sampling::gamma(&mut r, conc * base, 1.0);
+            for (x, g) in mix.iter_mut().zip(gammas) {
+                *x = g.sample(&mut r);
                 total += *x;
             }
             if total > 0.0 {
@@ -331,7 +341,7 @@ fn prepare(
 
     // Ecosystem spend: a level over the active months.
     if let Some((mu, sigma)) = tm.spend {
-        let mut r = sampling::stream(seed, trial, h, component::SPEND);
+        let mut r = key.stream(component::SPEND);
         let s = (mu + sigma * sampling::standard_normal(&mut r)).exp();
         let fx = to_fixed(s);
         out.money[o.spend_diff + start as usize] += fx;
@@ -340,9 +350,9 @@ fn prepare(
 
     // Plans attach at adoption and last until churn or abandonment.
     for (i, plan) in tm.plans.iter().enumerate() {
-        let mut r = sampling::stream(seed, trial, h, plan.key);
+        let mut r = key.stream(plan.key);
         if plan.attach.sample(&mut r) {
-            let life = sampling::geometric(&mut r, plan.churn);
+            let life = plan.churn.sample(&mut r);
             let stop = (start as u64).saturating_add(life).min(end as u64) as usize;
             c[o.plans_diff + start as usize * shape.plans + i] += 1;
             c[o.plans_diff + stop * shape.plans + i] -= 1;
@@ -351,10 +361,10 @@ fn prepare(
 
     // Device units: at adoption, then a Poisson process over the later active months.
     {
-        let mut r = sampling::stream(seed, trial, h, component::DEVICES);
+        let mut r = key.stream(component::DEVICES);
         let nd = shape.devices;
         if !installed {
-            let n = 1 + sampling::poisson(&mut r, tm.adopt_extra_mean);
+            let n = 1 + tm.adopt_extra.sample(&mut r);
             for _ in 0..n {
                 c[o.units + start as usize * nd + tm.device_mix.sample(&mut r)] += 1;
             }
@@ -378,7 +388,7 @@ fn prepare(
     // Premium: willingness to pay and Prime; the history is drawn only if needed.
     let (mut wtp, mut wtp_z, mut free, mut premium_rng) = (0.0, 0.0, false, None);
     if let Some(pm) = &tm.premium {
-        let mut r = sampling::stream(seed, trial, h, component::PREMIUM);
+        let mut r = key.stream(component::PREMIUM);
         let prime = tm.prime.sample(&mut r);
         wtp_z = sampling::standard_normal(&mut r);
         free = pm.included_with_prime && prime;
@@ -386,7 +396,7 @@ fn prepare(
         premium_rng = Some(r);
     }
     Some(Household {
-        h,
+        key,
         start,
         end,
         tenure0: if installed { 12 } else { 0 },
@@ -467,75 +477,224 @@ fn usage<const SIGN: i64>(
     let n_clocks = tm.clocks.len();
     let mut clock_w = [[0.0f64; MAX_CLOCKS]; 2];
     let mut clock = [0.0f64; MAX_CLOCKS];
-    let mut orders_rng: Option<Rng> = None;
+    let mut orders = None;
     if n_clocks > 0 {
-        let r = orders_rng.insert(sampling::stream(tm.seed, tm.trial, hh.h, component::ORDERS));
+        let r = orders.insert(Orders {
+            rng: hh.key.stream(component::ORDERS),
+            last_month: [u32::MAX; MAX_PURCHASES],
+            last_year: [u16::MAX; MAX_PURCHASES],
+            ever: [false; MAX_PURCHASES],
+        });
         for (j, cl) in tm.clocks.iter().enumerate() {
             for (state, weights) in clock_w.iter_mut().enumerate() {
                 weights[j] =
                     DAYS_PER_MONTH * hh.mix[cl.intent] * cl.prob[state] * tm.usage_mult[state];
             }
-            clock[j] = sampling::exp1(r);
+            clock[j] = sampling::exp1(&mut r.rng);
         }
     }
-    let n_pur = shape.purchases;
-    let mut last_month = [u32::MAX; MAX_PURCHASES];
-    let mut last_year = [u16::MAX; MAX_PURCHASES];
-    let mut ever = [false; MAX_PURCHASES];
 
-    // The household-month loop.
-    let mut spell = 0;
-    for m in hh.start..hh.end {
-        let t = (hh.tenure0 + (m - hh.start)) as usize;
-        while spell < spells.len() && spells[spell].1 <= m {
-            spell += 1;
+    // The household's active months in segments of constant premium state.
+    let mut seg = Segments {
+        tm,
+        shape,
+        o,
+        hh,
+        sign,
+        agg: &agg,
+        clock_w: &clock_w,
+        clock: &mut clock[..n_clocks],
+        orders: orders.as_mut(),
+    };
+    let mut a = hh.start;
+    for &(from, to) in spells {
+        if a < from {
+            seg.run(a, from, 0, out);
         }
-        let sub = usize::from(spell < spells.len() && spells[spell].0 <= m);
-        let f = hh.lambda * tm.novelty[t];
-        let row = m as usize * n_int;
-        let rate = &mut out.rates[o.rate + row..o.rate + row + n_int];
-        for (r, w) in rate.iter_mut().zip(&agg[sub][..n_int]) {
-            *r += sign * rate_to_fixed(f * w);
-        }
-        if sub == 1 {
-            let rate_sub = &mut out.rates[o.rate_sub + row..o.rate_sub + row + n_int];
-            for (r, w) in rate_sub.iter_mut().zip(&agg[1][..n_int]) {
-                *r += sign * rate_to_fixed(f * w);
+        seg.run(from, to, 1, out);
+        a = to;
+    }
+    if a < hh.end {
+        seg.run(a, hh.end, 0, out);
+    }
+}
+
+/// A household's purchase stream and its buyer bookkeeping.
+struct Orders {
+    rng: Rng,
+    last_month: [u32; MAX_PURCHASES],
+    last_year: [u16; MAX_PURCHASES],
+    ever: [bool; MAX_PURCHASES],
+}
+
+/// What [`usage`] needs to record the segments of one household.
+struct Segments<'a> {
+    tm: &'a TrialModel,
+    shape: &'a Shape,
+    o: &'a Offsets,
+    hh: &'a Household,
+    sign: i64,
+    agg: &'a [[f64; MAX_INTENTS]; 2],
+    clock_w: &'a [[f64; MAX_CLOCKS]; 2],
+    clock: &'a mut [f64],
+    orders: Option<&'a mut Orders>,
+}
+
+impl Segments<'_> {
+    /// Records the months `[a, b)`, all in premium state `sub` (1: subscribed).
+    ///
+    /// The household's rate in month m is `lambda * (1 + boost * q^t) * w` with tenure t,
+    /// so each aggregated intent's rate over the segment is a constant plus a geometric
+    /// decay: both go into the block's difference arrays with four integer additions
+    /// instead of one per month (see [`Offsets::rate`]). Each purchase clock runs against
+    /// the cumulative novelty (`novelty_cum`): a segment in which the clock does not ring
+    /// costs one multiplication, and each order is placed in the month where the cumulative
+    /// rate passes its exponential clock.
+    #[inline]
+    fn run(&mut self, a: u32, b: u32, sub: usize, out: &mut Partial) {
+        let (tm, hh, o, sign) = (self.tm, self.hh, self.o, self.sign);
+        let n_int = self.shape.intents;
+        let ta = (hh.tenure0 + (a - hh.start)) as usize;
+        let tb = ta + (b - a) as usize;
+        let (pow_a, pow_b) = (
+            tm.novelty_boost * tm.novelty_pow[ta],
+            tm.novelty_boost * tm.novelty_pow[tb],
+        );
+        let (ra, rb) = (a as usize * n_int, b as usize * n_int);
+        for (k, &w) in self.agg[sub][..n_int].iter().enumerate() {
+            let base = hh.lambda * w;
+            let flat = sign * rate_to_fixed(base);
+            let dec_a = sign * rate_to_fixed(base * pow_a);
+            let dec_b = sign * rate_to_fixed(base * pow_b);
+            let r = &mut out.rates;
+            r[o.rate + ra + k] += flat;
+            r[o.rate + rb + k] -= flat;
+            r[o.rate_decay + ra + k] += dec_a;
+            r[o.rate_decay + rb + k] -= dec_b;
+            if sub == 1 {
+                r[o.rate_sub + ra + k] += flat;
+                r[o.rate_sub + rb + k] -= flat;
+                r[o.rate_sub_decay + ra + k] += dec_a;
+                r[o.rate_sub_decay + rb + k] -= dec_b;
             }
         }
-        for j in 0..n_clocks {
-            clock[j] -= f * clock_w[sub][j];
-            if clock[j] < 0.0 {
-                let r = orders_rng.as_mut().expect("clocks have a stream");
-                let cl = &tm.clocks[j];
-                let y = tm.year_of[m as usize];
-                while clock[j] < 0.0 {
-                    c[o.interactions + row + cl.intent] += sign;
-                    c[o.premium_interactions + m as usize] += sign * sub as i64;
-                    let mut mask = cl.mask;
-                    while mask != 0 {
-                        let p = mask.trailing_zeros() as usize;
-                        mask &= mask - 1;
-                        c[o.orders + m as usize * n_pur + p] += sign;
-                        let (mu, sigma) = tm.order_value[p];
-                        let value = (mu + sigma * sampling::standard_normal(r)).exp();
-                        out.money[o.gmv + m as usize * n_pur + p] += sign as i128 * to_fixed(value);
-                        if last_month[p] != m {
-                            last_month[p] = m;
-                            c[o.buyers_month + m as usize * n_pur + p] += sign;
-                        }
-                        if last_year[p] != y {
-                            last_year[p] = y;
-                            c[o.buyers_year + y as usize * n_pur + p] += sign;
-                        }
-                        if !ever[p] {
-                            ever[p] = true;
-                            c[o.buyers_total + p] += sign;
-                        }
-                    }
-                    clock[j] += sampling::exp1(r);
+
+        let cum = &tm.novelty_cum;
+        let (pa, pb) = (cum[ta], cum[tb]);
+        let rings = |(j, clock): (usize, &f64)| {
+            let w = hh.lambda * self.clock_w[sub][j];
+            w > 0.0 && *clock < w * (pb - pa)
+        };
+        if self.clock.iter().enumerate().any(rings) {
+            self.ring(ta, tb, sub, out);
+        } else {
+            for (j, clock) in self.clock.iter_mut().enumerate() {
+                *clock -= hh.lambda * self.clock_w[sub][j] * (pb - pa);
+            }
+        }
+    }
+
+    /// The orders of the clocks that ring in the segment of tenures `[ta, tb)`, in month
+    /// order across clocks (so that buyers are counted once per month, year and horizon):
+    /// each ringing clock's next order sits at a position on the cumulative novelty scale,
+    /// and the earliest is recorded first.
+    #[cold]
+    fn ring(&mut self, ta: usize, tb: usize, sub: usize, out: &mut Partial) {
+        let (tm, hh) = (self.tm, self.hh);
+        let cum = &tm.novelty_cum;
+        let (pa, pb) = (cum[ta], cum[tb]);
+        let orders = self.orders.as_deref_mut().expect("clocks have a stream");
+        // Per ringing clock: index, 1 / weight, next position, its tenure.
+        let mut live: [(usize, f64, f64, usize); MAX_CLOCKS] = [(0, 0.0, 0.0, 0); MAX_CLOCKS];
+        let mut n = 0;
+        for (j, clock) in self.clock.iter_mut().enumerate() {
+            let w = hh.lambda * self.clock_w[sub][j];
+            if w > 0.0 && *clock < w * (pb - pa) {
+                let inv_w = 1.0 / w;
+                let at = pa + *clock * inv_w;
+                live[n] = (j, inv_w, at, advance(cum, ta, tb, at));
+                n += 1;
+            } else {
+                *clock -= w * (pb - pa);
+            }
+        }
+        while n > 0 {
+            let mut first = 0;
+            for i in 1..n {
+                if live[i].3 < live[first].3 {
+                    first = i;
                 }
             }
+            let (j, inv_w, at, t) = &mut live[first];
+            let m = hh.start + (*t - hh.tenure0 as usize) as u32;
+            record_order(
+                tm,
+                self.shape,
+                self.o,
+                &tm.clocks[*j],
+                m,
+                sub,
+                self.sign,
+                orders,
+                out,
+            );
+            *at += sampling::exp1(&mut orders.rng) * *inv_w;
+            if *at >= pb {
+                self.clock[*j] = ((*at - pb) / *inv_w).max(0.0);
+                live[first] = live[n - 1];
+                n -= 1;
+            } else {
+                *t = advance(cum, *t, tb, *at);
+            }
+        }
+    }
+}
+
+/// The tenure (from `t`, below `tb`) whose month holds position `at` on the cumulative
+/// novelty scale: the last `t` with `cum[t] <= at`.
+#[inline]
+fn advance(cum: &[f64], mut t: usize, tb: usize, at: f64) -> usize {
+    while t + 1 < tb && cum[t + 1] <= at {
+        t += 1;
+    }
+    t
+}
+
+/// One interaction of a purchase clock's intent that orders in its channels, in month `m`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn record_order(
+    tm: &TrialModel,
+    shape: &Shape,
+    o: &Offsets,
+    cl: &super::model::Clock,
+    m: u32,
+    sub: usize,
+    sign: i64,
+    orders: &mut Orders,
+    out: &mut Partial,
+) {
+    let c = &mut out.counts;
+    let (n_int, n_pur) = (shape.intents, shape.purchases);
+    let y = tm.year_of[m as usize];
+    c[o.interactions + m as usize * n_int + cl.intent] += sign;
+    c[o.premium_interactions + m as usize] += sign * sub as i64;
+    let mut mask = cl.mask;
+    while mask != 0 {
+        let p = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        c[o.orders + m as usize * n_pur + p] += sign;
+        if orders.last_month[p] != m {
+            orders.last_month[p] = m;
+            c[o.buyers_month + m as usize * n_pur + p] += sign;
+        }
+        if orders.last_year[p] != y {
+            orders.last_year[p] = y;
+            c[o.buyers_year + y as usize * n_pur + p] += sign;
+        }
+        if !orders.ever[p] {
+            orders.ever[p] = true;
+            c[o.buyers_total + p] += sign;
         }
     }
 }

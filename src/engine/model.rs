@@ -7,7 +7,7 @@
 //! probabilities, the novelty factor per tenure, Bernoulli thresholds and the purchase
 //! "clocks" (see [`super::household`]).
 
-use crate::sampling::{Bernoulli, Categorical, Dist, name_key};
+use crate::sampling::{Bernoulli, Categorical, Dist, Gamma, Geometric, SmallPoisson, name_key};
 use crate::scenario::{MAX_CHANNELS_PER_INTENT, ParamId, Scenario, Yearly};
 
 /// Days in a simulated month.
@@ -73,11 +73,21 @@ pub(crate) struct Clock {
     pub prob: [f64; 2],
 }
 
+/// A purchase channel's order values: `LogNormal(mu, sigma)`, drawn when a block closes
+/// from the block's stream with component `key`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct OrderValue {
+    pub mu: f64,
+    pub sigma: f64,
+    pub key: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Plan {
     pub key: u64,
     pub attach: Bernoulli,
-    pub churn: f64,
+    /// Months until churn.
+    pub churn: Geometric,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -105,21 +115,34 @@ pub struct TrialModel {
     pub(crate) potential: f64,
     pub(crate) p: f64,
     pub(crate) q: f64,
-    pub(crate) adopt_extra_mean: f64,
+    /// `adoption_cut[m]` (m = 1..=months): the smallest uniform whose Bass adoption time is
+    /// at least `m` months (`adoption_cut[0]` = `installed`); see [`TrialModel::adoption_month`].
+    pub(crate) adoption_cut: Vec<f64>,
+    /// Extra units bought at adoption.
+    pub(crate) adopt_extra: SmallPoisson,
     pub(crate) extra_rate: f64,
-    pub(crate) abandon: f64,
+    /// Active months until abandonment.
+    pub(crate) abandon: Geometric,
     pub(crate) device_mix: Categorical,
     pub(crate) lambda_mean: f64,
-    pub(crate) activity_shape: Option<f64>,
-    /// `1 + novelty_boost * exp(-t / decay)` for tenure t = 0..months+12.
-    pub(crate) novelty: Vec<f64>,
+    /// `Gamma(activity_shape, lambda_mean / activity_shape)`, when activity varies.
+    pub(crate) activity: Option<Gamma>,
+    pub(crate) novelty_boost: f64,
+    /// `exp(-1 / novelty_decay_months)`: the novelty's decay per month.
+    pub(crate) novelty_q: f64,
+    /// `exp(-t / novelty_decay_months)` for tenure t = 0..=months+13.
+    pub(crate) novelty_pow: Vec<f64>,
+    /// Cumulative novelty: `novelty_cum[t]` = sum over tenures s < t of
+    /// `1 + novelty_boost * exp(-s / decay)`, t = 0..=months+13.
+    pub(crate) novelty_cum: Vec<f64>,
     pub(crate) base_mix: Vec<f64>,
-    pub(crate) concentration: Option<f64>,
+    /// Per intent, `Gamma(mix_concentration * share, 1)`: the intent mix's Dirichlet.
+    pub(crate) mix_gamma: Option<Vec<Gamma>>,
     /// Per intent: probability that an interaction orders in no channel (not sub / sub).
     pub(crate) no_order: Vec<[f64; 2]>,
     pub(crate) clocks: Vec<Clock>,
-    /// Per channel: ln(order_value), order_value_sigma.
-    pub(crate) order_value: Vec<(f64, f64)>,
+    /// Per channel: the order values' distribution and the key of their block stream.
+    pub(crate) order_value: Vec<OrderValue>,
     pub(crate) plans: Vec<Plan>,
     /// ln-mean and sigma of household spend, when there is an ecosystem.
     pub(crate) spend: Option<(f64, f64)>,
@@ -152,9 +175,15 @@ impl TrialModel {
             .collect();
         let boost = v(s.usage.novelty_boost);
         let decay = v(s.usage.novelty_decay_months);
-        let novelty = (0..months as usize + 13)
-            .map(|t| 1.0 + boost * (-(t as f64) / decay).exp())
+        let novelty_pow: Vec<f64> = (0..months as usize + 14)
+            .map(|t| (-(t as f64) / decay).exp())
             .collect();
+        let mut novelty_cum = Vec::with_capacity(novelty_pow.len());
+        let mut cum = 0.0;
+        for &x in &novelty_pow {
+            novelty_cum.push(cum);
+            cum += 1.0 + boost * x;
+        }
         let mixes: Vec<f64> = s.devices.iter().map(|d| d.mix).collect();
 
         let (premium, usage_mult, conv_mult) = match &s.premium {
@@ -186,21 +215,44 @@ impl TrialModel {
             potential: v(a.potential),
             p: v(a.innovation),
             q: v(a.imitation),
-            adopt_extra_mean: v(a.devices_at_adoption) - 1.0,
+            adoption_cut: adoption_cuts(
+                v(a.installed_share),
+                v(a.potential),
+                v(a.innovation),
+                v(a.imitation),
+                months,
+            ),
+            adopt_extra: SmallPoisson::new(v(a.devices_at_adoption) - 1.0),
             extra_rate: v(a.extra_devices_per_year) / 12.0,
-            abandon: monthly(v(a.abandon_per_year)),
+            abandon: Geometric::new(monthly(v(a.abandon_per_year))),
             device_mix: Categorical::new(&mixes),
             lambda_mean: v(s.usage.interactions_per_day),
-            activity_shape: s.usage.activity_shape.map(v),
-            novelty,
+            activity: s.usage.activity_shape.map(|k| {
+                let k = v(k);
+                Gamma::new(k, v(s.usage.interactions_per_day) / k)
+            }),
+            novelty_boost: boost,
+            novelty_q: (-1.0 / decay).exp(),
+            novelty_pow,
+            novelty_cum,
             base_mix: s.intents.iter().map(|i| i.share).collect(),
-            concentration: s.usage.mix_concentration.map(v),
+            mix_gamma: s.usage.mix_concentration.map(|c| {
+                let c = v(c);
+                s.intents
+                    .iter()
+                    .map(|i| Gamma::new(c * i.share, 1.0))
+                    .collect()
+            }),
             no_order,
             clocks,
             order_value: s
                 .purchases
                 .iter()
-                .map(|p| (v(p.order_value).ln(), v(p.order_value_sigma)))
+                .map(|p| OrderValue {
+                    mu: v(p.order_value).ln(),
+                    sigma: v(p.order_value_sigma),
+                    key: name_key(&format!("block.order_values.{}", p.name)),
+                })
                 .collect(),
             plans: s
                 .subscriptions
@@ -208,7 +260,7 @@ impl TrialModel {
                 .map(|p| Plan {
                     key: name_key(&format!("subscription.{}", p.name)),
                     attach: Bernoulli::new(v(p.attach)),
-                    churn: monthly(v(p.churn_per_year)),
+                    churn: Geometric::new(monthly(v(p.churn_per_year))),
                 })
                 .collect(),
             spend: s.ecosystem.as_ref().map(|e| {
@@ -237,22 +289,36 @@ impl TrialModel {
         &self.values
     }
 
-    /// Adoption month of a household from its uniform `u` (inverse Bass CDF), or `None` if
-    /// it never adopts within the horizon. `Some((0, true))` for an installed household.
+    /// Adoption month of a household from its uniform `u`, or `None` if it never adopts
+    /// within the horizon. `Some((0, true))` for an installed household.
+    ///
+    /// The month is `floor(12 T)` with `T` the inverse Bass CDF at
+    /// `z = (u - installed) / ((1 - installed) potential)`; it is found by comparing `u`
+    /// with the trial's precomputed cuts (the forward CDF at each month boundary) instead of
+    /// a logarithm per household, which gives the same month except within rounding
+    /// (~1e-16) of a boundary.
     #[inline]
     pub(crate) fn adoption_month(&self, u: f64) -> Option<(u32, bool)> {
         if u < self.installed {
             return Some((0, true));
         }
-        let y = (u - self.installed) / (1.0 - self.installed);
-        if y >= self.potential {
-            return None;
-        }
-        let z = y / self.potential;
-        let t_years = -((1.0 - z) / (1.0 + (self.q / self.p) * z)).ln() / (self.p + self.q);
-        let month = (12.0 * t_years).floor();
-        (month < self.months as f64).then_some((month as u32, false))
+        // Months m with cut[m] <= u, i.e. adoption time at least m months; cut[0] <= u.
+        let month = self.adoption_cut.partition_point(|&c| c <= u) - 1;
+        (month < self.months as usize).then_some((month as u32, false))
     }
+}
+
+/// The uniforms at which the Bass adoption time reaches each month boundary m = 1..=months
+/// (with `installed` in front): `installed + (1 - installed) potential F(m / 12)`, with
+/// `F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})` the Bass CDF.
+fn adoption_cuts(installed: f64, potential: f64, p: f64, q: f64, months: u32) -> Vec<f64> {
+    let mut cuts = vec![installed];
+    for m in 1..=months {
+        let e = (-(p + q) * m as f64 / 12.0).exp();
+        let f = (1.0 - e) / (1.0 + (q / p) * e);
+        cuts.push(installed + (1.0 - installed) * potential * f);
+    }
+    cuts
 }
 
 /// The purchase clocks of a trial (see [`Clock`]): for each intent, each non-empty subset

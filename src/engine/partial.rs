@@ -14,7 +14,15 @@ pub const MONEY_SCALE: f64 = 4_294_967_296.0;
 #[inline]
 pub fn to_fixed(x: f64) -> i128 {
     // Amounts recorded in the hot loop are never negative: add a half and truncate.
-    (x * MONEY_SCALE + 0.5) as i128
+    let y = x * MONEY_SCALE + 0.5;
+    // Below 2^63 (amounts under $2.1e9) the conversion through i64 is one instruction and
+    // truncates exactly like the i128 one (a library call); larger amounts, and NaN, take
+    // the i128 path.
+    if y < 9_223_372_036_854_775_808.0 && y > -9_223_372_036_854_775_808.0 {
+        y as i64 as i128
+    } else {
+        y as i128
+    }
 }
 
 /// Fixed-point scale of interaction rates: 2^20 units per expected interaction.
@@ -31,6 +39,37 @@ pub fn rate_to_fixed(x: f64) -> i64 {
 #[inline]
 pub fn from_fixed(x: i128) -> f64 {
     x as f64 / MONEY_SCALE
+}
+
+/// The values of one purchase channel's orders, drawn when a block closes: each order's
+/// value is `LogNormal(mu, sigma)`, independent of everything else, so the values of a
+/// block's orders are drawn from a stream of the block (keyed by the channel) once their
+/// number is known, and summed in fixed point (each rounded once, as it is recorded).
+pub(crate) struct OrderValues {
+    pub mu: f64,
+    pub sigma: f64,
+    pub rng: crate::sampling::Rng,
+}
+
+impl OrderValues {
+    /// The summed value of `n` orders, in fixed point.
+    fn sum(&mut self, n: u64) -> i128 {
+        const BATCH: usize = 64;
+        let mut buf = [0.0f64; BATCH];
+        let mut total = 0i128;
+        let mut left = n as usize;
+        while left > 0 {
+            let len = left.min(BATCH);
+            for x in &mut buf[..len] {
+                *x = self.mu + self.sigma * crate::sampling::standard_normal(&mut self.rng);
+            }
+            for x in &buf[..len] {
+                total += to_fixed(x.exp());
+            }
+            left -= len;
+        }
+        total
+    }
 }
 
 /// Sizes that determine a partial's layout.
@@ -63,10 +102,16 @@ pub(crate) struct Offsets {
     pub gmv: usize,
     pub spend_diff: usize,
     pub money_len: usize,
-    /// Expected interactions per (month, intent), all households and subscribed ones,
-    /// in fixed point; turned into counts by [`Partial::close`].
+    /// Expected interactions per (month, intent), all households and subscribed ones, in
+    /// fixed point, as two difference arrays over months each: `rate` holds the constant
+    /// part (an active segment adds its rate where it starts and takes it back where it
+    /// ends), `rate_decay` the novelty part, which decays by the trial's `novelty_q` per
+    /// month (a segment adds its novelty rate at its first month and takes back what is
+    /// left of it at its end). Turned into counts by [`Partial::close`].
     pub rate: usize,
+    pub rate_decay: usize,
     pub rate_sub: usize,
+    pub rate_sub_decay: usize,
     pub rates_len: usize,
 }
 
@@ -95,9 +140,12 @@ impl Shape {
         let gmv = 0;
         let spend_diff = m * self.purchases;
         let money_len = spend_diff + m + 1;
+        let region = (m + 1) * self.intents;
         let rate = 0;
-        let rate_sub = m * self.intents;
-        let rates_len = 2 * m * self.intents;
+        let rate_decay = region;
+        let rate_sub = 2 * region;
+        let rate_sub_decay = 3 * region;
+        let rates_len = 4 * region;
         Offsets {
             active_diff,
             new_adopters,
@@ -116,7 +164,9 @@ impl Shape {
             spend_diff,
             money_len,
             rate,
+            rate_decay,
             rate_sub,
+            rate_sub_decay,
             rates_len,
         }
     }
@@ -168,27 +218,63 @@ impl Partial {
     /// Ends a block: draws the aggregated interactions of each (month, intent) as one
     /// Poisson count from the block's summed rate (Poisson superposition), splits off the
     /// premium-subscribed ones with a binomial on their share of the rate, and clears the
-    /// rates. `streams` gives each intent's two streams for this block.
-    pub(crate) fn close(&mut self, streams: &mut [(crate::sampling::Rng, crate::sampling::Rng)]) {
+    /// rates; then draws the value of every order (see [`OrderValues`]). `streams` gives each
+    /// intent's two streams for this block, `novelty_q` the novelty's decay per month.
+    pub(crate) fn close(
+        &mut self,
+        streams: &mut [(crate::sampling::Rng, crate::sampling::Rng)],
+        novelty_q: f64,
+        values: &mut [OrderValues],
+    ) {
         let o = self.shape.offsets();
         let k_n = self.shape.intents;
         for (k, (rng, rng_sub)) in streams.iter_mut().enumerate() {
+            let (mut flat, mut decay, mut flat_sub, mut decay_sub) = (0i64, 0.0f64, 0i64, 0.0f64);
             for m in 0..self.shape.months {
-                let r = self.rates[o.rate + m * k_n + k];
-                if r <= 0 {
+                let i = m * k_n + k;
+                flat += self.rates[o.rate + i];
+                decay = decay * novelty_q + self.rates[o.rate_decay + i] as f64;
+                flat_sub += self.rates[o.rate_sub + i];
+                decay_sub = decay_sub * novelty_q + self.rates[o.rate_sub_decay + i] as f64;
+                // The summed rate in fixed point; rounding removes what is left of segments
+                // that ended (their decayed rate is taken back rounded).
+                let r = (flat as f64 + decay).round();
+                if r <= 0.0 {
                     continue;
                 }
-                let n = crate::sampling::poisson(rng, r as f64 / RATE_SCALE);
-                self.counts[o.interactions + m * k_n + k] += n as i64;
-                let rs = self.rates[o.rate_sub + m * k_n + k];
-                if rs > 0 {
-                    let share = (rs as f64 / r as f64).min(1.0);
+                let n = crate::sampling::poisson(rng, r / RATE_SCALE);
+                self.counts[o.interactions + i] += n as i64;
+                let rs = (flat_sub as f64 + decay_sub).round();
+                if rs > 0.0 {
+                    let share = (rs / r).min(1.0);
                     self.counts[o.premium_interactions + m] +=
                         crate::sampling::binomial(rng_sub, n, share) as i64;
                 }
             }
         }
         self.rates.iter_mut().for_each(|r| *r = 0);
+        let n_pur = self.shape.purchases;
+        for (p, ov) in values.iter_mut().enumerate() {
+            for m in 0..self.shape.months {
+                let n = self.counts[o.orders + m * n_pur + p];
+                if n > 0 {
+                    self.money[o.gmv + m * n_pur + p] += ov.sum(n as u64);
+                }
+            }
+        }
+    }
+
+    /// Household-months in which a household was active (the sum of the active level).
+    pub fn active_household_months(&self) -> u64 {
+        let o = self.shape.offsets();
+        self.levels(o.active_diff, 1, 0).iter().sum::<i64>() as u64
+    }
+
+    /// Orders in every channel and month.
+    pub fn orders(&self) -> u64 {
+        let o = self.shape.offsets();
+        let n = self.shape.months * self.shape.purchases;
+        self.counts[o.orders..o.orders + n].iter().sum::<i64>() as u64
     }
 
     /// Levels from a difference array region of `len` months.

@@ -7,7 +7,8 @@
 //!   not depend on thread scheduling or on the order in which units are simulated, and adding
 //!   a new random component does not shift the numbers drawn by the others.
 //! * **Hot-path samplers.** [`uniform`], [`exp1`], [`geometric`], [`poisson`], [`binomial`],
-//!   [`gamma`], and the precomputed [`Bernoulli`] and [`Categorical`] are exact for their
+//!   [`gamma`], and the precomputed [`Bernoulli`], [`Categorical`], [`Geometric`],
+//!   [`SmallPoisson`] and [`Gamma`] are exact for their
 //!   distributions and cheap enough to be called many times per household.
 //! * **Uncertain values.** [`Dist`] is a scenario's distribution for an uncertain parameter.
 //!   It is drawn through its quantile function ([`Dist::quantile`]) from a single uniform, so
@@ -57,16 +58,41 @@ const fn mix64(mut z: u64) -> u64 {
 /// Costs about 8 ns (hash plus seeding).
 #[inline]
 pub fn stream(seed: u64, trial: u64, unit: u64, component: u64) -> Rng {
-    seed_from_u64(stream_key(seed, trial, unit, component))
+    unit_key(seed, trial, unit).stream(component)
+}
+
+/// The first three stages of a [`stream`] key, (seed, trial, unit), hashed once: a unit
+/// (household) that needs several components' streams pays for the shared stages once.
+/// `unit_key(s, t, u).stream(c)` is exactly `stream(s, t, u, c)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnitKey(u64);
+
+/// The hashed (seed, trial, unit) part of a stream key (see [`UnitKey`]).
+#[inline]
+pub fn unit_key(seed: u64, trial: u64, unit: u64) -> UnitKey {
+    let mut h = mix64(seed ^ 0x243f_6a88_85a3_08d3);
+    h = mix64(h ^ trial.wrapping_add(0x1319_8a2e_0370_7344));
+    UnitKey(mix64(h ^ unit.wrapping_add(0xa409_3822_299f_31d0)))
+}
+
+impl UnitKey {
+    /// The stream of one component of this unit.
+    #[inline]
+    pub fn stream(self, component: u64) -> Rng {
+        seed_from_u64(self.key(component))
+    }
+
+    /// The 64-bit hash of the full key (see [`stream`]).
+    #[inline]
+    fn key(self, component: u64) -> u64 {
+        mix64(self.0 ^ component.wrapping_add(0x082e_fa98_ec4e_6c89))
+    }
 }
 
 /// The 64-bit hash of a stream key (see [`stream`]).
-#[inline]
+#[cfg(test)]
 fn stream_key(seed: u64, trial: u64, unit: u64, component: u64) -> u64 {
-    let mut h = mix64(seed ^ 0x243f_6a88_85a3_08d3);
-    h = mix64(h ^ trial.wrapping_add(0x1319_8a2e_0370_7344));
-    h = mix64(h ^ unit.wrapping_add(0xa409_3822_299f_31d0));
-    mix64(h ^ component.wrapping_add(0x082e_fa98_ec4e_6c89))
+    unit_key(seed, trial, unit).key(component)
 }
 
 /// Same generator as `Rng::seed_from_u64(state)` (four SplitMix64 outputs as the 256-bit
@@ -98,10 +124,11 @@ pub fn uniform_open(rng: &mut Rng) -> f64 {
     ((rng.next_u64() >> 11) + 1) as f64 * TWO_POW_M53
 }
 
-/// Standard exponential Exp(1), by inversion `-ln(U)` with `U` in `(0, 1]`.
+/// Standard exponential Exp(1) (`rand_distr::Exp1`, the ziggurat of Marsaglia and Tsang
+/// 2000: one `u64` and a table lookup for about 98% of draws, no logarithm).
 #[inline]
 pub fn exp1(rng: &mut Rng) -> f64 {
-    0.0 - uniform_open(rng).ln()
+    rand_distr::Exp1.sample(rng)
 }
 
 /// Standard normal N(0, 1) (`rand_distr::StandardNormal`, ziggurat).
@@ -112,20 +139,51 @@ pub fn standard_normal(rng: &mut Rng) -> f64 {
 
 /// Number of Bernoulli(p) trials up to and including the first success (always >= 1).
 ///
-/// Exact geometric distribution by inversion, `1 + floor(ln(U) / ln(1 - p))` with `U` in
-/// `(0, 1]`, one uniform per call. `p <= 0` (or NaN) gives `u64::MAX` (never succeeds);
-/// `p >= 1` gives 1. Results beyond `u64::MAX` saturate.
+/// Exact geometric distribution, `1 + floor(E / -ln(1 - p))` with `E ~ Exp(1)` (see
+/// [`Geometric`], which precomputes `ln(1 - p)` for a fixed `p`). `p <= 0` (or NaN) gives
+/// `u64::MAX` (never succeeds); `p >= 1` gives 1. Results beyond `u64::MAX` saturate.
 #[inline]
 pub fn geometric(rng: &mut Rng, p: f64) -> u64 {
-    if p >= 1.0 {
-        return 1;
+    Geometric::new(p).sample(rng)
+}
+
+/// Geometric lifetimes with `p` fixed: the number of Bernoulli(p) trials up to and including
+/// the first success, with `ln(1 - p)` computed once.
+///
+/// Exact: `1 + floor(E / -ln(1 - p))` with `E ~ Exp(1)` ([`exp1`], a ziggurat, so no
+/// logarithm per draw) has `P(X > k) = P(E >= -k ln(1 - p)) = (1 - p)^k`. `p <= 0` (or NaN)
+/// gives `u64::MAX` (never succeeds) without drawing; `p >= 1` gives 1 without drawing.
+/// Counts beyond `u64::MAX` saturate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geometric {
+    /// `1 / -ln(1 - p)`, or 0 (`p >= 1`) or infinity (`p <= 0`, NaN).
+    scale: f64,
+}
+
+impl Geometric {
+    pub fn new(p: f64) -> Geometric {
+        let scale = if p >= 1.0 {
+            0.0
+        } else if p.is_nan() || p <= 0.0 {
+            f64::INFINITY
+        } else {
+            1.0 / -(-p).ln_1p()
+        };
+        Geometric { scale }
     }
-    if p.is_nan() || p <= 0.0 {
-        return u64::MAX;
+
+    /// One draw (>= 1).
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> u64 {
+        if self.scale == 0.0 {
+            return 1;
+        }
+        if self.scale == f64::INFINITY {
+            return u64::MAX;
+        }
+        // `as` saturates (and the product is >= 0), so a huge count becomes u64::MAX.
+        ((exp1(rng) * self.scale) as u64).saturating_add(1)
     }
-    let k = uniform_open(rng).ln() / (-p).ln_1p();
-    // `as` saturates (and the ratio is >= 0), so a huge count becomes u64::MAX.
-    (k as u64).saturating_add(1)
 }
 
 /// Below this mean, [`poisson`] uses inversion by sequential search.
@@ -145,22 +203,7 @@ pub fn poisson(rng: &mut Rng, lambda: f64) -> u64 {
         return 0;
     }
     if lambda < POISSON_INVERSION_MAX {
-        let u = uniform(rng);
-        let mut k = 0u64;
-        let mut p = (-lambda).exp();
-        let mut cdf = p;
-        while u >= cdf {
-            k += 1;
-            p *= lambda / k as f64;
-            let next = cdf + p;
-            if next == cdf {
-                // The summed CDF fell short of 1 by rounding and the terms no longer move it:
-                // `u` is in the last ~1e-15 of the distribution; stop at the current tail.
-                break;
-            }
-            cdf = next;
-        }
-        return k;
+        return poisson_inversion(rng, lambda, (-lambda).exp());
     }
     match rand_distr::Poisson::new(lambda) {
         Ok(d) => {
@@ -169,6 +212,56 @@ pub fn poisson(rng: &mut Rng, lambda: f64) -> u64 {
         }
         Err(_) => u64::MAX,
     }
+}
+
+/// Poisson counts with a fixed mean below 12: [`poisson`]'s inversion with `exp(-lambda)`
+/// computed once. Gives exactly the counts [`poisson`] gives from the same stream state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SmallPoisson {
+    lambda: f64,
+    /// `exp(-lambda)`, or a negative value when [`poisson`] must be called instead.
+    p0: f64,
+}
+
+impl SmallPoisson {
+    pub fn new(lambda: f64) -> SmallPoisson {
+        let p0 = if lambda > 0.0 && lambda < POISSON_INVERSION_MAX {
+            (-lambda).exp()
+        } else {
+            -1.0
+        };
+        SmallPoisson { lambda, p0 }
+    }
+
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> u64 {
+        if self.p0 < 0.0 {
+            return poisson(rng, self.lambda);
+        }
+        poisson_inversion(rng, self.lambda, self.p0)
+    }
+}
+
+/// [`poisson`] below [`POISSON_INVERSION_MAX`]: sequential search with one uniform, given
+/// `p0 = exp(-lambda)`.
+#[inline]
+fn poisson_inversion(rng: &mut Rng, lambda: f64, p0: f64) -> u64 {
+    let u = uniform(rng);
+    let mut k = 0u64;
+    let mut p = p0;
+    let mut cdf = p;
+    while u >= cdf {
+        k += 1;
+        p *= lambda / k as f64;
+        let next = cdf + p;
+        if next == cdf {
+            // The summed CDF fell short of 1 by rounding and the terms no longer move it:
+            // `u` is in the last ~1e-15 of the distribution; stop at the current tail.
+            break;
+        }
+        cdf = next;
+    }
+    k
 }
 
 /// Exact Binomial(n, p) count (`rand_distr::Binomial`). `p` is clamped to `[0, 1]` (NaN
@@ -196,6 +289,26 @@ pub fn gamma(rng: &mut Rng, shape: f64, scale: f64) -> f64 {
     match rand_distr::Gamma::new(shape, scale) {
         Ok(d) => d.sample(rng),
         Err(_) => 0.0,
+    }
+}
+
+/// Gamma(shape, scale) with the parameters fixed: [`gamma`]'s sampler built once (its
+/// constants precomputed), giving exactly the draws [`gamma`] gives from the same stream.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gamma(Option<rand_distr::Gamma<f64>>);
+
+impl Gamma {
+    pub fn new(shape: f64, scale: f64) -> Gamma {
+        Gamma(rand_distr::Gamma::new(shape, scale).ok())
+    }
+
+    /// One draw; 0.0 for invalid parameters, like [`gamma`].
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> f64 {
+        match &self.0 {
+            Some(d) => d.sample(rng),
+            None => 0.0,
+        }
     }
 }
 

@@ -1501,3 +1501,36 @@ fn metalog_refuses_bad_inputs() {
         "{err}"
     );
 }
+
+/// The precomputed samplers draw exactly what their per-call forms draw from the same
+/// stream state, and a hoisted unit key gives exactly the stream of the full key.
+#[test]
+fn precomputed_samplers_equal_their_per_call_forms() {
+    for lambda in [0.0, 0.3, 0.45, 3.0, 11.9, 12.0, 40.0] {
+        let sp = SmallPoisson::new(lambda);
+        let (mut a, mut b) = (rng_for("small poisson"), rng_for("small poisson"));
+        for _ in 0..2_000 {
+            assert_eq!(
+                sp.sample(&mut a),
+                poisson(&mut b, lambda),
+                "lambda {lambda}"
+            );
+        }
+    }
+    for (shape, scale) in [(0.3, 1.0), (1.2, 1.0), (8.4, 1.0), (1.5, 2.7)] {
+        let g = Gamma::new(shape, scale);
+        let (mut a, mut b) = (rng_for("gamma struct"), rng_for("gamma struct"));
+        for _ in 0..2_000 {
+            assert_eq!(
+                g.sample(&mut a).to_bits(),
+                gamma(&mut b, shape, scale).to_bits()
+            );
+        }
+    }
+    assert_eq!(Gamma::new(0.0, 1.0).sample(&mut rng_for("gamma bad")), 0.0);
+    for (s, t, u, c) in [(1, 2, 3, 4), (0, 0, 0, 0), (u64::MAX, 7, 1 << 40, 99)] {
+        let mut a = unit_key(s, t, u).stream(c);
+        let mut b = stream(s, t, u, c);
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+}
