@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use crate::engine::metrics::Better;
 use crate::engine::{Layout, RunResult};
-use crate::sampling::{name_key, stream};
+use crate::sampling::name_key;
 use crate::scenario::Scenario;
 use crate::stats;
 
@@ -175,7 +175,7 @@ pub fn analyse(
         })
         .collect();
     let reference = chosen[0];
-    let resamples = resamples(seed, n);
+    let resamples = crate::stats::bootstrap_counts(seed, BOOTSTRAP, BOOTSTRAP_STREAM, n);
     let evpi_of = |w: Option<&[u32]>| -> f64 {
         let total = weight_total(w, n);
         let top: f64 = (0..n)
@@ -335,25 +335,6 @@ fn weight(w: Option<&[u32]>, t: usize) -> f64 {
 
 fn weight_total(w: Option<&[u32]>, n: usize) -> f64 {
     w.map_or(n as f64, |w| w.iter().map(|&c| f64::from(c)).sum())
-}
-
-/// Bootstrap resamples of `n` trials, each as the number of times it draws every trial:
-/// resample `b` from the stream `(seed, b)` of this module, so the same for any thread
-/// count or sharding.
-fn resamples(seed: u64, n: usize) -> Vec<Vec<u32>> {
-    use rand::Rng as _;
-    (0..BOOTSTRAP)
-        .map(|b| {
-            let mut rng = stream(seed, u64::MAX, b as u64, BOOTSTRAP_STREAM);
-            let mut counts = vec![0u32; n];
-            for _ in 0..n {
-                // Lemire's multiply-shift: a uniform index in 0..n.
-                let i = ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize;
-                counts[i] += 1;
-            }
-            counts
-        })
-        .collect()
 }
 
 /// The EVPPI of one input from the differences `diffs[k][t]` of the options to the
@@ -616,7 +597,7 @@ fn solve(l: &[f64], k: usize, b: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sampling::uniform;
+    use crate::sampling::{stream, uniform};
 
     fn draws(seed: u64, n: usize, what: u64) -> Vec<f64> {
         let mut rng = stream(seed, 0, what, name_key("decision.test"));

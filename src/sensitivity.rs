@@ -36,7 +36,7 @@ use rayon::prelude::*;
 
 use crate::engine::{Layout, Pin, PinnedRuns, RunResult};
 use crate::results::{month_labels, year_labels};
-use crate::sampling::{name_key, stream};
+use crate::sampling::name_key;
 use crate::scenario::{ParamId, Scenario};
 use crate::stats::{
     decile_summaries, first_order_index, group_classes, group_first_order_index, index_classes,
@@ -297,25 +297,6 @@ fn period_values(run: &RunResult, by: By, p: usize, m: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Bootstrap resamples of `n` trials, each as the number of times it draws every trial:
-/// resample `b` from the stream `(seed, b)` of the bootstrap, so the same for any thread
-/// count or sharding.
-fn resamples(seed: u64, n: usize) -> Vec<Vec<u32>> {
-    use rand::Rng as _;
-    (0..BOOTSTRAP)
-        .map(|b| {
-            let mut rng = stream(seed, u64::MAX, b as u64, BOOTSTRAP_STREAM);
-            let mut counts = vec![0u32; n];
-            for _ in 0..n {
-                // Lemire's multiply-shift: a uniform index in 0..n.
-                let i = ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize;
-                counts[i] += 1;
-            }
-            counts
-        })
-        .collect()
-}
-
 /// The first-order index of the input of rank `order` on `y`, with its interval from
 /// `resamples`; `None` when undefined.
 fn index(order: &[usize], y: &[f64], resamples: &[Vec<u32>]) -> Option<Index> {
@@ -398,7 +379,12 @@ pub fn analyse_given_data(
 ) -> Analysis {
     let layout = &run.layout;
     let values = run.scalar(metric);
-    let resamples = resamples(scenario.simulation().seed, values.len());
+    let resamples = crate::stats::bootstrap_counts(
+        scenario.simulation().seed,
+        BOOTSTRAP,
+        BOOTSTRAP_STREAM,
+        values.len(),
+    );
     let ids = uncertain(scenario);
     let orders: Vec<Vec<usize>> = ids
         .par_iter()

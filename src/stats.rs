@@ -474,6 +474,25 @@ pub fn decile_summaries(order: &[usize], y: &[f64]) -> (Summary, Summary) {
     )
 }
 
+/// `count` bootstrap resamples of `n` trials, each as the number of times it draws every
+/// trial: resample `b` from the stream `(seed, b, component)`, so the same for any thread
+/// count or sharding (sensitivity's and the value of information's intervals).
+pub fn bootstrap_counts(seed: u64, count: usize, component: u64, n: usize) -> Vec<Vec<u32>> {
+    use rand::Rng as _;
+    (0..count)
+        .map(|b| {
+            let mut rng = crate::sampling::stream(seed, u64::MAX, b as u64, component);
+            let mut counts = vec![0u32; n];
+            for _ in 0..n {
+                // Lemire's multiply-shift: a uniform index in 0..n.
+                let i = ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize;
+                counts[i] += 1;
+            }
+            counts
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -434,14 +434,7 @@ pub fn sensitivity(r: &SensitivityResults, top: usize) -> String {
                 "parameter", "index", "95% interval", "low 10%", "high 10%", "swing", "rank corr"
             );
             for r in a.rows.iter().take(top) {
-                let (index, interval, noise) = match r.first_order {
-                    Some(i) => (
-                        format!("{:.3}", i.value),
-                        format!("[{:.3}, {:.3}]", i.low, i.high),
-                        if i.distinguishable() { "" } else { "  noise" },
-                    ),
-                    None => ("-".into(), "-".into(), "  noise"),
-                };
+                let (index, interval, noise) = index_cells(r.first_order);
                 let _ = writeln!(
                     out,
                     "{:<width$} {:>6} {:>15} {:>8} {:>8} {:>8} {:>9}{noise}",
@@ -557,14 +550,7 @@ fn given_data_notes(out: &mut String, a: &crate::sensitivity::Analysis) {
             .max()
             .unwrap_or(0);
         for g in &a.groups {
-            let (index, interval, noise) = match g.first_order {
-                Some(i) => (
-                    format!("{:.3}", i.value),
-                    format!("[{:.3}, {:.3}]", i.low, i.high),
-                    if i.distinguishable() { "" } else { "  noise" },
-                ),
-                None => ("-".into(), "-".into(), "  noise"),
-            };
+            let (index, interval, noise) = index_cells(g.first_order);
             let _ = writeln!(
                 out,
                 "  {:<width$} {index:>6} {interval:>15}{noise}",
@@ -816,4 +802,17 @@ pub fn precision(p: &PrecisionOutcome) -> String {
         100.0 * p.target,
         p.trials,
     )
+}
+
+/// A first-order index as the text table shows it: the index, its 95% interval, and the
+/// noise flag (an undefined index is noise).
+fn index_cells(index: Option<crate::sensitivity::Index>) -> (String, String, &'static str) {
+    match index {
+        Some(i) => (
+            format!("{:.3}", i.value),
+            format!("[{:.3}, {:.3}]", i.low, i.high),
+            if i.distinguishable() { "" } else { "  noise" },
+        ),
+        None => ("-".into(), "-".into(), "  noise"),
+    }
 }

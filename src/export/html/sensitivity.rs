@@ -85,51 +85,47 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
     tornado(&mut page, a, &rows, unit)?;
     table(&mut page, a.method, &rows, unit);
     groups_table(&mut page, a);
-    if let Some(b) = &a.by_period
-        && a.method == Method::GivenData
-    {
-        let shown: Vec<(&str, Vec<f64>)> = order
-            .iter()
-            .take(TOP_PARAMETERS)
-            .map(|&i| {
-                let values = b
-                    .first_order
-                    .iter()
-                    .map(|period| period[i].map_or(f64::NAN, |x| x.value))
-                    .collect();
-                (a.rows[i].parameter.as_str(), values)
-            })
-            .collect();
-        if let Some(svg) = heat_map(&b.periods, &shown, Scale::Index)? {
-            let period = period_name(b);
-            page.h2(&format!(
-                "Share of {} explained by each assumption in each {period}",
-                b.metric
-            ));
-            page.figure(
-                svg,
-                &format!(
-                    "The first-order index of each parameter on {} in each {period} (the share of that {period}'s variance across trials the parameter explains alone; white 0, dark red 1), for the parameters shown first in the table; their intervals are in sensitivity_by_period.csv.",
-                    b.metric
-                ),
-            );
-        }
-    }
     if let Some(b) = &a.by_period {
-        let shown: Vec<(&str, Vec<f64>)> = order
-            .iter()
-            .take(TOP_PARAMETERS)
-            .map(|&i| {
-                let values = b
-                    .rank_correlation
-                    .iter()
-                    .map(|period| period[i].unwrap_or(f64::NAN))
-                    .collect();
-                (a.rows[i].parameter.as_str(), values)
-            })
-            .collect();
-        if let Some(svg) = heat_map(&b.periods, &shown, Scale::RankCorrelation)? {
-            let period = period_name(b);
+        // The parameters shown first, with one value per period.
+        let shown = |value: &dyn Fn(usize, usize) -> f64| -> Vec<(&str, Vec<f64>)> {
+            order
+                .iter()
+                .take(TOP_PARAMETERS)
+                .map(|&i| {
+                    let values = (0..b.periods.len()).map(|p| value(p, i)).collect();
+                    (a.rows[i].parameter.as_str(), values)
+                })
+                .collect()
+        };
+        let period = period_name(b);
+        if a.method == Method::GivenData {
+            let indices = shown(&|p, i| {
+                b.first_order
+                    .get(p)
+                    .and_then(|period| period[i])
+                    .map_or(f64::NAN, |x| x.value)
+            });
+            if let Some(svg) = heat_map(&b.periods, &indices, Scale::Index)? {
+                page.h2(&format!(
+                    "Share of {} explained by each assumption in each {period}",
+                    b.metric
+                ));
+                page.figure(
+                    svg,
+                    &format!(
+                        "The first-order index of each parameter on {} in each {period} (the share of that {period}'s variance across trials the parameter explains alone; white 0, dark red 1), for the parameters shown first in the table; their intervals are in sensitivity_by_period.csv.",
+                        b.metric
+                    ),
+                );
+            }
+        }
+        let correlations = shown(&|p, i| {
+            b.rank_correlation
+                .get(p)
+                .and_then(|period| period[i])
+                .unwrap_or(f64::NAN)
+        });
+        if let Some(svg) = heat_map(&b.periods, &correlations, Scale::RankCorrelation)? {
             page.h2(&format!(
                 "Which assumption drives {} in each {period}",
                 b.metric
