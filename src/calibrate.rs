@@ -581,6 +581,18 @@ pub struct ParamPosterior {
     pub fitted: Dist,
 }
 
+impl ParamPosterior {
+    /// The parameter's status in `calibration.csv` and every report: "keeps prior" when
+    /// the targets cannot tell its values apart, else "updated".
+    pub fn status(&self) -> &'static str {
+        if self.keeps_prior {
+            "keeps prior"
+        } else {
+            "updated"
+        }
+    }
+}
+
 /// A target's prior and posterior predictive distribution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetPosterior {
@@ -593,6 +605,18 @@ pub struct TargetPosterior {
     pub post_q: [f64; 3],
     /// Posterior probability that the target's value is inside its band.
     pub hit_probability: f64,
+}
+
+impl TargetPosterior {
+    /// The target's status in `calibration.csv` and every report: "fitted" or
+    /// "informational" (reported, not fitted).
+    pub fn status(&self) -> &'static str {
+        if self.fitted {
+            "fitted"
+        } else {
+            "informational"
+        }
+    }
 }
 
 /// The result of a calibration.

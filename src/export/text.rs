@@ -722,11 +722,7 @@ pub fn calibrate(r: &CalibrateResults) -> String {
             b[0],
             b[1],
             b[2],
-            if q.keeps_prior {
-                "keeps prior"
-            } else {
-                "updated"
-            }
+            q.status()
         );
     }
     let _ = writeln!(

@@ -553,11 +553,7 @@ fn calibrate_tables(r: &CalibrateResults) -> Vec<NamedTable> {
         cells
     };
     for q in &p.params {
-        let status = if q.keeps_prior {
-            "keeps prior"
-        } else {
-            "updated"
-        };
+        let status = q.status();
         summary.rows.push(row(
             "parameter",
             &q.key,
@@ -568,7 +564,7 @@ fn calibrate_tables(r: &CalibrateResults) -> Vec<NamedTable> {
         ));
     }
     for t in &p.targets {
-        let status = if t.fitted { "fitted" } else { "informational" };
+        let status = t.status();
         summary.rows.push(row(
             "target",
             &t.target.id,

@@ -524,9 +524,11 @@ fn a_comparison_prints_each_chart_whole() {
         pdf.pages.len()
     );
     assert_data_sheets(&pdf, &["compare"]);
-    // The settings and the table, then the chart.
-    assert_charts_pages(&pdf, 2);
-    assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 1);
+    // The settings and the table, the swing chart, then (given data, the default method)
+    // the table of first-order indices and their bar chart: each chart on a page of its
+    // own when it does not fit below what precedes it.
+    assert_charts_pages(&pdf, 4);
+    assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 2);
     assert_money_in_units(&pdf, "compare");
 }
 
@@ -541,9 +543,11 @@ fn the_tornado_shows_whole_parameter_names() {
         "{} pages",
         pdf.pages.len()
     );
-    // The settings and the table, then the chart.
-    assert_charts_pages(&pdf, 2);
-    assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 1);
+    // The settings and the table, the swing chart, then (given data, the default method)
+    // the table of first-order indices and their bar chart: each chart on a page of its
+    // own when it does not fit below what precedes it.
+    assert_charts_pages(&pdf, 4);
+    assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 2);
     // Every parameter name drawn on the chart's page (the chart's labels, and the table's
     // when it shares the page) is whole, and its first letters are drawn.
     let (title, _) = &charts(&xlsx)[0];

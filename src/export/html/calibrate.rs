@@ -57,11 +57,7 @@ pub(super) fn page(r: &CalibrateResults, settings: &[(String, String)]) -> Resul
                 b[0].clone(),
                 b[1].clone(),
                 b[2].clone(),
-                if q.keeps_prior {
-                    "keeps prior".into()
-                } else {
-                    "updated".into()
-                },
+                q.status().into(),
             ]
         })
         .collect();
@@ -98,11 +94,7 @@ pub(super) fn page(r: &CalibrateResults, settings: &[(String, String)]) -> Resul
                 b[1].clone(),
                 b[2].clone(),
                 percent(t.hit_probability),
-                if t.fitted {
-                    "fitted".into()
-                } else {
-                    "informational".into()
-                },
+                t.status().into(),
             ]
         })
         .collect();

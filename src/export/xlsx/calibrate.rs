@@ -53,15 +53,7 @@ pub(super) fn charts(
         for (c, x) in q.prior_q.iter().chain(&q.post_q).enumerate() {
             write_opt(ws, row, 1 + c as u16, *x, &f.general)?;
         }
-        ws.write_string(
-            row,
-            7,
-            if q.keeps_prior {
-                "keeps prior"
-            } else {
-                "updated"
-            },
-        )?;
+        ws.write_string(row, 7, q.status())?;
     }
     next = first + p.params.len() as u32 + 1;
     ws.write_string_with_format(
