@@ -205,7 +205,10 @@ fn tied_points_share_the_credit_and_a_metric_equal_everywhere_has_no_best() {
     // The terminal and the page: the tied best point is not singled out.
     let mut tied_best = 0;
     // (The decision table after the best points lists every point by its expected value.)
-    for line in stdout.lines().take_while(|l| !l.starts_with("decision on ")) {
+    for line in stdout
+        .lines()
+        .take_while(|l| !l.starts_with("decision on "))
+    {
         if line.contains("premium.consider_per_month=0 premium.price_month=5 ") {
             assert!(line.contains("(+1 tied)"), "{line}");
             assert!(line.ends_with(" tied"), "{line}");

@@ -524,11 +524,9 @@ fn a_comparison_prints_each_chart_whole() {
         pdf.pages.len()
     );
     assert_data_sheets(&pdf, &["compare"]);
-    // The settings and the table, the swing chart, then (given data, the default method)
-    // the table of first-order indices and their bar chart: each chart on a page of its
-    // own when it does not fit below what precedes it.
-    assert_charts_pages(&pdf, 4);
-    assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 2);
+    // The settings and the table, then the chart.
+    assert_charts_pages(&pdf, 2);
+    assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 1);
     assert_money_in_units(&pdf, "compare");
 }
 
