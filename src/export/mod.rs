@@ -137,3 +137,14 @@ pub fn key_figures(
 
 /// Parameters shown in the tornado chart of the report and the workbook (the CSV has all).
 pub const TOP_PARAMETERS: usize = 15;
+
+/// The prior and posterior percentiles of a calibration, as every report heads them (in
+/// the order of `prior_q` then `post_q`).
+pub const PRIOR_POSTERIOR: [&str; 6] = [
+    "prior p05",
+    "prior p50",
+    "prior p95",
+    "posterior p05",
+    "posterior p50",
+    "posterior p95",
+];

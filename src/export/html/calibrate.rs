@@ -7,6 +7,7 @@
 use anyhow::Result;
 
 use super::page::Page;
+use crate::export::PRIOR_POSTERIOR;
 use crate::format::{human, percent, significant};
 use crate::results::CalibrateResults;
 
@@ -43,77 +44,44 @@ pub(super) fn page(r: &CalibrateResults, settings: &[(String, String)]) -> Resul
         .collect();
     page.table(&["round", "draws so far", "effective sample size"], &rounds);
     page.h2("Parameters: prior against posterior");
-    let q3 = |x: [f64; 3]| x.map(significant);
     let rows: Vec<Vec<String>> = p
         .params
         .iter()
         .map(|q| {
-            let (a, b) = (q3(q.prior_q), q3(q.post_q));
-            vec![
-                q.key.clone(),
-                a[0].clone(),
-                a[1].clone(),
-                a[2].clone(),
-                b[0].clone(),
-                b[1].clone(),
-                b[2].clone(),
-                q.status().into(),
-            ]
+            let mut row = vec![q.key.clone()];
+            row.extend(q.prior_q.iter().chain(&q.post_q).map(|&x| significant(x)));
+            row.push(q.status().into());
+            row
         })
         .collect();
-    page.table(
-        &[
-            "parameter",
-            "prior p05",
-            "prior p50",
-            "prior p95",
-            "posterior p05",
-            "posterior p50",
-            "posterior p95",
-            "status",
-        ],
-        &rows,
-    );
+    let header: Vec<&str> = std::iter::once("parameter")
+        .chain(PRIOR_POSTERIOR)
+        .chain(["status"])
+        .collect();
+    page.table(&header, &rows);
     page.note("keeps prior: the Kolmogorov–Smirnov distance between the weighted draws and the prior is below its 5% critical value at the effective sample size, so the targets cannot tell the parameter's values apart; calibrated.toml keeps its prior.");
     page.h2("Targets: predictive against band");
-    let q3 = |x: [f64; 3]| x.map(human);
     let rows: Vec<Vec<String>> = p
         .targets
         .iter()
         .map(|t| {
-            let (a, b) = (q3(t.prior_q), q3(t.post_q));
-            vec![
+            let mut row = vec![
                 t.target.id.clone(),
                 t.target.what.clone(),
                 t.target.period_label.clone(),
                 format!("[{}, {}]", human(t.target.low), human(t.target.high)),
-                a[0].clone(),
-                a[1].clone(),
-                a[2].clone(),
-                b[0].clone(),
-                b[1].clone(),
-                b[2].clone(),
-                percent(t.hit_probability),
-                t.status().into(),
-            ]
+            ];
+            row.extend(t.prior_q.iter().chain(&t.post_q).map(|&x| human(x)));
+            row.push(percent(t.hit_probability));
+            row.push(t.status().into());
+            row
         })
         .collect();
-    page.table(
-        &[
-            "id",
-            "target",
-            "period",
-            "band",
-            "prior p05",
-            "prior p50",
-            "prior p95",
-            "posterior p05",
-            "posterior p50",
-            "posterior p95",
-            "P(in band)",
-            "status",
-        ],
-        &rows,
-    );
+    let header: Vec<&str> = ["id", "target", "period", "band"]
+        .into_iter()
+        .chain(PRIOR_POSTERIOR)
+        .chain(["P(in band)", "status"])
+        .collect();
+    page.table(&header, &rows);
     Ok(page)
 }

@@ -34,17 +34,11 @@ pub(super) fn charts(
         "Prior against posterior per calibrated parameter (5th, 50th, 95th percentiles; posterior weighted).",
         &f.note,
     )?;
-    let header = [
-        "parameter",
-        "prior p05",
-        "prior p50",
-        "prior p95",
-        "posterior p05",
-        "posterior p50",
-        "posterior p95",
-        "status",
-    ]
-    .map(String::from);
+    let header: Vec<String> = std::iter::once("parameter")
+        .chain(crate::export::PRIOR_POSTERIOR)
+        .chain(["status"])
+        .map(String::from)
+        .collect();
     write_header(ws, next + 1, &header, f)?;
     let first = next + 2;
     for (i, q) in p.params.iter().enumerate() {
