@@ -11,6 +11,7 @@
 //! ([`crate::stats::share_better`]).
 
 use crate::engine::RunResult;
+use crate::scenario::Scenario;
 use crate::stats::{Summary, share_better, summarize};
 
 /// One scalar of one scenario against the base.
@@ -57,4 +58,50 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
         }
     }
     out
+}
+
+/// Restricts every scenario of a comparison to the months all of them simulate (their
+/// common months) when their horizons differ: each is still simulated from its own start,
+/// but reports, and is compared, only over those months. An error if they have none in
+/// common, naming the first scenario (after the base) whose horizon leaves none.
+pub fn report_common_months(names: &[String], scenarios: &mut [Scenario]) -> Result<(), String> {
+    let Some(base) = scenarios.first().map(Scenario::horizon) else {
+        return Ok(());
+    };
+    let (mut start, mut end) = (base.start(), base.end());
+    for (name, s) in names.iter().zip(scenarios.iter()).skip(1) {
+        let h = s.horizon();
+        start = start.max(h.start());
+        end = end.min(h.end());
+        if start > end {
+            return Err(format!(
+                "{name}: its horizon ({h}) has no month in common with the scenarios before it (the base {} runs {base}); compare needs horizons that overlap",
+                names[0]
+            ));
+        }
+    }
+    let months = start.months_until(end) as u32 + 1;
+    for s in scenarios.iter_mut() {
+        s.report_over(start, months)?;
+    }
+    Ok(())
+}
+
+/// When the compared horizons differ, says so plainly: which months are compared and each
+/// scenario's own horizon. `None` when every scenario reports its whole horizon.
+pub fn common_months_note(scenarios: &[Scenario]) -> Option<String> {
+    let window = scenarios.first()?.reported();
+    if scenarios.iter().all(|s| s.reported() == s.horizon()) {
+        return None;
+    }
+    let own: Vec<String> = scenarios
+        .iter()
+        .map(|s| format!("{} runs {}", s.name(), s.horizon()))
+        .collect();
+    Some(format!(
+        "The horizons differ, so the scenarios are compared over their common months, {window} ({} months): {}. Each is simulated from its own start; months outside are not counted, NPVs discount to {} and the breakeven month counts from it.",
+        window.months(),
+        own.join("; "),
+        window.start()
+    ))
 }

@@ -4,6 +4,9 @@
 //! `w = market.households / households`, builds the P&L identities of the model (docs/scenario-format.md §5), and
 //! aggregates months into calendar years and the horizon (flows summed, stocks at the
 //! last month, buyers counted once per household), plus NPVs and the breakeven month.
+//! Everything but the monthly figures' own computation covers only the reported months
+//! (`TrialModel::reported`: the whole horizon, or a comparison's common months), so NPVs
+//! discount to the first reported month and the breakeven month counts from it.
 
 use super::metrics::{Kind, Layout};
 use super::model::TrialModel;
@@ -35,10 +38,12 @@ pub(super) fn finalize(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial) -
     let monthly = monthly_figures(s, l, tm, p, w);
     let yearly = calendar_years(l, tm, p, w, &monthly);
     let scalars = horizon(s, l, tm, p, w, &monthly);
+    let (from, to) = tm.reported;
+    let n = l.len();
     TrialResult {
         trial: tm.trial,
         draws: tm.values().to_vec(),
-        monthly,
+        monthly: monthly[from as usize * n..to as usize * n].to_vec(),
         yearly,
         scalars,
         noise: Vec::new(),
@@ -167,17 +172,19 @@ fn monthly_figures(s: &Scenario, l: &Layout, tm: &TrialModel, p: &Partial, w: f6
     monthly
 }
 
-/// `years × metrics`: flows summed over each calendar year, stocks at its last month,
-/// buyers counted once per household.
+/// `years × metrics` over the reported months' calendar years: flows summed over each
+/// year's reported months, stocks at its last, buyers counted once per household.
 fn calendar_years(l: &Layout, tm: &TrialModel, p: &Partial, w: f64, monthly: &[f64]) -> Vec<f64> {
     let shape = p.shape();
     let o = shape.offsets();
-    let (months, n) = (shape.months, l.len());
+    let n = l.len();
     let c = &p.counts;
-    let years = shape.years;
+    let (from, to) = (tm.reported.0 as usize, tm.reported.1 as usize);
+    let first = tm.year_of[from] as usize;
+    let years = tm.year_of[to - 1] as usize + 1 - first;
     let mut yearly = vec![0.0; years * n];
-    for m in 0..months {
-        let y = tm.year_of[m] as usize;
+    for m in from..to {
+        let y = tm.year_of[m] as usize - first;
         for (j, def) in l.defs.iter().enumerate() {
             let v = monthly[m * n + j];
             let cell = &mut yearly[y * n + j];
@@ -190,14 +197,14 @@ fn calendar_years(l: &Layout, tm: &TrialModel, p: &Partial, w: f64, monthly: &[f
     }
     for y in 0..years {
         for (i, &j) in l.buyers.iter().enumerate() {
-            yearly[y * n + j] = c[o.buyers_year + y * shape.purchases + i] as f64 * w;
+            yearly[y * n + j] = c[o.buyers_year + (first + y) * shape.purchases + i] as f64 * w;
         }
     }
     yearly
 }
 
-/// One value per [`Layout::scalars`]: horizon totals and levels, NPVs and the breakeven
-/// month.
+/// One value per [`Layout::scalars`] over the reported months: totals and levels, NPVs
+/// and the breakeven month.
 fn horizon(
     s: &Scenario,
     l: &Layout,
@@ -208,10 +215,11 @@ fn horizon(
 ) -> Vec<f64> {
     let shape = p.shape();
     let o = shape.offsets();
-    let (months, n) = (shape.months, l.len());
+    let n = l.len();
     let c = &p.counts;
+    let reported = tm.reported.0 as usize..tm.reported.1 as usize;
     let mut scalars = vec![0.0; l.scalars.len()];
-    for m in 0..months {
+    for m in reported.clone() {
         for (j, def) in l.defs.iter().enumerate() {
             let v = monthly[m * n + j];
             match def.kind {
@@ -225,22 +233,27 @@ fn horizon(
         scalars[j] = c[o.buyers_total + i] as f64 * w;
     }
     let rate = tm.value(s.discount_rate);
-    let factors: Vec<f64> = (0..months)
-        .map(|m| (1.0 + rate).powf(-(m as f64) / 12.0))
+    // Discounted to the first reported month.
+    let factors: Vec<f64> = (0..reported.len())
+        .map(|k| (1.0 + rate).powf(-(k as f64) / 12.0))
         .collect();
     let mut slot = n;
     for (j, def) in l.defs.iter().enumerate() {
         if def.money() {
-            scalars[slot] = (0..months).map(|m| monthly[m * n + j] * factors[m]).sum();
+            scalars[slot] = reported
+                .clone()
+                .zip(&factors)
+                .map(|(m, f)| monthly[m * n + j] * f)
+                .sum();
             slot += 1;
         }
     }
     let mut cumulative = 0.0;
     let mut breakeven = f64::NAN;
-    for m in 0..months {
+    for (k, m) in reported.enumerate() {
         cumulative += monthly[m * n + l.net_incremental];
         if cumulative >= 0.0 {
-            breakeven = m as f64;
+            breakeven = k as f64;
             break;
         }
     }

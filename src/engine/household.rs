@@ -677,6 +677,7 @@ fn record_order(
     let c = &mut out.counts;
     let (n_int, n_pur) = (shape.intents, shape.purchases);
     let y = tm.year_of[m as usize];
+    let reported = (tm.reported.0..tm.reported.1).contains(&m);
     c[o.interactions + m as usize * n_int + cl.intent] += sign;
     c[o.premium_interactions + m as usize] += sign * sub as i64;
     let mut mask = cl.mask;
@@ -687,6 +688,10 @@ fn record_order(
         if orders.last_month[p] != m {
             orders.last_month[p] = m;
             c[o.buyers_month + m as usize * n_pur + p] += sign;
+        }
+        // Buyers of a year and of the horizon count only reported months.
+        if !reported {
+            continue;
         }
         if orders.last_year[p] != y {
             orders.last_year[p] = y;

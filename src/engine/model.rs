@@ -110,6 +110,9 @@ pub struct TrialModel {
     pub(crate) months: u32,
     /// Calendar-year index (0 = first simulated year) of each month.
     pub(crate) year_of: Vec<u16>,
+    /// The reported months `[from, to)` (the whole horizon unless a comparison reports
+    /// common months): buyers are counted only in them.
+    pub(crate) reported: (u32, u32),
     pub(crate) values: Vec<f64>,
     pub(crate) installed: f64,
     pub(crate) potential: f64,
@@ -211,6 +214,7 @@ impl TrialModel {
             trial,
             months,
             year_of,
+            reported: (s.reported().range().start, s.reported().range().end),
             installed: v(a.installed_share),
             potential: v(a.potential),
             p: v(a.innovation),

@@ -131,9 +131,10 @@ pub fn parameter(key: &str) -> String {
     }
 }
 
-/// `first` to `last` month of a scenario's horizon.
+/// `first` to `last` month of the months a scenario reports (its horizon, or a
+/// comparison's common months).
 fn horizon(s: &Scenario) -> String {
-    format!("{} to {}", s.start(), s.start().plus(s.months() - 1))
+    s.reported().to_string()
 }
 
 /// A scalar's label as read inside a sentence ("the device P&L", "the NPV of net,
@@ -196,6 +197,10 @@ pub fn compare(r: &CompareResults) -> String {
         return String::new();
     };
     let mut out = String::new();
+    if let Some(note) = crate::compare::common_months_note(&r.scenarios) {
+        out.push_str(&escape(&note));
+        out.push('\n');
+    }
     for (i, name) in r.names.iter().enumerate().skip(1) {
         let Some(row) = r
             .rows

@@ -500,8 +500,8 @@ impl Plan {
     }
 }
 
-/// The scenarios of a comparison: the same horizon as the base, and the base's run
-/// settings unless given on the command line (they were applied).
+/// The scenarios of a comparison with the base's run settings unless given on the command
+/// line (they were applied), each reporting the months all of them simulate.
 fn compared(
     base: &Scenario,
     job: &Job,
@@ -512,21 +512,15 @@ fn compared(
     for (i, input) in inputs.iter().enumerate().skip(1) {
         check_cancel(cancel)?;
         let mut s = job.settings_for(i).load(input)?;
-        if s.start() != base.start() || s.months() != base.months() {
-            return Err(JobError::Input(format!(
-                "{}: the horizon ({} for {} months) differs from the base {} ({} for {} months); compare needs the same start and months",
-                escape(&input.origin),
-                s.start(),
-                s.months(),
-                escape(&inputs[0].origin),
-                base.start(),
-                base.months()
-            )));
-        }
         s.set_simulation(base.simulation())
             .map_err(JobError::Input)?;
         scenarios.push(s);
     }
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|i| escape(&i.origin).into_owned())
+        .collect();
+    crate::compare::report_common_months(&names, &mut scenarios).map_err(JobError::Input)?;
     Ok(scenarios)
 }
 
@@ -618,7 +612,7 @@ fn check_trial(
     full: bool,
 ) -> Result<(), String> {
     let metrics = layout.len();
-    let months = scenario.months() as usize;
+    let months = scenario.reported().months() as usize;
     let years = crate::results::year_labels(scenario).len();
     let params = scenario.params();
     let lengths = [

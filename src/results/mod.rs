@@ -141,18 +141,18 @@ impl RunStats {
     }
 }
 
-/// The simulated months, `YYYY-MM`.
+/// The reported months (the whole horizon, or a comparison's common months), `YYYY-MM`.
 pub fn month_labels(scenario: &Scenario) -> Vec<String> {
-    (0..scenario.months())
-        .map(|m| scenario.start().plus(m).to_string())
+    let w = scenario.reported();
+    (0..w.months())
+        .map(|m| w.start().plus(m).to_string())
         .collect()
 }
 
-/// The calendar years the horizon touches.
+/// The calendar years the reported months touch.
 pub fn year_labels(scenario: &Scenario) -> Vec<i32> {
-    let first = scenario.start().year();
-    let last = scenario.start().plus(scenario.months() - 1).year();
-    (first..=last).collect()
+    let w = scenario.reported();
+    (w.start().year()..=w.end().year()).collect()
 }
 
 /// One trial's drawn uncertain parameters and scalars.

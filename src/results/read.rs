@@ -546,6 +546,8 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
         facts.get_or_insert(f);
     }
     let facts = facts.expect("at least one scenario");
+    // Over their common months, as the comparison was made.
+    compare::report_common_months(&names, &mut scenarios).map_err(anyhow::Error::msg)?;
     let layout = Layout::new(&scenarios[0]);
     let n = facts.trials as usize;
     let mut rows = Vec::with_capacity(t.rows.len());

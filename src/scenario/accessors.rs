@@ -11,7 +11,7 @@ impl Scenario {
 
     /// The last simulated month.
     pub fn end(&self) -> YearMonth {
-        self.start.plus(self.months - 1)
+        self.horizon().end()
     }
 
     /// `[market] households`: the real households the sample stands for.

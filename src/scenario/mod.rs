@@ -107,6 +107,53 @@ impl fmt::Display for YearMonth {
     }
 }
 
+/// The months a scenario reports, within the months it simulates: by default its whole
+/// horizon. A comparison of scenarios with different horizons reports each over their
+/// common months ([`Scenario::report_over`]): the months before are still simulated (they
+/// carry the installed base and the plans into the window) but are not reported, nor are
+/// the months after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    start: YearMonth,
+    months: u32,
+    /// Months simulated before the first reported one.
+    skip: u32,
+}
+
+impl Window {
+    /// All the `months` from `start`.
+    fn whole(start: YearMonth, months: u32) -> Window {
+        Window {
+            start,
+            months,
+            skip: 0,
+        }
+    }
+    /// The first reported month.
+    pub fn start(self) -> YearMonth {
+        self.start
+    }
+    /// How many months are reported.
+    pub fn months(self) -> u32 {
+        self.months
+    }
+    /// The last reported month.
+    pub fn end(self) -> YearMonth {
+        self.start.plus(self.months - 1)
+    }
+    /// The simulated months reported, as offsets from the simulation's first month.
+    pub fn range(self) -> std::ops::Range<u32> {
+        self.skip..self.skip + self.months
+    }
+}
+
+impl fmt::Display for Window {
+    /// `2023-01 to 2028-12`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} to {}", self.start, self.end())
+    }
+}
+
 /// Run settings: `[simulation]` after defaults and command-line overrides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Simulation {
@@ -154,6 +201,8 @@ pub struct Scenario {
     pub(crate) name: String,
     pub(crate) start: YearMonth,
     pub(crate) months: u32,
+    /// The months reported (by default, all of them).
+    window: Window,
     pub(crate) simulation: Simulation,
     pub(crate) params: ParamSet,
     pub(crate) market_households: ParamId,
@@ -185,6 +234,35 @@ impl Scenario {
     }
     pub fn months(&self) -> u32 {
         self.months
+    }
+    /// The months the scenario reports: its whole horizon unless restricted by
+    /// [`Scenario::report_over`].
+    pub fn reported(&self) -> Window {
+        self.window
+    }
+    /// The horizon as simulated, whatever is reported.
+    pub fn horizon(&self) -> Window {
+        Window::whole(self.start, self.months)
+    }
+    /// Reports only `window`'s months (the common months of a comparison); the scenario
+    /// is still simulated from its own start. `window` must lie within the horizon.
+    pub fn report_over(&mut self, start: YearMonth, months: u32) -> Result<(), String> {
+        let skip = self.start.months_until(start);
+        if months == 0 || skip < 0 || skip + months as i64 > self.months as i64 {
+            return Err(format!(
+                "{}: cannot report {} months from {}: the horizon is {}",
+                self.name,
+                months,
+                start,
+                self.horizon()
+            ));
+        }
+        self.window = Window {
+            start,
+            months,
+            skip: skip as u32,
+        };
+        Ok(())
     }
     pub fn simulation(&self) -> Simulation {
         self.simulation
@@ -323,6 +401,7 @@ impl Scenario {
             name: raw.scenario.name.clone(),
             start: s.start,
             months: s.months,
+            window: Window::whole(s.start, s.months),
             simulation: s.simulation,
             params: c.params,
             market_households: s.market_households,

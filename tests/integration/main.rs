@@ -31,4 +31,5 @@ mod sweep_compare;
 mod ties_labels;
 mod transactions;
 mod uncertainty;
+mod window;
 mod workbook;

@@ -252,3 +252,28 @@ fn comparing_a_scenario_with_itself_gives_identical_trials() {
     let s = load("scenarios/alexa_plus_2025.toml", 5000, 3, 9, &[]);
     assert!(bits(&run(&s, 0..3).trials) == bits(&run(&s, 0..3).trials));
 }
+
+/// The workbook carries no clock: the same result written twice, seconds apart, gives the
+/// same bytes (its creation date is fixed).
+#[test]
+fn the_workbook_is_the_same_bytes_whenever_it_is_written() {
+    let dir = temp_dir("repro", "xlsx");
+    let d = dir.to_str().unwrap();
+    ok(&[
+        "run",
+        "scenarios/echo_2017_2021.toml",
+        "--households",
+        "500",
+        "--trials",
+        "2",
+        "--xlsx",
+        "--quiet",
+        "--out",
+        d,
+    ]);
+    let first = std::fs::read(dir.join("results.xlsx")).unwrap();
+    // The creation date is stamped to the second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&["report", d, "--xlsx"]);
+    assert!(first == std::fs::read(dir.join("results.xlsx")).unwrap());
+}

@@ -168,6 +168,22 @@ fn sharded_compare_merges_to_the_whole_compare() {
 }
 
 #[test]
+fn sharded_compare_of_different_horizons_merges_to_the_whole_compare() {
+    check_sharded_equals_whole(
+        "compare_horizons",
+        &[
+            &[
+                "compare",
+                "scenarios/status_quo_2022_2028.toml",
+                "scenarios/alexa_plus_2025.toml",
+            ][..],
+            &SMALL,
+        ]
+        .concat(),
+    );
+}
+
+#[test]
 fn merge_refuses_incomplete_and_mixed_parts() {
     let dir = fresh_dir("shard", "refuse");
     let parts = dir.join("parts");

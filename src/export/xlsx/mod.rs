@@ -22,7 +22,7 @@ mod sheets;
 mod sweep;
 
 use anyhow::Result;
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
 use crate::format::{Excel, escape};
 use crate::results::Results;
@@ -35,6 +35,10 @@ const CHARTS: &str = "charts";
 pub fn workbook(results: &Results) -> Result<Vec<u8>> {
     let f = Formats::new();
     let mut wb = Workbook::new();
+    // A fixed creation date (the library would stamp the clock's): the same result gives
+    // the same bytes, whenever it is written.
+    let epoch = ExcelDateTime::from_ymd(1980, 1, 1)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
     let charts = wb.add_worksheet();
     charts.set_name(CHARTS)?;
     let mut page = print::Page::new();
