@@ -36,6 +36,11 @@ fn run(s: &Scenario) -> RunResult {
     Engine::new(s).run(0..s.simulation().trials, &mut |_| {})
 }
 
+/// The full run and the run reporting `window`.
+fn full_and(window: (&str, u32)) -> (RunResult, RunResult) {
+    (run(&scenario(None)), run(&scenario(Some(window))))
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= REL * a.abs().max(b.abs()).max(1.0)
 }
@@ -44,8 +49,7 @@ fn close(a: f64, b: f64) -> bool {
 /// year, totals (buyers included), NPV and breakeven month are the full run's 2019.
 #[test]
 fn a_reported_year_is_the_full_runs_year() {
-    let full = run(&scenario(None));
-    let one = run(&scenario(Some(("2019-01", 12))));
+    let (full, one) = full_and(("2019-01", 12));
     let l = &full.layout;
     let n = l.len();
     assert_eq!(one.layout.len(), n);
@@ -91,8 +95,7 @@ fn a_reported_year_is_the_full_runs_year() {
 /// any of its months and the full horizon's.
 #[test]
 fn a_reported_window_across_years_sums_its_months() {
-    let full = run(&scenario(None));
-    let part = run(&scenario(Some(("2018-07", 24))));
+    let (full, part) = full_and(("2018-07", 24));
     let l = &full.layout;
     let n = l.len();
     for (f, w) in full.trials.iter().zip(&part.trials) {
