@@ -18,11 +18,11 @@ pub fn rows(results: &Results) -> Vec<(String, String)> {
     };
     add(
         "Period",
+        // The months reported: the horizon, or a comparison's common months.
         Some(format!(
-            "{} to {} ({} months)",
-            scenario.start(),
-            scenario.end(),
-            scenario.months()
+            "{} ({} months)",
+            scenario.reported(),
+            scenario.reported().months()
         )),
     );
     add(

@@ -200,6 +200,8 @@ fn compare_of_different_horizons_uses_the_common_months() {
     ok(&["report", out.to_str().unwrap()]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("compared over their common months, 2023-01 to 2028-12"));
+    // The settings every report shows give the months compared.
+    assert!(html.contains("2023-01 to 2028-12 (72 months)"));
 }
 
 #[test]
