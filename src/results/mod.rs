@@ -281,7 +281,13 @@ pub struct CompareResults {
     pub facts: RunFacts,
     /// The base's metrics (rows follow its scalars).
     pub layout: Layout,
+    /// Over the horizon: per scalar of the base, per scenario.
     pub rows: Vec<compare::Row>,
+    /// The calendar years of [`CompareResults::by_year`] (the base's).
+    pub years: Vec<i32>,
+    /// Per calendar year, per metric of the base, per scenario: the same statistics from
+    /// each trial's value in that year (after [`CompareResults::rows`] in `compare.csv`).
+    pub by_year: Vec<compare::Row>,
     /// The decision among the scenarios for one metric, with the value of information
     /// (`decision.csv`, `voi.csv`); `None` in a folder written before them.
     pub decision: Option<Decision>,
@@ -294,14 +300,22 @@ impl CompareResults {
         facts: RunFacts,
         runs: &[RunResult],
     ) -> CompareResults {
+        let years: Vec<Vec<i32>> = scenarios.iter().map(year_labels).collect();
         CompareResults {
             rows: compare::rows(&names, runs),
+            by_year: compare::yearly_rows(&names, runs, &years),
+            years: years.into_iter().next().unwrap_or_default(),
             layout: runs[0].layout.clone(),
             names,
             scenarios,
             facts,
             decision: None,
         }
+    }
+
+    /// The horizon rows, then the year rows: every row of `compare.csv`, in order.
+    pub fn all_rows(&self) -> impl Iterator<Item = &compare::Row> {
+        self.rows.iter().chain(&self.by_year)
     }
 }
 
