@@ -232,7 +232,11 @@ fn by_year(r: &CompareResults, i: usize) -> String {
     let mut header = vec!["year".to_string()];
     for def in &figures {
         let unit = def.unit.column_label();
-        header.push(format!("{} {unit}", escape(&def.label)).trim_end().to_string());
+        header.push(
+            format!("{} {unit}", escape(&def.label))
+                .trim_end()
+                .to_string(),
+        );
         header.push("P(better)".into());
     }
     // Each column as wide as its widest cell; the differences right-aligned.

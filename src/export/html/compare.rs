@@ -345,7 +345,12 @@ fn year_chart<'a>(
     let plot = Plot {
         title: None,
         x: category_axis(&labels, "calendar year"),
-        y: nice_axis(lo, hi, 6, &format!("difference to the base, {} per year", unit.label())),
+        y: nice_axis(
+            lo,
+            hi,
+            6,
+            &format!("difference to the base, {} per year", unit.label()),
+        ),
         layers,
         legend: legends,
         x_grid: false,

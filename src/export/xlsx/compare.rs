@@ -13,8 +13,8 @@ use rust_xlsxwriter::{
 
 use super::chart::{fit_axes, style};
 use super::print::Page;
-use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
-use crate::compare::Row;
+use super::{CHARTS, Formats, settings, verdict, verdict_block, write_header, write_opt};
+use crate::compare::Period;
 use crate::export::{SAME, key_figures};
 use crate::format::escape;
 use crate::results::{CompareResults, Results};
@@ -35,7 +35,13 @@ pub(super) fn charts(
         };
         rows.push((label, name.clone()));
     }
-    let mut next = settings_block(ws, "Comparison on common random numbers", &rows, f)?;
+    let mut next = verdict_block(
+        ws,
+        "Comparison on common random numbers",
+        &verdict(results),
+        &rows,
+        f,
+    )?;
     for i in 1..r.names.len() {
         let (last, chart) = differences(ws, next, r, i, f)?;
         next = last + 2;
@@ -59,17 +65,6 @@ fn stem(file: &str) -> &str {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(file)
-}
-
-/// The row of scenario `i` for `metric`. One file may be compared with itself, so the k-th
-/// scenario of a name has the k-th row of that name.
-fn row<'a>(r: &'a CompareResults, metric: &str, i: usize) -> Option<&'a Row> {
-    let name = &r.names[i];
-    let k = r.names[..i].iter().filter(|n| *n == name).count();
-    r.rows
-        .iter()
-        .filter(|row| row.metric == metric && row.scenario == *name)
-        .nth(k)
 }
 
 /// The table of scenario `i`'s differences to the base from row `next` and its chart
@@ -104,7 +99,7 @@ fn differences(
     let mut last = header_row;
     let mut ys = vec![0.0];
     for def in key_figures(&r.layout).filter(|d| d.money()) {
-        let Some(diff) = row(r, &def.name, i) else {
+        let Some(diff) = r.row(&def.name, Period::Horizon, i) else {
             continue;
         };
         last += 1;
@@ -156,6 +151,7 @@ fn differences(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::Row;
     use crate::job::{Control, Input, Job, Settings, execute};
 
     #[test]
@@ -181,9 +177,22 @@ mod tests {
         let Results::Compare(r) = execute(&job, &Control::none()).unwrap() else {
             unreachable!("a compare job gives compare results")
         };
-        let of = |i: usize| row(&r, "device_pnl", i).unwrap() as *const Row;
+        let row = |metric: &str, period: Period, i: usize| r.row(metric, period, i);
+        let of = |i: usize| row("device_pnl", Period::Horizon, i).unwrap() as *const Row;
         assert_ne!(of(0), of(2), "the third scenario's row, not the base's");
-        assert_eq!(row(&r, "device_pnl", 2).unwrap().diff.mean, 0.0);
-        assert!(row(&r, "no_such_metric", 1).is_none());
+        assert_eq!(
+            row("device_pnl", Period::Horizon, 2).unwrap().diff.mean,
+            0.0
+        );
+        assert!(row("no_such_metric", Period::Horizon, 1).is_none());
+        // The same in a year: the third scenario's own row, the same as the base's.
+        let year = Period::Year(2026);
+        let (base, third) = (
+            row("device_pnl", year, 0).unwrap(),
+            row("device_pnl", year, 2).unwrap(),
+        );
+        assert!(!std::ptr::eq(base, third));
+        assert_eq!((third.period, third.diff.mean), (year, 0.0));
+        assert!(row("device_pnl", Period::Year(1999), 1).is_none());
     }
 }
