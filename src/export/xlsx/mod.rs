@@ -171,9 +171,9 @@ fn verdict_block(
 ) -> Result<u32> {
     ws.write_string_with_format(0, 0, escape(title), &f.title)?;
     let mut r = 1;
-    let lines = wrap(&escape(verdict), VERDICT_WIDTH);
+    let lines = wrap(verdict, VERDICT_WIDTH);
     for line in &lines {
-        ws.write_string_with_format(r, 0, line, &f.verdict)?;
+        ws.write_string_with_format(r, 0, escape(line), &f.verdict)?;
         r += 1;
     }
     if !lines.is_empty() {
@@ -231,6 +231,14 @@ mod tests {
         )
         .unwrap();
         execute(&job, &Control::none()).unwrap()
+    }
+
+    #[test]
+    fn verdicts_wrap_at_words_into_short_lines() {
+        let text = "aaa bbb ccc\n\ndddddddddd e\n";
+        assert_eq!(wrap(text, 7), ["aaa bbb", "ccc", "dddddddddd", "e"]);
+        assert_eq!(wrap(text, 100), ["aaa bbb ccc", "dddddddddd e"]);
+        assert!(wrap(" \n", 10).is_empty());
     }
 
     #[test]
