@@ -2,7 +2,8 @@
 //! per scenario against the base a table of the paired per-trial differences of the money
 //! key figures over the horizon in $B (mean, p05, p95, the error bar lengths and the share
 //! of trials in which the scenario is better), drawn below it as columns with p05–p95
-//! error bars, each chart on one printed page.
+//! error bars, each chart on one printed page; then the same differences year by year for
+//! the decision's metric and the device P&L (mean, p05, p95, P(better) per calendar year).
 
 use std::path::Path;
 
@@ -48,9 +49,15 @@ pub(super) fn charts(
         if let Some(chart) = chart {
             next = page.chart(ws, next, &chart, CHART_SIZE)?;
         }
+        if let Some(last) = by_year(ws, next, r, i, f)? {
+            page.extend_to(last);
+            next = last + 2;
+        }
     }
     page.column(ws, 0, 30.0)?;
-    for c in 1..7 {
+    // Six columns of the horizon's table; the year table has four per year figure.
+    let columns = 1 + 4 * r.year_figures().len().max(2) as u16;
+    for c in 1..columns.max(7) {
         page.column(ws, c, 14.0)?;
     }
     Ok(())
@@ -146,6 +153,71 @@ fn differences(
     fit_axes(&mut chart, None, &ys);
     chart.set_width(CHART_SIZE.0).set_height(CHART_SIZE.1);
     Ok((last, Some(chart)))
+}
+
+/// The table of scenario `i`'s differences to the base year by year from row `next`: per
+/// calendar year, for each of the comparison's year figures
+/// ([`CompareResults::year_figures`]), the mean paired difference, its p05 and p95 in the
+/// figure's unit as people read it, and P(better); returns its last row (none without
+/// years).
+fn by_year(
+    ws: &mut Worksheet,
+    next: u32,
+    r: &CompareResults,
+    i: usize,
+    f: &Formats,
+) -> Result<Option<u32>> {
+    let figures = r.year_figures();
+    if r.years.is_empty() || figures.is_empty() {
+        return Ok(None);
+    }
+    let (base, other) = (&r.names[0], &r.names[i]);
+    ws.write_string_with_format(
+        next,
+        0,
+        escape(&format!(
+            "{other} − {base}: paired difference per trial, year by year"
+        )),
+        &f.note,
+    )?;
+    // The figures' names over their four columns, then the columns.
+    let mut header = vec!["year".to_string()];
+    for (j, def) in figures.iter().enumerate() {
+        let unit = def.unit.label();
+        ws.write_string_with_format(next + 1, 1 + 4 * j as u16, escape(&def.label), &f.header)?;
+        header.extend([
+            format!("mean ({unit})"),
+            format!("p05 ({unit})"),
+            format!("p95 ({unit})"),
+            "P(better)".to_string(),
+        ]);
+    }
+    write_header(ws, next + 2, &header, f)?;
+    let mut row = next + 2;
+    for &year in &r.years {
+        row += 1;
+        ws.write_number(row, 0, f64::from(year))?;
+        for (j, def) in figures.iter().enumerate() {
+            let c = 1 + 4 * j as u16;
+            let Some(x) = r.row(&def.name, Period::Year(year), i) else {
+                continue;
+            };
+            let s = def.unit.scale();
+            for (k, v) in [x.diff.mean, x.diff.p05, x.diff.p95]
+                .into_iter()
+                .enumerate()
+            {
+                write_opt(ws, row, c + k as u16, v * s, &f.billions)?;
+            }
+            match x.share_better {
+                Some(share) => write_opt(ws, row, c + 3, share, &f.percent)?,
+                None => {
+                    ws.write_string(row, c + 3, SAME)?;
+                }
+            }
+        }
+    }
+    Ok(Some(row))
 }
 
 #[cfg(test)]
