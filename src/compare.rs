@@ -121,7 +121,8 @@ pub fn rows(names: &[String], runs: &[RunResult]) -> Vec<Row> {
 /// scenario: `years[i]` are the calendar years of `runs[i]`'s yearly values (its
 /// `TrialResult::yearly`, `years × metrics`), and the base's years give the rows. A year
 /// a scenario does not simulate is left out for it (the plan gives every scenario of a
-/// comparison the same years).
+/// comparison the same years), and so is a scenario whose yearly values do not match its
+/// years.
 pub fn yearly_rows(names: &[String], runs: &[RunResult], years: &[Vec<i32>]) -> Vec<Row> {
     let mut out = Vec::new();
     for &year in &years[0] {
@@ -134,7 +135,11 @@ pub fn yearly_rows(names: &[String], runs: &[RunResult], years: &[Vec<i32>]) -> 
             let y = years[i].iter().position(|&x| x == year)?;
             let k = run.layout.index_of(name)?;
             let n = run.layout.len();
-            Some(run.trials.iter().map(|t| t.yearly[y * n + k]).collect())
+            // Years that do not match the run's yearly values give no rows, never a panic.
+            run.trials
+                .iter()
+                .map(|t| (t.yearly.len() == years[i].len() * n).then(|| t.yearly[y * n + k]))
+                .collect()
         };
         out.extend(period_rows(
             names,
@@ -150,6 +155,47 @@ pub fn yearly_rows(names: &[String], runs: &[RunResult], years: &[Vec<i32>]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Engine;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn year_rows_follow_the_years_and_never_misread_them() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/status_quo_2022_2028.toml");
+        let mut s = Scenario::load(&path, &[]).unwrap();
+        let mut sim = s.simulation();
+        (sim.households, sim.trials) = (300, 3);
+        s.set_simulation(sim).unwrap();
+        let run = || Engine::new(&s).run(0..3, &mut |_| {});
+        let runs = [run(), run()];
+        let names = ["a".to_string(), "b".to_string()];
+        let years = crate::results::year_labels(&s);
+        let n = runs[0].layout.len();
+        let rows = yearly_rows(&names, &runs, &[years.clone(), years.clone()]);
+        assert_eq!(rows.len(), years.len() * n * 2);
+        assert_eq!(rows[0].period, Period::Year(2022));
+        assert_eq!(rows.last().unwrap().period, Period::Year(2028));
+        // Identical runs: a difference of 0 and no share, in every year.
+        assert!(
+            rows.iter()
+                .all(|r| r.diff.mean == 0.0 && r.share_better.is_none())
+        );
+        // Years that do not match the second run's values: no rows for it, no panic.
+        let more: Vec<i32> = (2022..=2030).collect();
+        let rows = yearly_rows(&names, &runs, &[years.clone(), more]);
+        assert_eq!(rows.len(), years.len() * n);
+        assert!(rows.iter().all(|r| r.scenario == "a"));
+        // Another year set for the second run: only the base's years it shares.
+        let fewer: Vec<i32> = vec![2027, 2028];
+        let other = yearly_rows(&names, &runs, &[fewer.clone(), years.clone()]);
+        assert!(other.is_empty(), "the base's values do not match its years");
+        let shared = yearly_rows(&names, &runs, &[years, fewer]);
+        assert_eq!(
+            shared.len(),
+            7 * n,
+            "scenario b matches none (7 years of values, 2 labels)"
+        );
+    }
 
     #[test]
     fn periods_read_back_as_written() {

@@ -9,7 +9,8 @@
 //! points in the same order, so a row's point is told by its position (two points may read
 //! alike: `1` and `+1`). What the files do not hold is left undefined: the standard
 //! deviation of a sweep point or of a compared difference is NaN, and so is a difference's
-//! median.
+//! median. A `compare.csv` written before its `period` column holds the horizon's rows
+//! alone, and reads back without years.
 
 use std::fs;
 use std::path::Path;
