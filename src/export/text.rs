@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::backtest::{Outcome, Statistic};
+use crate::compare::Period;
 use crate::decision::Decision;
 use crate::engine::Layout;
 use crate::engine::metrics::Unit;
@@ -191,10 +192,80 @@ pub fn compare(r: &CompareResults) -> String {
                 "{label:<34} {unit:>5} {base:>10} {p50:>10} {difference:>w$} {share:>9}"
             );
         }
+        out.push_str(&by_year(r, i));
     }
     if let Some(d) = &r.decision {
         out.push('\n');
         out.push_str(&decision(d, &r.layout, trials));
+    }
+    out
+}
+
+/// Scenario `i` against the base year by year: per calendar year, for each of the
+/// comparison's year figures ([`CompareResults::year_figures`]), the paired difference
+/// (mean [p05, p95]) and the share of trials in which the scenario is better.
+fn by_year(r: &CompareResults, i: usize) -> String {
+    let figures = r.year_figures();
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for &year in &r.years {
+        let mut line = vec![year.to_string()];
+        for def in &figures {
+            let Some(row) = r.row(&def.name, Period::Year(year), i) else {
+                line.extend(["-".to_string(), "-".to_string()]);
+                continue;
+            };
+            let scale = 1.0 / def.unit.scale();
+            let d = |x: f64| nonzero(x / scale, format::places(x / scale, 2));
+            line.push(format!(
+                "{} [{}, {}]",
+                d(row.diff.mean),
+                d(row.diff.p05),
+                d(row.diff.p95)
+            ));
+            line.push(share_better(row.share_better));
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() || figures.is_empty() {
+        return String::new();
+    }
+    let mut header = vec!["year".to_string()];
+    for def in &figures {
+        let unit = def.unit.column_label();
+        header.push(
+            format!("{} {unit}", escape(&def.label))
+                .trim_end()
+                .to_string(),
+        );
+        header.push("P(better)".into());
+    }
+    // Each column as wide as its widest cell; the differences right-aligned.
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out =
+        String::from("\nyear by year: the paired difference (mean [p05, p95]) and P(better)\n");
+    for line in std::iter::once(&header).chain(&lines) {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (x, &w))| {
+                if c == 0 {
+                    format!("{x:<w$}")
+                } else {
+                    format!("{x:>w$}")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  "));
     }
     out
 }

@@ -281,7 +281,13 @@ pub struct CompareResults {
     pub facts: RunFacts,
     /// The base's metrics (rows follow its scalars).
     pub layout: Layout,
+    /// Over the horizon: per scalar of the base, per scenario.
     pub rows: Vec<compare::Row>,
+    /// The calendar years of [`CompareResults::by_year`] (the base's).
+    pub years: Vec<i32>,
+    /// Per calendar year, per metric of the base, per scenario: the same statistics from
+    /// each trial's value in that year (after [`CompareResults::rows`] in `compare.csv`).
+    pub by_year: Vec<compare::Row>,
     /// The decision among the scenarios for one metric, with the value of information
     /// (`decision.csv`, `voi.csv`); `None` in a folder written before them.
     pub decision: Option<Decision>,
@@ -294,14 +300,54 @@ impl CompareResults {
         facts: RunFacts,
         runs: &[RunResult],
     ) -> CompareResults {
+        let years: Vec<Vec<i32>> = scenarios.iter().map(year_labels).collect();
         CompareResults {
             rows: compare::rows(&names, runs),
+            by_year: compare::yearly_rows(&names, runs, &years),
+            years: years.into_iter().next().unwrap_or_default(),
             layout: runs[0].layout.clone(),
             names,
             scenarios,
             facts,
             decision: None,
         }
+    }
+
+    /// The row of scenario `i` (0 = the base) for `metric` in `period`. One file may be
+    /// compared with itself, so the k-th scenario of a name has the k-th row of that name.
+    pub fn row(&self, metric: &str, period: compare::Period, i: usize) -> Option<&compare::Row> {
+        let name = self.names.get(i)?;
+        let k = self.names[..i].iter().filter(|n| *n == name).count();
+        let rows = match period {
+            compare::Period::Horizon => &self.rows,
+            compare::Period::Year(_) => &self.by_year,
+        };
+        rows.iter()
+            .filter(|r| r.metric == metric && r.period == period && r.scenario == *name)
+            .nth(k)
+    }
+
+    /// The metrics whose paired differences the reports show year by year: the decision's
+    /// metric (the metric behind an NPV), then the device P&L and the net incremental.
+    pub fn year_figures(&self) -> Vec<&crate::engine::metrics::MetricDef> {
+        let l = &self.layout;
+        let decided = self
+            .decision
+            .as_ref()
+            .and_then(|d| l.scalar(&d.metric))
+            .and_then(|s| s.metric);
+        let mut out: Vec<usize> = Vec::new();
+        for m in decided.into_iter().chain([l.device_pnl, l.net_incremental]) {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        out.into_iter().map(|m| &l.defs[m]).collect()
+    }
+
+    /// The horizon rows, then the year rows: every row of `compare.csv`, in order.
+    pub fn all_rows(&self) -> impl Iterator<Item = &compare::Row> {
+        self.rows.iter().chain(&self.by_year)
     }
 }
 

@@ -9,7 +9,8 @@
 //! points in the same order, so a row's point is told by its position (two points may read
 //! alike: `1` and `+1`). What the files do not hold is left undefined: the standard
 //! deviation of a sweep point or of a compared difference is NaN, and so is a difference's
-//! median.
+//! median. A `compare.csv` written before its `period` column holds the horizon's rows
+//! alone, and reads back without years.
 
 use std::fs;
 use std::path::Path;
@@ -18,9 +19,9 @@ use anyhow::{Context, Result, bail};
 
 use super::files::{self, FolderKind};
 use super::table::{
-    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, DECISION_COLUMNS, LEGACY_BY_PERIOD, LEGACY_SUMMARY,
-    LEGACY_TORNADO, PERIOD_COLUMNS, PRE_GROUP_TORNADO, SUMMARY_COLUMNS, TORNADO_COLUMNS,
-    TORNADO_METHOD, VOI_COLUMNS,
+    BY_PERIOD_COLUMNS, COMPARE_COLUMNS, COMPARE_PERIOD, DECISION_COLUMNS, LEGACY_BY_PERIOD,
+    LEGACY_SUMMARY, LEGACY_TORNADO, PERIOD_COLUMNS, PRE_GROUP_TORNADO, SUMMARY_COLUMNS,
+    TORNADO_COLUMNS, TORNADO_METHOD, VOI_COLUMNS,
 };
 use super::{
     CompareResults, Results, RunFacts, RunResults, RunStats, SensitivityResults, SweepResults,
@@ -526,14 +527,30 @@ fn read_sweep_best(
 
 fn read_compare(dir: &Path) -> Result<CompareResults> {
     let t = Csv::read(dir, files::COMPARE)?;
-    t.expect_header(&COMPARE_COLUMNS)?;
+    // A folder written before the years has no `period` column: every row is the
+    // horizon's.
+    let legacy: Vec<&str> = COMPARE_COLUMNS
+        .iter()
+        .enumerate()
+        .filter(|&(c, _)| c != COMPARE_PERIOD)
+        .map(|(_, h)| *h)
+        .collect();
+    let with_period = t.header.len() == COMPARE_COLUMNS.len();
+    if with_period {
+        t.expect_header(&COMPARE_COLUMNS)?;
+    } else {
+        t.expect_header(&legacy)?;
+    }
+    // The columns from `scenario` on.
+    let at = |c: usize| if with_period { c + 1 } else { c };
     // The first scalar's rows name every scenario in order (one file may be compared with
     // itself, so names may repeat).
     let names: Vec<String> = t
         .rows
         .iter()
         .take_while(|r| r[0] == t.rows[0][0])
-        .map(|r| r[1].clone())
+        .take_while(|r| !with_period || r[COMPARE_PERIOD] == compare::Period::HORIZON)
+        .map(|r| r[at(1)].clone())
         .collect();
     if names.is_empty() {
         bail!("{}: no rows", t.file);
@@ -550,8 +567,22 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
     compare::report_common_months(&names, &mut scenarios).map_err(anyhow::Error::msg)?;
     let layout = Layout::new(&scenarios[0]);
     let n = facts.trials as usize;
-    let mut rows = Vec::with_capacity(t.rows.len());
+    let (mut rows, mut by_year) = (Vec::new(), Vec::new());
     for (i, row) in t.rows.iter().enumerate() {
+        let period = if with_period {
+            let cell = &row[COMPARE_PERIOD];
+            match compare::Period::parse(cell) {
+                Some(p) => p,
+                None => bail!(
+                    "{}: row {}, column `period`: `{cell}` is neither `{}` nor a year",
+                    t.file,
+                    i + 2,
+                    compare::Period::HORIZON
+                ),
+            }
+        } else {
+            compare::Period::Horizon
+        };
         let [
             mean,
             sd,
@@ -562,16 +593,34 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
             diff_p05,
             diff_p95,
             share_better,
-        ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9, 10])?;
+        ] = t.numbers(i, [2, 3, 4, 5, 6, 7, 8, 9, 10].map(at))?;
         // An empty share: the scenario and the base are equal in every trial.
         let share_better = (!share_better.is_nan()).then_some(share_better);
-        rows.push(compare::Row {
+        let row = compare::Row {
             metric: row[0].clone(),
-            scenario: row[1].clone(),
+            period,
+            scenario: row[at(1)].clone(),
             stats: summary([mean, sd, p05, p50, p95], n),
             diff: summary([diff_mean, f64::NAN, diff_p05, f64::NAN, diff_p95], n),
             share_better,
-        });
+        };
+        match period {
+            compare::Period::Horizon if by_year.is_empty() => rows.push(row),
+            compare::Period::Year(_) => by_year.push(row),
+            compare::Period::Horizon => bail!(
+                "{}: row {}: a horizon row after the years' rows",
+                t.file,
+                i + 2
+            ),
+        }
+    }
+    let mut years: Vec<i32> = Vec::new();
+    for row in &by_year {
+        if let compare::Period::Year(y) = row.period
+            && years.last() != Some(&y)
+        {
+            years.push(y);
+        }
     }
     let decision = read_decision(dir, &layout)?;
     Ok(CompareResults {
@@ -580,6 +629,8 @@ fn read_compare(dir: &Path) -> Result<CompareResults> {
         facts,
         layout,
         rows,
+        years,
+        by_year,
         decision,
     })
 }

@@ -7,6 +7,7 @@
 //! are equal in every trial (`share_better`, `share_of_trials_best`), and the best point of
 //! a sweep's metric that is the same at every point (`best_by_mean`).
 
+use crate::compare::Period;
 use crate::results::files;
 use crate::results::{
     BacktestResults, CalibrateResults, CompareResults, Results, RunResults, SensitivityResults,
@@ -30,9 +31,12 @@ pub const SUMMARY_COLUMNS: [&str; 9] = [
 ];
 /// The columns of `summary.csv` written before the household-noise share.
 pub const LEGACY_SUMMARY: usize = 8;
-/// The columns of `compare.csv`.
-pub const COMPARE_COLUMNS: [&str; 11] = [
+/// The columns of `compare.csv`: the horizon's rows (`period` = `horizon`, one per scalar),
+/// then per calendar year (`period` = the year) one per metric. Its columns without
+/// [`COMPARE_PERIOD`] are those of folders written before the years.
+pub const COMPARE_COLUMNS: [&str; 12] = [
     "metric",
+    "period",
     "scenario",
     "mean",
     "sd",
@@ -44,6 +48,8 @@ pub const COMPARE_COLUMNS: [&str; 11] = [
     "diff_p95",
     "share_better",
 ];
+/// The column of `compare.csv` that names the period.
+pub const COMPARE_PERIOD: usize = 1;
 /// The columns of `decision.csv`.
 pub const DECISION_COLUMNS: [&str; 6] = [
     "metric",
@@ -357,9 +363,14 @@ fn sweep_tables(r: &SweepResults) -> Vec<NamedTable> {
 
 fn compare_table(r: &CompareResults) -> NamedTable {
     let mut t = Table::new(COMPARE_COLUMNS);
-    for row in &r.rows {
+    for row in r.all_rows() {
+        let period = match row.period {
+            Period::Horizon => Cell::Text(Period::HORIZON.into()),
+            Period::Year(y) => Cell::Int(y.into()),
+        };
         let mut cells = vec![
             Cell::Text(row.metric.clone()),
+            period,
             Cell::Text(row.scenario.clone()),
         ];
         cells.extend(stats_cells(&row.stats));

@@ -178,6 +178,57 @@ fn run_report_is_one_self_contained_page() {
     }
     assert!(html.contains("cumulative mean"));
     assert_eq!(kind(&folders().run).unwrap(), FolderKind::Run);
+    // The verdict in words opens the page, before the settings.
+    let verdict = verdict_of(&folders().run);
+    assert!(verdict.contains("the device P&L is"), "{verdict}");
+    let at = html
+        .find(&escape(&verdict))
+        .expect("the verdict on the page");
+    assert!(at < html.find("<h2>Settings</h2>").unwrap());
+}
+
+/// The verdict in words of a run, compare or sweep folder, as `export::verdict` writes it
+/// (one line per sentence group, trimmed).
+fn verdict_of(dir: &Path) -> String {
+    use downstream::export::verdict;
+    use downstream::results::Results;
+    let text = match read(dir).unwrap() {
+        Results::Run(r) => verdict::run(&r),
+        Results::Compare(r) => verdict::compare(&r),
+        Results::Sweep(r) => verdict::sweep(&r),
+        _ => panic!("{}: no verdict for this kind", dir.display()),
+    };
+    assert!(
+        !text.trim().is_empty(),
+        "{}: an empty verdict",
+        dir.display()
+    );
+    text.trim().to_string()
+}
+
+/// The verdict's text at the top of a workbook's charts sheet: the rows of the first
+/// column below the title, up to the first empty row, joined by spaces.
+fn workbook_verdict(bytes: &[u8]) -> String {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range("charts").unwrap();
+    let mut lines = Vec::new();
+    for r in 1..range.height() {
+        match range.get((r, 0)) {
+            Some(Data::String(s)) if !s.is_empty() => lines.push(s.clone()),
+            _ => break,
+        }
+    }
+    lines.join(" ")
+}
+
+/// Asserts that a workbook's charts sheet opens with the folder's verdict (its words, as
+/// wrapped into rows).
+fn assert_workbook_verdict(dir: &Path, bytes: &[u8]) {
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        workbook_verdict(bytes),
+        words(&downstream::format::escape(&words(&verdict_of(dir))))
+    );
 }
 
 #[test]
@@ -205,8 +256,84 @@ fn compare_report_shows_paired_differences() {
     assert!(html.contains("<td>Seed</td><td>4242</td>"));
     assert!(html.contains("P(better)"));
     assert!(html.contains("difference to the base, $B"));
-    assert!(count(&html, "<svg") >= 2);
+    assert!(count(&html, "<svg") >= 3);
     assert_eq!(kind(&folders().compare).unwrap(), FolderKind::Compare);
+    // Year by year: the chart of the paired differences per calendar year and its table,
+    // a row per year.
+    assert!(html.contains("<h3>Year by year</h3>"));
+    assert!(html.contains("difference to the base, $B per year"));
+    assert!(html.contains("calendar year"));
+    for year in 2022..=2028 {
+        assert!(
+            html.contains(&format!("<tr><td>{year}</td>")),
+            "no row {year}"
+        );
+    }
+    assert!(html.contains(&escape(
+        verdict_of(&folders().compare).lines().next().unwrap()
+    )));
+}
+
+/// `downstream report DIR` of a compare folder writes the same report and workbook as the
+/// `compare` that made it; and a `compare.csv` written before the `period` column (the
+/// horizon's rows alone) still makes a report, without the years.
+#[test]
+fn report_of_a_compare_folder_re_renders_identical_files() {
+    let dir = temp_dir("report", "compare-again");
+    cli(&[
+        "compare",
+        "scenarios/status_quo_2022_2028.toml",
+        "scenarios/premium_5usd_2024.toml",
+        "--report",
+        "--xlsx",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let before: Vec<Vec<u8>> = ["report.html", "results.xlsx"]
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap())
+        .collect();
+    ok(&["report", dir.to_str().unwrap(), "--xlsx"]);
+    for (f, bytes) in ["report.html", "results.xlsx"].iter().zip(&before) {
+        assert!(
+            &std::fs::read(dir.join(f)).unwrap() == bytes,
+            "{f} differs when rendered again"
+        );
+    }
+
+    // The old layout: no `period` column, no year rows.
+    let mut r = csv::Reader::from_path(dir.join("compare.csv")).unwrap();
+    let mut w = csv::Writer::from_path(dir.join("old.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[1], "period");
+    let keep = |row: &[String]| -> Vec<String> {
+        row.iter()
+            .enumerate()
+            .filter(|&(c, _)| c != 1)
+            .map(|(_, x)| x.clone())
+            .collect()
+    };
+    w.write_record(keep(&header)).unwrap();
+    let mut horizon = 0;
+    for rec in r.records() {
+        let row: Vec<String> = rec.unwrap().iter().map(String::from).collect();
+        if row[1] == "horizon" {
+            w.write_record(keep(&row)).unwrap();
+            horizon += 1;
+        }
+    }
+    w.flush().unwrap();
+    drop(w);
+    std::fs::rename(dir.join("old.csv"), dir.join("compare.csv")).unwrap();
+    let downstream::results::Results::Compare(old) = read(&dir).unwrap() else {
+        panic!("a compare folder")
+    };
+    assert_eq!(old.rows.len(), horizon);
+    assert!(old.by_year.is_empty() && old.years.is_empty());
+    let page = html(&dir).unwrap();
+    assert!(page.contains("difference to the base, $B"));
+    assert!(!page.contains("Year by year"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -664,6 +791,7 @@ fn run_workbook_reads_back() {
         &bytes,
         &["summary.csv", "monthly.csv", "yearly.csv", "trials.csv"],
     );
+    assert_workbook_verdict(dir, &bytes);
     let charts: Vec<String> = (1..=3)
         .map(|i| zip_file(&bytes, &format!("xl/charts/chart{i}.xml")).expect("a chart"))
         .collect();
@@ -709,6 +837,7 @@ fn sweep_workbook_reads_back() {
     assert!(chart.contains("<c:scatterChart>"));
     assert!(chart.contains("net_incremental"));
     assert!(zip_file(&bytes, "xl/charts/chart2.xml").is_some());
+    assert_workbook_verdict(dir, &bytes);
 }
 
 #[test]
@@ -767,6 +896,13 @@ fn compare_workbook_reads_back() {
     check_workbook(dir, &bytes, &["decision.csv", "voi.csv", "compare.csv"]);
     let chart = zip_file(&bytes, "xl/charts/chart1.xml").expect("a compare chart");
     assert!(chart.contains("<c:errBars>"));
+    assert_workbook_verdict(dir, &bytes);
+    // The compare sheet: the period after the metric, a year as a whole number.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+    let range = wb.worksheet_range("compare").unwrap();
+    assert_eq!(range.get((0, 1)), Some(&Data::String("period".into())));
+    assert_eq!(range.get((1, 1)), Some(&Data::String("horizon".into())));
+    assert!(range.rows().any(|r| r.get(1) == Some(&Data::Float(2026.0))));
 }
 
 // ---------------------------------------------------------------------------------------

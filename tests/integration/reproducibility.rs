@@ -80,6 +80,48 @@ fn output_files_are_identical_for_one_and_two_threads() {
     }
 }
 
+#[test]
+fn compare_files_are_identical_for_one_and_two_threads() {
+    let out = |threads: &str| {
+        let dir = temp_dir("repro", &format!("compare-t{threads}"));
+        ok(&[
+            "compare",
+            "scenarios/status_quo_2022_2028.toml",
+            "scenarios/premium_5usd_2024.toml",
+            "--households",
+            "9000",
+            "--trials",
+            "6",
+            "--seed",
+            "11",
+            "--quiet",
+            "--threads",
+            threads,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        dir
+    };
+    let (a, b) = (out("1"), out("2"));
+    for f in ["compare.csv", "decision.csv", "voi.csv"] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs between --threads 1 and --threads 2");
+    }
+    // The year rows are in it: 2022..=2028 after the horizon's.
+    let text = std::fs::read_to_string(a.join("compare.csv")).unwrap();
+    for year in 2022..=2028 {
+        assert!(
+            text.contains(&format!("\nnet_incremental,{year},")),
+            "{year}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}
+
 fn load(path: &str, households: u64, trials: u64, seed: u64, overrides: &[&str]) -> Scenario {
     let overrides: Vec<Override> = overrides
         .iter()

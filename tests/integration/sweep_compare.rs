@@ -225,6 +225,7 @@ fn comparing_a_scenario_with_itself_gives_zero_differences() {
         header,
         [
             "metric",
+            "period",
             "scenario",
             "mean",
             "sd",
@@ -237,10 +238,10 @@ fn comparing_a_scenario_with_itself_gives_zero_differences() {
             "share_better"
         ]
     );
-    let mut rows = 0;
+    let (mut rows, mut years) = (0, 0);
     for line in csv.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
-        for diff in &cells[7..10] {
+        for diff in &cells[8..11] {
             assert!(
                 diff.is_empty() || *diff == "0",
                 "non-zero self-difference: {line}"
@@ -248,12 +249,14 @@ fn comparing_a_scenario_with_itself_gives_zero_differences() {
         }
         // Equal in every trial: no share of trials at all (neither is better).
         assert_eq!(
-            cells[10], "",
+            cells[11], "",
             "a scenario compared with itself has no share: {line}"
         );
         rows += 1;
+        years += usize::from(cells[1] != "horizon");
     }
     assert!(rows > 50);
+    assert!(years > 50, "{years} year rows");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -290,5 +293,133 @@ fn status_quo_versus_premium_shares_everything_but_the_tier() {
                 "{name} differs without uplifts"
             );
         }
+    }
+}
+
+#[test]
+fn sweep_rejects_bad_grids() {
+    for (vary, message) in [
+        (
+            "premium.price_month=1:5:0",
+            "error: --vary premium.price_month=1:5:0: the step must not be 0\n",
+        ),
+        (
+            "premium.price_month=5:1:1",
+            "error: --vary premium.price_month=5:1:1: the step 1 goes away from the stop: from 5 to 1 it must be negative\n",
+        ),
+        (
+            "premium.prise=1,2",
+            "error: --set premium.prise=1: premium.prise: unknown key; expected one of: launch, price_month, included_with_prime, wtp_median, wtp_sigma, wtp_activity_elasticity, consider_per_month, churn_per_year, usage_uplift, conversion_uplift, serving_cost_per_interaction (did you mean `price_month`?)\n",
+        ),
+    ] {
+        let out = downstream(&[
+            "sweep",
+            "scenarios/premium_5usd_2024.toml",
+            "--vary",
+            vary,
+            "--trials",
+            "1",
+            "--households",
+            "10",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{vary}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+    }
+}
+
+/// The year rows of a comparison (`compare.csv` with `period` = a year), through the
+/// library: a flow's yearly mean differences add up to its horizon row's (a sum of means is
+/// the mean of the sums; within 1e-9 relative, for the rounding of the two orders of
+/// summation), a level's last year is its horizon row exactly, and one year's row is the
+/// statistics of the per-trial differences of the two scenarios run directly.
+#[test]
+fn compare_year_rows_add_up_to_the_horizon_and_match_the_trials() {
+    use downstream::compare::Period;
+    use downstream::job::{Control, Input, Job, Settings, execute};
+    use downstream::results::Results;
+
+    let input = |p: &str| Input::read(&root().join(p)).unwrap();
+    let job = Job::compare(
+        vec![
+            input("scenarios/status_quo_2022_2028.toml"),
+            input("scenarios/premium_5usd_2024.toml"),
+        ],
+        Settings {
+            households: Some(3000),
+            trials: Some(12),
+            seed: Some(5),
+            ..Settings::default()
+        },
+    );
+    let Results::Compare(r) = execute(&job, &Control::none()).unwrap() else {
+        panic!("a compare job gives compare results")
+    };
+    assert_eq!(r.years, (2022..=2028).collect::<Vec<i32>>());
+    let l = &r.layout;
+    // Per year, every metric of every scenario; no year rows of scalars that are not
+    // metrics (NPVs, the breakeven month).
+    assert_eq!(r.by_year.len(), r.years.len() * l.len() * 2);
+    assert!(r.by_year.iter().all(|x| l.index_of(&x.metric).is_some()));
+    assert!(r.rows.iter().all(|x| x.period == Period::Horizon));
+
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    for name in [
+        "net_incremental",
+        "device_pnl",
+        "premium_revenue",
+        "serving_cost",
+    ] {
+        let horizon = r.row(name, Period::Horizon, 1).unwrap();
+        let summed: f64 = r
+            .years
+            .iter()
+            .map(|&y| r.row(name, Period::Year(y), 1).unwrap().diff.mean)
+            .sum();
+        assert!(horizon.diff.mean != 0.0, "{name}: the tier changes it");
+        assert!(
+            close(summed, horizon.diff.mean),
+            "{name}: years sum to {summed}, the horizon is {}",
+            horizon.diff.mean
+        );
+    }
+    for name in ["premium_subscribers", "active_households"] {
+        let (horizon, last) = (
+            r.row(name, Period::Horizon, 1).unwrap(),
+            r.row(name, Period::Year(2028), 1).unwrap(),
+        );
+        assert_eq!((&last.stats, &last.diff), (&horizon.stats, &horizon.diff));
+        assert_eq!(last.share_better, horizon.share_better);
+    }
+
+    // 2026 of the net incremental, from the two scenarios run directly.
+    let (a, b) = (
+        Engine::new(&r.scenarios[0]).run(0..12, &mut |_| {}),
+        Engine::new(&r.scenarios[1]).run(0..12, &mut |_| {}),
+    );
+    let (y, k, n) = (2026 - 2022, l.net_incremental, l.len());
+    let base: Vec<f64> = a.trials.iter().map(|t| t.yearly[y * n + k]).collect();
+    let tier: Vec<f64> = b.trials.iter().map(|t| t.yearly[y * n + k]).collect();
+    let diffs: Vec<f64> = tier.iter().zip(&base).map(|(x, y)| x - y).collect();
+    let row = r.row("net_incremental", Period::Year(2026), 1).unwrap();
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    assert!(close(row.diff.mean, mean), "{} vs {mean}", row.diff.mean);
+    let tier_mean = tier.iter().sum::<f64>() / tier.len() as f64;
+    assert!(close(row.stats.mean, tier_mean));
+    let mut sorted = diffs.clone();
+    sorted.sort_by(f64::total_cmp);
+    // p05 and p95 interpolate linearly between order statistics (NumPy's default).
+    let at = |q: f64| {
+        let h = q * (sorted.len() - 1) as f64;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    };
+    assert!(close(row.diff.p05, at(0.05)) && close(row.diff.p95, at(0.95)));
+    let better = diffs.iter().filter(|&&d| d > 0.0).count() as f64 / diffs.len() as f64;
+    assert_eq!(row.share_better, Some(better));
+    assert!(better > 0.5, "the tier raises the 2026 net in most trials");
+    // The base against itself: a difference of exactly 0 and no share, in every year.
+    for &year in &r.years {
+        let own = r.row("net_incremental", Period::Year(year), 0).unwrap();
+        assert_eq!((own.diff.mean, own.share_better), (0.0, None));
     }
 }

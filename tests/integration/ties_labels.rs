@@ -147,7 +147,7 @@ fn a_row_equal_in_every_trial_has_no_share_better() {
     let data = sheet(&dir.join("cmp/results.xlsx"), "compare");
     let base_row = data
         .rows()
-        .find(|r| r.get(1) == Some(&Data::String("base.toml".into())))
+        .find(|r| r.get(scenario) == Some(&Data::String("base.toml".into())))
         .unwrap();
     assert_eq!(base_row[share], Data::Empty);
 }

@@ -181,7 +181,9 @@ fn compare_of_different_horizons_uses_the_common_months() {
                         .unwrap()
                 })
                 .sum();
-            let mean: f64 = row(&compare, &[metric, file])[2].parse().unwrap();
+            let mean: f64 = row(&compare, &[metric, "horizon", file])[3]
+                .parse()
+                .unwrap();
             assert!(
                 (mean - sum).abs() <= 1e-9 * sum.abs().max(1.0),
                 "{file} {metric}: compared {mean}, its run's 2023-2028 {sum}"
@@ -191,11 +193,22 @@ fn compare_of_different_horizons_uses_the_common_months() {
         let level: f64 = row(&yearly, &["2028", "active_households"])[2]
             .parse()
             .unwrap();
-        let compared: f64 = row(&compare, &["active_households", file])[2]
+        let compared: f64 = row(&compare, &["active_households", "horizon", file])[3]
             .parse()
             .unwrap();
         assert_eq!(compared, level, "{file}");
     }
+    // Year rows: the common months' calendar years only.
+    let mut periods: Vec<&str> = compare
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    periods.dedup();
+    assert_eq!(
+        periods,
+        ["horizon", "2023", "2024", "2025", "2026", "2027", "2028"]
+    );
     // `report` reads the folder back over the same months.
     ok(&["report", out.to_str().unwrap()]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();

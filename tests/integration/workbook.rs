@@ -15,6 +15,8 @@
 //!   visible on exactly one page, and that page also shows its bottom axis title (at the
 //!   chart's bottom edge) as many times as there are charts titled on it: a chart cut by
 //!   a page break would show its title on one page and its axis title on the next;
+//! - the verdict in words at the top of the charts sheet (run, sweep, comparison) is
+//!   printed whole on its first page;
 //! - money is shown in $B or $M (`-$27.03B`), never as raw dollars with separators;
 //! - the sweep's x axis names the varied key with its unit and has ticks at the grid;
 //! - the tornado's parameter names are not cut off (the first letters of each name are
@@ -432,6 +434,29 @@ fn assert_data_sheets(pdf: &Pdf, sheets: &[&str]) {
     }
 }
 
+/// Every line of the verdict at the top of the charts sheet (the rows of the first column
+/// below the title, up to the first empty one) is printed whole on the sheet's first page:
+/// wrapped short enough that no part is cut off at the page's right edge.
+fn assert_verdict_printed(xlsx: &Path, pdf: &Pdf) {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(xlsx).unwrap();
+    let range = wb.worksheet_range("charts").unwrap();
+    let lines: Vec<String> = (1..range.height())
+        .map_while(|r| match range.get((r, 0)) {
+            Some(Data::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!lines.is_empty(), "no verdict on the charts sheet");
+    let first = pdf.sheets.iter().position(|s| s == "charts").unwrap() + 1;
+    for line in &lines {
+        assert!(
+            pdf.visible(line).contains(&first),
+            "not printed whole on page {first}: {line}"
+        );
+    }
+}
+
 /// The charts sheet prints in at most `most` pages, one page wide: a sheet wider than
 /// the page would print its right part on extra pages, cutting the charts across.
 fn assert_charts_pages(pdf: &Pdf, most: usize) {
@@ -458,6 +483,7 @@ fn a_run_prints_in_a_few_pages_with_whole_charts() {
     assert_charts_pages(&pdf, 6);
     assert_data_sheets(&pdf, &["summary", "monthly", "yearly", "trials"]);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 3);
+    assert_verdict_printed(&xlsx, &pdf);
     assert_money_in_units(&pdf, "summary");
     // The data sheets say what they leave out of print.
     assert!(!pdf.visible("Printed: the first 200 of").is_empty());
@@ -475,8 +501,10 @@ fn a_sweep_prints_whole_charts_with_the_varied_key_and_its_unit() {
         pdf.pages.len()
     );
     assert_data_sheets(&pdf, &["sweep", "sweep_best", "sweep_trials"]);
-    // Two charts, then the 5-row table.
-    assert_charts_pages(&pdf, 3);
+    // The verdict and the settings, then two charts (the verdict's rows leave too little
+    // room below the settings for the first), then the 5-row table.
+    assert_charts_pages(&pdf, 4);
+    assert_verdict_printed(&xlsx, &pdf);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 2);
     // The x axis: the key with its unit, ticks at the grid's values 2, 4, ..., 10.
     let axis = "premium.price_month ($/month)";
@@ -527,6 +555,7 @@ fn a_comparison_prints_each_chart_whole() {
     // The settings and the table, then the chart.
     assert_charts_pages(&pdf, 2);
     assert_eq!(assert_charts_on_one_page(&xlsx, &pdf), 1);
+    assert_verdict_printed(&xlsx, &pdf);
     assert_money_in_units(&pdf, "compare");
 }
 

@@ -1,18 +1,20 @@
 //! The report of a `compare`: the settings with every scenario, then per scenario against
 //! the base the paired differences of the key figures (mean and p05–p95 across trials, money
 //! and counts in separate charts) and a table with the share of trials in which the
-//! scenario beats the base.
+//! scenario beats the base, then year by year the paired differences of the decision's
+//! metric and the device P&L (a chart per unit and a table).
 
 use std::collections::HashMap;
 
 use anyhow::Result;
 
 use super::chart::{
-    BLUE, Layer, Plot, Swatch, ZERO, legend, nice_axis, single, top_down, top_down_axis, x_extent,
+    BLUE, Layer, PALETTE, Plot, Swatch, ZERO, category_axis, extent, legend, nice_axis, single,
+    top_down, top_down_axis, x_extent,
 };
 use super::page::Page;
-use crate::compare::Row;
-use crate::engine::metrics::{ScalarDef, Unit};
+use crate::compare::{Period, Row};
+use crate::engine::metrics::{MetricDef, ScalarDef, Unit};
 use crate::export::{key_figures, nonzero, share_better};
 use crate::format::fixed_in_unit;
 use crate::results::CompareResults;
@@ -241,7 +243,120 @@ fn differences(
         &table,
     );
     page.note("P(better): the share of trials in which the scenario beats the base (is higher; lower for costs and the breakeven month); a trial in which they are equal counts as neither better nor worse. same: equal in every trial. A difference shown as 0.00 is exactly 0.");
+    by_year(page, r, i)
+}
+
+/// Scenario `i` against the base year by year: for the comparison's year figures
+/// ([`CompareResults::year_figures`]) the paired difference per calendar year (mean with
+/// its p05–p95 whisker, one chart per unit) and a table with P(better).
+fn by_year(page: &mut Page, r: &CompareResults, i: usize) -> Result<()> {
+    let figures = r.year_figures();
+    if r.years.is_empty() || figures.is_empty() {
+        return Ok(());
+    }
+    let row = |def: &MetricDef, year: i32| r.row(&def.name, Period::Year(year), i);
+    page.h3("Year by year");
+    for unit in [Unit::Dollars, Unit::Count] {
+        let shown: Vec<&MetricDef> = figures.iter().copied().filter(|d| d.unit == unit).collect();
+        if let Some(svg) = year_chart(r, &shown, unit, &row)? {
+            page.figure(
+                svg,
+                "Paired difference per trial (scenario − base) in each calendar year: the dot is the mean, the whisker spans p05–p95 across trials. Flows are the year's sums, levels the year's last month.",
+            );
+        }
+    }
+    let mut header = vec!["year".to_string()];
+    for def in &figures {
+        let unit = def.unit.column_label();
+        header.push(format!("{} {unit}", def.label).trim_end().to_string());
+        header.extend(["[p05, p95]".to_string(), "P(better)".to_string()]);
+    }
+    let table: Vec<Vec<String>> = r
+        .years
+        .iter()
+        .map(|&year| {
+            let mut cells = vec![year.to_string()];
+            for def in &figures {
+                match row(def, year) {
+                    Some(x) => {
+                        let u = def.unit;
+                        let d = |v: f64| nonzero(v * u.scale(), fixed_in_unit(v, u));
+                        cells.push(d(x.diff.mean));
+                        cells.push(format!("[{}, {}]", d(x.diff.p05), d(x.diff.p95)));
+                        cells.push(share_better(x.share_better));
+                    }
+                    None => cells.extend(["-", "-", "-"].map(String::from)),
+                }
+            }
+            cells
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    page.table(&header, &table);
+    page.note("Per calendar year: the mean paired difference, its p05–p95 across trials and P(better). compare.csv has every metric year by year (its rows whose period is a year).");
     Ok(())
+}
+
+/// Dots (means) and whiskers (p05–p95) of the paired differences per year, one colour per
+/// figure side by side within a year; `None` when no figure has this unit.
+fn year_chart<'a>(
+    r: &CompareResults,
+    figures: &[&MetricDef],
+    unit: Unit,
+    row: &dyn Fn(&MetricDef, i32) -> Option<&'a Row>,
+) -> Result<Option<String>> {
+    if figures.is_empty() {
+        return Ok(None);
+    }
+    let s = unit.scale();
+    let m = figures.len();
+    let mut layers = Vec::new();
+    let mut legends = Vec::new();
+    for (j, def) in figures.iter().enumerate() {
+        let color = PALETTE[j % PALETTE.len()];
+        let offset = (j as f64 - (m as f64 - 1.0) / 2.0) * 0.22;
+        let items: Vec<(f64, &Row)> = r
+            .years
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &y)| row(def, y).map(|x| (k as f64 + offset, x)))
+            .collect();
+        layers.push(Layer::VWhiskers {
+            items: items
+                .iter()
+                .map(|(x, d)| (*x, d.diff.p05 * s, d.diff.p95 * s))
+                .collect(),
+            color,
+            cap: 0.06,
+        });
+        layers.push(Layer::Dots {
+            pts: items.iter().map(|(x, d)| (*x, d.diff.mean * s)).collect(),
+            color,
+            size: 5,
+        });
+        legends.push(legend(&def.label, color, Swatch::Whisker));
+    }
+    let mut all = vec![0.0];
+    for l in &layers {
+        l.ys(&mut all);
+    }
+    let (lo, hi) = extent(&all);
+    let labels: Vec<String> = r.years.iter().map(|y| y.to_string()).collect();
+    let plot = Plot {
+        title: None,
+        x: category_axis(&labels, "calendar year"),
+        y: nice_axis(
+            lo,
+            hi,
+            6,
+            &format!("difference to the base, {} per year", unit.label()),
+        ),
+        layers,
+        legend: legends,
+        x_grid: false,
+        y_zero: true,
+    };
+    Ok(Some(single(1100, 360, &plot)?))
 }
 
 /// Whiskers of the paired differences (p05–p95, the mean as a dot), one row per figure.

@@ -143,7 +143,12 @@ mod tests {
             ),
         );
         assert!(html.contains("<td>Scenario 2</td><td>Status quo 2022-2028 (no paid tier) ("));
-        assert_eq!(html.matches("P(better)</th>").count(), 2);
+        // Per scenario against the base: its horizon table and its year-by-year table.
+        assert_eq!(html.matches("<th>horizon total</th>").count(), 2);
+        assert_eq!(html.matches("<table>\n<tr><th>year</th>").count(), 2);
+        let years = &html[html.find("<th>year</th>").unwrap()..];
+        let years = &years[..years.find("</table>").unwrap()];
+        assert_eq!(years.matches("<td>same</td>").count(), 2 * 7, "{years}");
         // The file against itself: no difference at all, the same in every trial, so no
         // share of trials reads as a verdict.
         let first = &html[html.find("P(better)</th>").unwrap()..];

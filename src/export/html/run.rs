@@ -1,6 +1,7 @@
-//! The report of a `run`: the settings and horizon totals side by side, then the device
-//! P&L and nets month by month (fan charts and their cumulative means), the P&L and the
-//! downstream by year, what households ask the assistant, the paid tier and adoption.
+//! The report of a `run`: the verdict in words, the settings and horizon totals side by
+//! side, then the device P&L and nets month by month (fan charts and their cumulative
+//! means), the P&L and the downstream by year, what households ask the assistant, the paid
+//! tier and adoption.
 //!
 //! The run's statistics are across trials per period, not per-trial paths, so a cumulative
 //! percentile over months cannot be rebuilt from them (percentiles do not add up): the page
@@ -82,6 +83,10 @@ pub(super) fn page(r: &RunResults, settings: &[(String, String)]) -> Result<Page
         years: r.stats.years.iter().map(|y| y.to_string()).collect(),
     };
     let mut page = Page::new("run", s.name(), s.description().map(String::from));
+    let verdict = crate::export::verdict::run(r);
+    if !verdict.is_empty() {
+        page.note(&verdict);
+    }
     page.raw("<div class=\"cols\"><div>");
     page.h2("Settings");
     page.kv(settings);

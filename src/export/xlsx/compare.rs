@@ -2,7 +2,8 @@
 //! per scenario against the base a table of the paired per-trial differences of the money
 //! key figures over the horizon in $B (mean, p05, p95, the error bar lengths and the share
 //! of trials in which the scenario is better), drawn below it as columns with p05–p95
-//! error bars, each chart on one printed page.
+//! error bars, each chart on one printed page; then the same differences year by year for
+//! the decision's metric and the device P&L (mean, p05, p95, P(better) per calendar year).
 
 use std::path::Path;
 
@@ -13,8 +14,8 @@ use rust_xlsxwriter::{
 
 use super::chart::{fit_axes, style};
 use super::print::Page;
-use super::{CHARTS, Formats, settings, settings_block, write_header, write_opt};
-use crate::compare::Row;
+use super::{CHARTS, Formats, settings, verdict, verdict_block, write_header, write_opt};
+use crate::compare::Period;
 use crate::export::{SAME, key_figures};
 use crate::format::escape;
 use crate::results::{CompareResults, Results};
@@ -35,16 +36,28 @@ pub(super) fn charts(
         };
         rows.push((label, name.clone()));
     }
-    let mut next = settings_block(ws, "Comparison on common random numbers", &rows, f)?;
+    let mut next = verdict_block(
+        ws,
+        "Comparison on common random numbers",
+        &verdict(results),
+        &rows,
+        f,
+    )?;
     for i in 1..r.names.len() {
         let (last, chart) = differences(ws, next, r, i, f)?;
         next = last + 2;
         if let Some(chart) = chart {
             next = page.chart(ws, next, &chart, CHART_SIZE)?;
         }
+        if let Some(last) = by_year(ws, next, r, i, f)? {
+            page.extend_to(last);
+            next = last + 2;
+        }
     }
     page.column(ws, 0, 30.0)?;
-    for c in 1..7 {
+    // Six columns of the horizon's table; the year table has four per year figure.
+    let columns = 1 + 4 * r.year_figures().len().max(2) as u16;
+    for c in 1..columns.max(7) {
         page.column(ws, c, 14.0)?;
     }
     Ok(())
@@ -59,17 +72,6 @@ fn stem(file: &str) -> &str {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(file)
-}
-
-/// The row of scenario `i` for `metric`. One file may be compared with itself, so the k-th
-/// scenario of a name has the k-th row of that name.
-fn row<'a>(r: &'a CompareResults, metric: &str, i: usize) -> Option<&'a Row> {
-    let name = &r.names[i];
-    let k = r.names[..i].iter().filter(|n| *n == name).count();
-    r.rows
-        .iter()
-        .filter(|row| row.metric == metric && row.scenario == *name)
-        .nth(k)
 }
 
 /// The table of scenario `i`'s differences to the base from row `next` and its chart
@@ -104,7 +106,7 @@ fn differences(
     let mut last = header_row;
     let mut ys = vec![0.0];
     for def in key_figures(&r.layout).filter(|d| d.money()) {
-        let Some(diff) = row(r, &def.name, i) else {
+        let Some(diff) = r.row(&def.name, Period::Horizon, i) else {
             continue;
         };
         last += 1;
@@ -153,9 +155,75 @@ fn differences(
     Ok((last, Some(chart)))
 }
 
+/// The table of scenario `i`'s differences to the base year by year from row `next`: per
+/// calendar year, for each of the comparison's year figures
+/// ([`CompareResults::year_figures`]), the mean paired difference, its p05 and p95 in the
+/// figure's unit as people read it, and P(better); returns its last row (none without
+/// years).
+fn by_year(
+    ws: &mut Worksheet,
+    next: u32,
+    r: &CompareResults,
+    i: usize,
+    f: &Formats,
+) -> Result<Option<u32>> {
+    let figures = r.year_figures();
+    if r.years.is_empty() || figures.is_empty() {
+        return Ok(None);
+    }
+    let (base, other) = (&r.names[0], &r.names[i]);
+    ws.write_string_with_format(
+        next,
+        0,
+        escape(&format!(
+            "{other} − {base}: paired difference per trial, year by year"
+        )),
+        &f.note,
+    )?;
+    // The figures' names over their four columns, then the columns.
+    let mut header = vec!["year".to_string()];
+    for (j, def) in figures.iter().enumerate() {
+        let unit = def.unit.label();
+        ws.write_string_with_format(next + 1, 1 + 4 * j as u16, escape(&def.label), &f.header)?;
+        header.extend([
+            format!("mean ({unit})"),
+            format!("p05 ({unit})"),
+            format!("p95 ({unit})"),
+            "P(better)".to_string(),
+        ]);
+    }
+    write_header(ws, next + 2, &header, f)?;
+    let mut row = next + 2;
+    for &year in &r.years {
+        row += 1;
+        ws.write_number(row, 0, f64::from(year))?;
+        for (j, def) in figures.iter().enumerate() {
+            let c = 1 + 4 * j as u16;
+            let Some(x) = r.row(&def.name, Period::Year(year), i) else {
+                continue;
+            };
+            let s = def.unit.scale();
+            for (k, v) in [x.diff.mean, x.diff.p05, x.diff.p95]
+                .into_iter()
+                .enumerate()
+            {
+                write_opt(ws, row, c + k as u16, v * s, &f.billions)?;
+            }
+            match x.share_better {
+                Some(share) => write_opt(ws, row, c + 3, share, &f.percent)?,
+                None => {
+                    ws.write_string(row, c + 3, SAME)?;
+                }
+            }
+        }
+    }
+    Ok(Some(row))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::Row;
     use crate::job::{Control, Input, Job, Settings, execute};
 
     #[test]
@@ -181,9 +249,22 @@ mod tests {
         let Results::Compare(r) = execute(&job, &Control::none()).unwrap() else {
             unreachable!("a compare job gives compare results")
         };
-        let of = |i: usize| row(&r, "device_pnl", i).unwrap() as *const Row;
+        let row = |metric: &str, period: Period, i: usize| r.row(metric, period, i);
+        let of = |i: usize| row("device_pnl", Period::Horizon, i).unwrap() as *const Row;
         assert_ne!(of(0), of(2), "the third scenario's row, not the base's");
-        assert_eq!(row(&r, "device_pnl", 2).unwrap().diff.mean, 0.0);
-        assert!(row(&r, "no_such_metric", 1).is_none());
+        assert_eq!(
+            row("device_pnl", Period::Horizon, 2).unwrap().diff.mean,
+            0.0
+        );
+        assert!(row("no_such_metric", Period::Horizon, 1).is_none());
+        // The same in a year: the third scenario's own row, the same as the base's.
+        let year = Period::Year(2026);
+        let (base, third) = (
+            row("device_pnl", year, 0).unwrap(),
+            row("device_pnl", year, 2).unwrap(),
+        );
+        assert!(!std::ptr::eq(base, third));
+        assert_eq!((third.period, third.diff.mean), (year, 0.0));
+        assert!(row("device_pnl", Period::Year(1999), 1).is_none());
     }
 }

@@ -72,6 +72,8 @@ struct Formats {
     billions: Format,
     percent: Format,
     note: Format,
+    /// The verdict in words at the top of the charts sheet.
+    verdict: Format,
     /// The number formats of [`Excel::ALL`], in its order.
     numbers: [Format; Excel::ALL.len()],
 }
@@ -89,6 +91,7 @@ impl Formats {
             billions: Format::new().set_num_format("#,##0.000"),
             percent: Format::new().set_num_format("0%"),
             note: Format::new().set_italic().set_font_color("666666"),
+            verdict: Format::new().set_bold(),
             numbers: Excel::ALL.map(|e| Format::new().set_num_format(e.code())),
         }
     }
@@ -121,8 +124,65 @@ fn settings_block(
     rows: &[(String, String)],
     f: &Formats,
 ) -> Result<u32> {
+    verdict_block(ws, title, "", rows, f)
+}
+
+/// The verdict in words of a run, comparison or sweep ([`crate::export::verdict`]); empty
+/// for other results.
+fn verdict(results: &Results) -> String {
+    match results {
+        Results::Run(r) => crate::export::verdict::run(r),
+        Results::Compare(r) => crate::export::verdict::compare(r),
+        Results::Sweep(r) => crate::export::verdict::sweep(r),
+        _ => String::new(),
+    }
+}
+
+/// The most characters of a verdict line on the charts sheet: about the width of a chart,
+/// so that the text, overflowing its cell to the right, prints whole.
+const VERDICT_WIDTH: usize = 110;
+
+/// Words into lines of at most `width` characters (a longer word has a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+/// The top of the charts sheet: a title, the verdict in words (`verdict`, wrapped into
+/// rows of [`VERDICT_WIDTH`] characters of ordinary height, so the page layout counts them
+/// as rows), then the settings as in [`settings_block`]; returns the next free row.
+fn verdict_block(
+    ws: &mut Worksheet,
+    title: &str,
+    verdict: &str,
+    rows: &[(String, String)],
+    f: &Formats,
+) -> Result<u32> {
     ws.write_string_with_format(0, 0, escape(title), &f.title)?;
     let mut r = 1;
+    let lines = wrap(verdict, VERDICT_WIDTH);
+    for line in &lines {
+        ws.write_string_with_format(r, 0, escape(line), &f.verdict)?;
+        r += 1;
+    }
+    if !lines.is_empty() {
+        r += 1;
+    }
     for (k, v) in rows {
         ws.write_string(r, 0, escape(k))?;
         match v.parse::<f64>() {
@@ -175,6 +235,14 @@ mod tests {
         )
         .unwrap();
         execute(&job, &Control::none()).unwrap()
+    }
+
+    #[test]
+    fn verdicts_wrap_at_words_into_short_lines() {
+        let text = "aaa bbb ccc\n\ndddddddddd e\n";
+        assert_eq!(wrap(text, 7), ["aaa bbb", "ccc", "dddddddddd", "e"]);
+        assert_eq!(wrap(text, 100), ["aaa bbb ccc", "dddddddddd e"]);
+        assert!(wrap(" \n", 10).is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rust_xlsxwriter::{ChartAxisDateUnitType, ChartType, Worksheet};
 
 use super::chart::{CHART_ROWS, Rows, SIZE, Series, band, line_chart};
 use super::print::Page;
-use super::{Formats, month_date, settings, settings_block, write_header, write_opt};
+use super::{Formats, month_date, settings, verdict, verdict_block, write_header, write_opt};
 use crate::results::{Results, RunResults};
 use crate::stats::Summary;
 
@@ -27,7 +27,13 @@ pub(super) fn charts(
     f: &Formats,
     page: &mut Page,
 ) -> Result<()> {
-    let next = settings_block(ws, r.scenario.name(), &settings(results), f)?;
+    let next = verdict_block(
+        ws,
+        r.scenario.name(),
+        &verdict(results),
+        &settings(results),
+        f,
+    )?;
     // The charts come first; their table starts on the page after them.
     let charts_at = next;
     let note_row = charts_at + 3 * (CHART_ROWS + 1);

@@ -222,8 +222,8 @@ fn id_columns(results: &Results, n: &NamedTable) -> u16 {
         _ => 0,
     };
     let columns = match n.file {
-        files::MONTHLY | files::YEARLY | files::COMPARE | files::TORNADO => 2,
-        files::SENSITIVITY_BY_PERIOD => 3,
+        files::MONTHLY | files::YEARLY | files::TORNADO => 2,
+        files::COMPARE | files::SENSITIVITY_BY_PERIOD => 3,
         files::SUMMARY | files::TRIALS | files::BACKTEST => 1,
         // The varied keys, and the trial or the metric.
         files::SWEEP_TRIALS | files::SWEEP_BEST => axes + 1,

@@ -15,7 +15,7 @@ use rust_xlsxwriter::{Chart, ChartType, Worksheet};
 
 use super::chart::{CHART_ROWS, Rows, SIZE, Series, band, fit_axes, line_chart};
 use super::print::Page;
-use super::{Formats, settings, settings_block, write_header, write_opt};
+use super::{Formats, settings, verdict, verdict_block, write_header, write_opt};
 use crate::format::escape;
 use crate::results::table::Cell;
 use crate::results::{Results, SweepResults};
@@ -47,7 +47,7 @@ pub(super) fn charts(
     let keys: Vec<&str> = r.axes.iter().map(|a| a.key.as_str()).collect();
     rows.push(("Varied".into(), keys.join(", ")));
     rows.push(("Points".into(), r.grid.len().to_string()));
-    let next = settings_block(ws, r.scenario.name(), &rows, f)?;
+    let next = verdict_block(ws, r.scenario.name(), &verdict(results), &rows, f)?;
     if r.axes.is_empty() || r.grid.is_empty() {
         return Ok(());
     }
