@@ -6,10 +6,11 @@
 //!   component such as a channel or parameter, usually a [`name_key`]). Results therefore do
 //!   not depend on thread scheduling or on the order in which units are simulated, and adding
 //!   a new random component does not shift the numbers drawn by the others.
-//! * **Hot-path samplers.** [`uniform`], [`exp1`], [`fill_standard_normal`], [`geometric`],
-//!   [`poisson`], [`binomial`], [`gamma`], and the precomputed [`Bernoulli`], [`Categorical`], [`Geometric`],
-//!   [`SmallPoisson`] and [`Gamma`] are exact for their
-//!   distributions and cheap enough to be called many times per household.
+//! * **Hot-path samplers.** [`uniform`], [`exp1`], [`standard_normal`] and
+//!   [`fill_standard_normal`] (ziggurats of our own), [`geometric`], [`poisson`],
+//!   [`binomial`], [`gamma`], and the precomputed [`Bernoulli`], [`Categorical`],
+//!   [`Geometric`], [`SmallPoisson`] and [`Gamma`] are exact for their distributions and
+//!   cheap enough to be called many times per household.
 //! * **Uncertain values.** [`Dist`] is a scenario's distribution for an uncertain parameter.
 //!   It is drawn through its quantile function ([`Dist::quantile`]) from a single uniform, so
 //!   that Latin hypercube sampling and rank correlation can be layered on top later. Normal
@@ -158,7 +159,12 @@ impl Exp1 {
         if x < t.x[i + 1] {
             x
         } else {
-            exp1_slow(rng, t, i, x)
+            // The slow path draws from a copy of the stream, so that the caller's stream
+            // (often a local of a loop) never has its address taken.
+            let mut r = rng.clone();
+            let x = exp1_slow(&mut r, t, i, x);
+            *rng = r;
+            x
         }
     }
 }
@@ -185,10 +191,20 @@ fn exp1_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut x: f64) -> f64 {
     }
 }
 
-/// Standard normal N(0, 1) (`rand_distr::StandardNormal`, ziggurat).
+/// Standard normal N(0, 1): one draw of [`fill_standard_normal`]'s ziggurat (one `u64` and
+/// one comparison for about 99% of draws; the wedge and the tail out of line).
 #[inline]
 pub fn standard_normal(rng: &mut Rng) -> f64 {
-    rand_distr::StandardNormal.sample(rng)
+    let t = normal_ziggurat();
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
+    let x = u * t.x[i];
+    if x.abs() < t.x[i + 1] {
+        x
+    } else {
+        normal_slow(rng, t, i, u, x)
+    }
 }
 
 /// The 256 layers of a ziggurat (Marsaglia and Tsang 2000) for a decreasing density `f`
@@ -459,34 +475,82 @@ pub fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
     }
 }
 
-/// Gamma(shape, scale) draw (`rand_distr::Gamma`, Marsaglia–Tsang with the `U^(1/shape)`
-/// boost for `shape < 1`). Needs `shape > 0` and `scale > 0` (validated by the caller);
-/// returns 0.0 instead of panicking otherwise.
+/// Gamma(shape, scale) draw (see [`Gamma`]). Needs `shape > 0` and `scale > 0` (validated
+/// by the caller); returns 0.0 instead of panicking otherwise.
 #[inline]
 pub fn gamma(rng: &mut Rng, shape: f64, scale: f64) -> f64 {
-    match rand_distr::Gamma::new(shape, scale) {
-        Ok(d) => d.sample(rng),
-        Err(_) => 0.0,
-    }
+    Gamma::new(shape, scale).sample(rng)
 }
 
-/// Gamma(shape, scale) with the parameters fixed: [`gamma`]'s sampler built once (its
-/// constants precomputed), giving exactly the draws [`gamma`] gives from the same stream.
+/// Gamma(shape, scale) with the parameters fixed, its constants precomputed; [`gamma`]
+/// gives exactly the same draws from the same stream.
+///
+/// Marsaglia and Tsang (2000): for shape `a >= 1`, `d = a - 1/3`, `c = 1 / sqrt(9 d)`; draw
+/// `x` standard normal ([`standard_normal`]) and `u` uniform until `v = (1 + c x)^3 > 0` and
+/// `u < 1 - 0.0331 x^4` (the squeeze, which accepts about 98%) or
+/// `ln u < x^2 / 2 + d (1 - v + ln v)`; the draw is `d v`. For `a < 1` (Dirichlet shares of
+/// rare intents), a Gamma(a + 1) draw times `U^(1/a)`, the boost being drawn as
+/// `exp(-E / a)` with `E` from [`exp1`] (`-ln U` is Exp(1)), so no power function.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Gamma(Option<rand_distr::Gamma<f64>>);
+pub struct Gamma {
+    d: f64,
+    c: f64,
+    /// `1 / shape` when `shape < 1` (the boost), else 0.
+    inv_shape: f64,
+    /// The scale; 0 for invalid parameters (every draw is then 0).
+    scale: f64,
+}
 
 impl Gamma {
     pub fn new(shape: f64, scale: f64) -> Gamma {
-        Gamma(rand_distr::Gamma::new(shape, scale).ok())
+        let valid = shape > 0.0 && scale > 0.0 && shape.is_finite() && scale.is_finite();
+        if !valid {
+            return Gamma {
+                d: 1.0,
+                c: 0.0,
+                inv_shape: 0.0,
+                scale: 0.0,
+            };
+        }
+        let (a, inv_shape) = if shape < 1.0 {
+            (shape + 1.0, 1.0 / shape)
+        } else {
+            (shape, 0.0)
+        };
+        let d = a - 1.0 / 3.0;
+        Gamma {
+            d,
+            c: 1.0 / (9.0 * d).sqrt(),
+            inv_shape,
+            scale,
+        }
     }
 
     /// One draw; 0.0 for invalid parameters, like [`gamma`].
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> f64 {
-        match &self.0 {
-            Some(d) => d.sample(rng),
-            None => 0.0,
+        if self.scale == 0.0 {
+            return 0.0;
         }
+        let g = loop {
+            let x = standard_normal(rng);
+            let v = 1.0 + self.c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = uniform_open(rng);
+            let x2 = x * x;
+            if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + self.d * (1.0 - v + v.ln()) {
+                break self.d * v;
+            }
+        };
+        let g = if self.inv_shape > 0.0 {
+            g * (-exp1(rng) * self.inv_shape).exp()
+        } else {
+            g
+        };
+        g * self.scale
     }
 }
 
