@@ -95,8 +95,8 @@ const EXP_FAST_MIN: f64 = -700.0;
 #[inline(always)]
 fn exp_money(x: f64) -> f64 {
     const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: rounds x / ln 2 to an integer
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1; // 0x3fe62e42_fee00000
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10; // 0x3dea39ef_35793c76
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-1
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.90821492927058770002e-10
     // 1 / k! for k = 2..=13.
     const C: [f64; 12] = [
         1.0 / 2.0,

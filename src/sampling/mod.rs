@@ -237,13 +237,13 @@ impl Ziggurat {
 }
 
 /// Where the tail of the normal ziggurat starts (`rand_distr`'s constant).
-const ZIG_NORM_R: f64 = 3.654_152_885_361_008_8;
+const ZIG_NORM_R: f64 = 3.654_152_885_361_009;
 /// The area of each layer of the normal ziggurat.
 const ZIG_NORM_V: f64 = 0.004_928_673_233_99;
 /// Where the tail of the exponential ziggurat starts (`rand_distr`'s constant).
-const ZIG_EXP_R: f64 = 7.697_117_470_131_050_077;
+const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
 /// The area of each layer of the exponential ziggurat.
-const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557_199_3;
+const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
 
 /// The standard normal's ziggurat: `f(x) = exp(-x^2 / 2)`.
 fn normal_ziggurat() -> &'static Ziggurat {

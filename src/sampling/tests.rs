@@ -283,6 +283,51 @@ fn fill_standard_normal_ks_and_tail() {
     assert_ks("fill_standard_normal tail", &mut tail, tail_cdf);
 }
 
+/// The exponential ziggurat's tail beyond `R` (drawn only by the slow path): about
+/// `exp(-R)` of draws (4.5e-4, about 1,900 of 4M), and `X - R` given `X > R` is Exp(1)
+/// (memoryless), KS-tested; and every layer of its table has area `V`.
+#[test]
+fn exp1_tail_and_layers() {
+    let mut rng = rng_for("exp1 tail");
+    let e1 = Exp1::new();
+    let n = 4_000_000;
+    let mut tail = Vec::new();
+    for _ in 0..n {
+        let x = e1.sample(&mut rng);
+        if x > ZIG_EXP_R {
+            tail.push(x - ZIG_EXP_R);
+        }
+    }
+    let p_tail = (-ZIG_EXP_R).exp();
+    let expected = p_tail * n as f64;
+    let sd = (expected * (1.0 - p_tail)).sqrt();
+    assert!(
+        (tail.len() as f64 - expected).abs() <= 4.0 * sd,
+        "{} tail draws, expected {expected:.0} (4 SD = {:.0})",
+        tail.len(),
+        4.0 * sd
+    );
+    assert_ks("exp1 tail", &mut tail, |x| 1.0 - (-x).exp());
+
+    let t = exp_ziggurat();
+    assert_eq!(t.x[1], ZIG_EXP_R);
+    assert_eq!(t.x[256], 0.0);
+    assert!((t.x[0] * t.f[1] - ZIG_EXP_V).abs() <= 1e-15);
+    for i in 1..255 {
+        assert!(t.x[i] > t.x[i + 1]);
+        let area = t.x[i] * (t.f[i + 1] - t.f[i]);
+        assert!(
+            (area / ZIG_EXP_V - 1.0).abs() <= 1e-9,
+            "layer {i}: area {area}"
+        );
+    }
+    let top = t.x[255] * (1.0 - t.f[255]);
+    assert!(
+        (top / ZIG_EXP_V - 1.0).abs() <= 1e-6,
+        "top layer area {top}"
+    );
+}
+
 /// Every layer of the normal ziggurat has the same area `V` (the recurrence that builds the
 /// table), the base layer included (`x[0] f(R) = V`), and the top layer closes at height 1.
 #[test]
