@@ -30,11 +30,12 @@
 //!   are an independent Poisson process (thinning), simulated per household by an
 //!   exponential clock against the cumulative rate (the trial's cumulative novelty table),
 //!   so orders and buyers are exact per household; a segment without an order costs one
-//!   multiplication per clock. Those interactions are counted as interactions too, so orders
-//!   never exceed their intent's interactions.
+//!   multiplication per clock, and a clock's orders in one month are counted before they
+//!   are recorded, once per month. Those interactions are counted as interactions too, so
+//!   orders never exceed their intent's interactions.
 //! * **Order values at block close.** Each order's value is an independent lognormal, so a
 //!   block draws its orders' values from a stream of the block once their number per
-//!   (month, channel) is known.
+//!   (month, channel) is known, in vectorised batches (see [`OrderValues`]).
 
 use super::model::{DAYS_PER_MONTH, PremiumModel, TrialModel, component};
 use super::partial::{Offsets, OrderValues, Partial, Shape, rate_to_fixed, to_fixed};

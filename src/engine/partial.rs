@@ -131,19 +131,17 @@ fn exp_money(x: f64) -> f64 {
 /// (then the values, below 2^52 units each, are summed in 64-bit integers); otherwise each
 /// value goes through `f64::exp` and [`to_fixed`].
 fn fixed_exp_sum(xs: &[f64]) -> i128 {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    debug_assert!(xs.len() <= EXP_BATCH);
+    // One pass computes the sum as if every `x` were in range and checks that they are
+    // (NaN fails the check); out of range, the sum is discarded.
+    let (mut sum, mut out_of_range) = (0u64, 0u64);
     for &x in xs {
-        lo = if x < lo { x } else { lo };
-        hi = if x > hi { x } else { hi };
+        out_of_range |= u64::from(!(x >= EXP_FAST_MIN && x <= EXP_FAST_MAX));
+        // In range, `exp_money(x)` is in [0, 2^52): adding 2^52 rounds it to an integer.
+        let bits = (exp_money(x) + TWO_POW_52).to_bits();
+        sum = sum.wrapping_add(bits.wrapping_sub(TWO_POW_52.to_bits()));
     }
-    // NaN fails both tests and takes the slow path.
-    if lo >= EXP_FAST_MIN && hi <= EXP_FAST_MAX {
-        debug_assert!(xs.len() <= EXP_BATCH);
-        let mut sum = 0u64;
-        for &x in xs {
-            // `exp_money(x)` is in [0, 2^52): adding 2^52 rounds it to an integer.
-            sum = sum.wrapping_add((exp_money(x) + TWO_POW_52).to_bits() - TWO_POW_52.to_bits());
-        }
+    if out_of_range == 0 {
         // At most 64 values below 2^52 each: the sum is below 2^58.
         sum as i128
     } else {
