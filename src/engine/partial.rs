@@ -136,7 +136,7 @@ fn fixed_exp_sum(xs: &[f64]) -> i128 {
     // (NaN fails the check); out of range, the sum is discarded.
     let (mut sum, mut out_of_range) = (0u64, 0u64);
     for &x in xs {
-        out_of_range |= u64::from(!(x >= EXP_FAST_MIN && x <= EXP_FAST_MAX));
+        out_of_range |= u64::from(!(EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x));
         // In range, `exp_money(x)` is in [0, 2^52): adding 2^52 rounds it to an integer.
         let bits = (exp_money(x) + TWO_POW_52).to_bits();
         sum = sum.wrapping_add(bits.wrapping_sub(TWO_POW_52.to_bits()));
