@@ -30,11 +30,12 @@
 //!   are an independent Poisson process (thinning), simulated per household by an
 //!   exponential clock against the cumulative rate (the trial's cumulative novelty table),
 //!   so orders and buyers are exact per household; a segment without an order costs one
-//!   multiplication per clock. Those interactions are counted as interactions too, so orders
-//!   never exceed their intent's interactions.
+//!   multiplication per clock, and a clock's orders in one month are counted before they
+//!   are recorded, once per month. Those interactions are counted as interactions too, so
+//!   orders never exceed their intent's interactions.
 //! * **Order values at block close.** Each order's value is an independent lognormal, so a
 //!   block draws its orders' values from a stream of the block once their number per
-//!   (month, channel) is known.
+//!   (month, channel) is known, in vectorised batches (see [`OrderValues`]).
 
 use super::model::{DAYS_PER_MONTH, PremiumModel, TrialModel, component};
 use super::partial::{Offsets, OrderValues, Partial, Shape, rate_to_fixed, to_fixed};
@@ -95,6 +96,7 @@ pub(crate) fn simulate_block(
     let mut out = Partial::new(shape);
     let o = shape.offsets();
     let mut spells = Vec::with_capacity(16);
+    let mut scratch = Scratch::new();
     for h in first..last {
         let Some(mut hh) = prepare(tm, &shape, &o, h, &mut out) else {
             continue;
@@ -105,7 +107,7 @@ pub(crate) fn simulate_block(
         {
             premium_history(tm, &mut hh, &mut spells);
         }
-        usage::<1>(tm, &shape, &o, &hh, &spells, &mut out);
+        usage::<1>(tm, &shape, &o, &hh, &spells, &mut out, &mut scratch);
     }
     close(tm, keys, block, &mut out);
     out
@@ -132,6 +134,7 @@ pub(crate) fn simulate_block_price_sweep(
     // delta[j]: contributions of households that accept exactly the j cheapest prices.
     let mut delta: Vec<Partial> = (0..=prices.len()).map(|_| Partial::new(shape)).collect();
     let mut spells = Vec::with_capacity(16);
+    let mut scratch = Scratch::new();
     for h in first..last {
         let Some(mut hh) = prepare(tm, &shape, &o, h, &mut base) else {
             continue;
@@ -144,15 +147,23 @@ pub(crate) fn simulate_block_price_sweep(
         };
         if accepted == prices.len() && accepted > 0 {
             premium_history(tm, &mut hh, &mut spells);
-            usage::<1>(tm, &shape, &o, &hh, &spells, &mut base);
+            usage::<1>(tm, &shape, &o, &hh, &spells, &mut base, &mut scratch);
             continue;
         }
-        usage::<1>(tm, &shape, &o, &hh, &[], &mut base);
+        usage::<1>(tm, &shape, &o, &hh, &[], &mut base, &mut scratch);
         if accepted > 0 {
             premium_history(tm, &mut hh, &mut spells);
             if !spells.is_empty() {
-                usage::<1>(tm, &shape, &o, &hh, &spells, &mut delta[accepted]);
-                usage::<-1>(tm, &shape, &o, &hh, &[], &mut delta[accepted]);
+                usage::<1>(
+                    tm,
+                    &shape,
+                    &o,
+                    &hh,
+                    &spells,
+                    &mut delta[accepted],
+                    &mut scratch,
+                );
+                usage::<-1>(tm, &shape, &o, &hh, &[], &mut delta[accepted], &mut scratch);
             }
         }
     }
@@ -216,12 +227,13 @@ pub(crate) fn simulate_block_premium_variants(
         Vec::with_capacity(16),
     );
     let mut accepted = vec![false; variants.len()];
+    let mut scratch = Scratch::new();
     for h in first..last {
         let Some(mut hh) = prepare(tm, &shape, &o, h, &mut plain) else {
             continue;
         };
         let Some(pm) = &tm.premium else {
-            usage::<1>(tm, &shape, &o, &hh, &[], &mut plain);
+            usage::<1>(tm, &shape, &o, &hh, &[], &mut plain, &mut scratch);
             continue;
         };
         let rng = hh.premium_rng.clone();
@@ -239,7 +251,7 @@ pub(crate) fn simulate_block_premium_variants(
         if plain_accepts {
             own.extend_from_slice(&history);
         }
-        usage::<1>(tm, &shape, &o, &hh, &own, &mut plain);
+        usage::<1>(tm, &shape, &o, &hh, &own, &mut plain, &mut scratch);
         for (k, v) in variants.iter().enumerate() {
             theirs.clear();
             if accepted[k] {
@@ -253,8 +265,8 @@ pub(crate) fn simulate_block_premium_variants(
             if theirs == own && (own.is_empty() || same_subscribed[k]) {
                 continue;
             }
-            usage::<1>(v, &shape, &o, &hh, &theirs, &mut deltas[k]);
-            usage::<-1>(tm, &shape, &o, &hh, &own, &mut deltas[k]);
+            usage::<1>(v, &shape, &o, &hh, &theirs, &mut deltas[k], &mut scratch);
+            usage::<-1>(tm, &shape, &o, &hh, &own, &mut deltas[k], &mut scratch);
         }
     }
     let variants = deltas
@@ -443,6 +455,33 @@ fn premium_history(tm: &TrialModel, hh: &mut Household, spells: &mut Vec<(u32, u
     }
 }
 
+/// Working arrays of [`usage`], sized for the most clocks and channels and reused by every
+/// household of a block: a household sets only the entries of its trial's clocks and
+/// channels, so none zeroes the whole arrays.
+struct Scratch {
+    clock_w: [[f64; MAX_CLOCKS]; 2],
+    clock: [f64; MAX_CLOCKS],
+    orders: Orders,
+    /// [`Segments::ring`]'s ringing clocks (only the first entries it counts are read).
+    live: [(usize, f64, f64, usize); MAX_CLOCKS],
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            clock_w: [[0.0; MAX_CLOCKS]; 2],
+            clock: [0.0; MAX_CLOCKS],
+            orders: Orders {
+                rng: sampling::stream(0, 0, 0, 0),
+                last_month: [u32::MAX; MAX_PURCHASES],
+                last_year: [u16::MAX; MAX_PURCHASES],
+                ever: [false; MAX_PURCHASES],
+            },
+            live: [(0, 0.0, 0.0, 0); MAX_CLOCKS],
+        }
+    }
+}
+
 /// Records a household's usage over its active months, given its premium spells, with
 /// weight `SIGN` (+1 to add it, -1 to take it back out in a sweep).
 #[inline]
@@ -453,6 +492,7 @@ fn usage<const SIGN: i64>(
     hh: &Household,
     spells: &[(u32, u32)],
     out: &mut Partial,
+    scratch: &mut Scratch,
 ) {
     let sign = SIGN;
     let c = &mut out.counts;
@@ -475,22 +515,24 @@ fn usage<const SIGN: i64>(
         }
     }
     let n_clocks = tm.clocks.len();
-    let mut clock_w = [[0.0f64; MAX_CLOCKS]; 2];
-    let mut clock = [0.0f64; MAX_CLOCKS];
-    let mut orders = None;
+    let Scratch {
+        clock_w,
+        clock,
+        orders,
+        live,
+    } = scratch;
     if n_clocks > 0 {
-        let r = orders.insert(Orders {
-            rng: hh.key.stream(component::ORDERS),
-            last_month: [u32::MAX; MAX_PURCHASES],
-            last_year: [u16::MAX; MAX_PURCHASES],
-            ever: [false; MAX_PURCHASES],
-        });
+        let n_pur = shape.purchases;
+        orders.rng = hh.key.stream(component::ORDERS);
+        orders.last_month[..n_pur].fill(u32::MAX);
+        orders.last_year[..n_pur].fill(u16::MAX);
+        orders.ever[..n_pur].fill(false);
         for (j, cl) in tm.clocks.iter().enumerate() {
             for (state, weights) in clock_w.iter_mut().enumerate() {
                 weights[j] =
                     DAYS_PER_MONTH * hh.mix[cl.intent] * cl.prob[state] * tm.usage_mult[state];
             }
-            clock[j] = sampling::exp1(&mut r.rng);
+            clock[j] = sampling::exp1(&mut orders.rng);
         }
     }
 
@@ -502,9 +544,10 @@ fn usage<const SIGN: i64>(
         hh,
         sign,
         agg: &agg,
-        clock_w: &clock_w,
+        clock_w,
         clock: &mut clock[..n_clocks],
-        orders: orders.as_mut(),
+        orders: (n_clocks > 0).then_some(orders),
+        live,
     };
     let mut a = hh.start;
     for &(from, to) in spells {
@@ -538,6 +581,7 @@ struct Segments<'a> {
     clock_w: &'a [[f64; MAX_CLOCKS]; 2],
     clock: &'a mut [f64],
     orders: Option<&'a mut Orders>,
+    live: &'a mut [(usize, f64, f64, usize); MAX_CLOCKS],
 }
 
 impl Segments<'_> {
@@ -604,8 +648,10 @@ impl Segments<'_> {
         let cum = &tm.novelty_cum;
         let (pa, pb) = (cum[ta], cum[tb]);
         let orders = self.orders.as_deref_mut().expect("clocks have a stream");
+        // A local copy of the stream (written back at the end) stays in registers.
+        let (mut rng, exp1) = (orders.rng.clone(), sampling::Exp1::new());
         // Per ringing clock: index, 1 / weight, next position, its tenure.
-        let mut live: [(usize, f64, f64, usize); MAX_CLOCKS] = [(0, 0.0, 0.0, 0); MAX_CLOCKS];
+        let live = &mut *self.live;
         let mut n = 0;
         for (j, clock) in self.clock.iter_mut().enumerate() {
             let w = hh.lambda * self.clock_w[sub][j];
@@ -625,28 +671,43 @@ impl Segments<'_> {
                     first = i;
                 }
             }
-            let (j, inv_w, at, t) = &mut live[first];
-            let m = hh.start + (*t - hh.tenure0 as usize) as u32;
+            // The earliest clock's orders in its month: the one at `at` and every next one
+            // before the month ends (`cum[t + 1]`; `cum[tb]` is `pb`). Drawn in the order
+            // one-at-a-time recording would draw them: the same clock stays the earliest
+            // until it leaves the month.
+            let (j, inv_w, mut at, t) = live[first];
+            let end = cum[t + 1];
+            let mut count = 0;
+            loop {
+                count += 1;
+                at += exp1.sample(&mut rng) * inv_w;
+                if at >= end {
+                    break;
+                }
+            }
+            let m = hh.start + (t - hh.tenure0 as usize) as u32;
             record_order(
                 tm,
                 self.shape,
                 self.o,
-                &tm.clocks[*j],
+                &tm.clocks[j],
                 m,
+                count,
                 sub,
                 self.sign,
                 orders,
                 out,
             );
-            *at += sampling::exp1(&mut orders.rng) * *inv_w;
-            if *at >= pb {
-                self.clock[*j] = ((*at - pb) / *inv_w).max(0.0);
+            if at >= pb {
+                self.clock[j] = ((at - pb) / inv_w).max(0.0);
                 live[first] = live[n - 1];
                 n -= 1;
             } else {
-                *t = advance(cum, *t, tb, *at);
+                live[first].2 = at;
+                live[first].3 = advance(cum, t + 1, tb, at);
             }
         }
+        orders.rng = rng;
     }
 }
 
@@ -660,7 +721,8 @@ fn advance(cum: &[f64], mut t: usize, tb: usize, at: f64) -> usize {
     t
 }
 
-/// One interaction of a purchase clock's intent that orders in its channels, in month `m`.
+/// `count` (>= 1) interactions of a purchase clock's intent that order in its channels, all
+/// in month `m`.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn record_order(
@@ -669,6 +731,7 @@ fn record_order(
     o: &Offsets,
     cl: &super::model::Clock,
     m: u32,
+    count: i64,
     sub: usize,
     sign: i64,
     orders: &mut Orders,
@@ -678,13 +741,14 @@ fn record_order(
     let (n_int, n_pur) = (shape.intents, shape.purchases);
     let y = tm.year_of[m as usize];
     let reported = (tm.reported.0..tm.reported.1).contains(&m);
-    c[o.interactions + m as usize * n_int + cl.intent] += sign;
-    c[o.premium_interactions + m as usize] += sign * sub as i64;
+    let n = sign * count;
+    c[o.interactions + m as usize * n_int + cl.intent] += n;
+    c[o.premium_interactions + m as usize] += n * sub as i64;
     let mut mask = cl.mask;
     while mask != 0 {
         let p = mask.trailing_zeros() as usize;
         mask &= mask - 1;
-        c[o.orders + m as usize * n_pur + p] += sign;
+        c[o.orders + m as usize * n_pur + p] += n;
         if orders.last_month[p] != m {
             orders.last_month[p] = m;
             c[o.buyers_month + m as usize * n_pur + p] += sign;

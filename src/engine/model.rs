@@ -306,6 +306,10 @@ impl TrialModel {
         if u < self.installed {
             return Some((0, true));
         }
+        // Most households of a sample never adopt within the horizon: one comparison.
+        if u >= self.adoption_cut[self.months as usize] {
+            return None;
+        }
         // Months m with cut[m] <= u, i.e. adoption time at least m months; cut[0] <= u.
         let month = self.adoption_cut.partition_point(|&c| c <= u) - 1;
         (month < self.months as usize).then_some((month as u32, false))

@@ -6,10 +6,11 @@
 //!   component such as a channel or parameter, usually a [`name_key`]). Results therefore do
 //!   not depend on thread scheduling or on the order in which units are simulated, and adding
 //!   a new random component does not shift the numbers drawn by the others.
-//! * **Hot-path samplers.** [`uniform`], [`exp1`], [`geometric`], [`poisson`], [`binomial`],
-//!   [`gamma`], and the precomputed [`Bernoulli`], [`Categorical`], [`Geometric`],
-//!   [`SmallPoisson`] and [`Gamma`] are exact for their
-//!   distributions and cheap enough to be called many times per household.
+//! * **Hot-path samplers.** [`uniform`], [`exp1`], [`standard_normal`] and
+//!   [`fill_standard_normal`] (ziggurats of our own), [`geometric`], [`poisson`],
+//!   [`binomial`], [`gamma`], and the precomputed [`Bernoulli`], [`Categorical`],
+//!   [`Geometric`], [`SmallPoisson`] and [`Gamma`] are exact for their distributions and
+//!   cheap enough to be called many times per household.
 //! * **Uncertain values.** [`Dist`] is a scenario's distribution for an uncertain parameter.
 //!   It is drawn through its quantile function ([`Dist::quantile`]) from a single uniform, so
 //!   that Latin hypercube sampling and rank correlation can be layered on top later. Normal
@@ -124,17 +125,210 @@ pub fn uniform_open(rng: &mut Rng) -> f64 {
     ((rng.next_u64() >> 11) + 1) as f64 * TWO_POW_M53
 }
 
-/// Standard exponential Exp(1) (`rand_distr::Exp1`, the ziggurat of Marsaglia and Tsang
-/// 2000: one `u64` and a table lookup for about 98% of draws, no logarithm).
+/// Standard exponential Exp(1), by the ziggurat of Marsaglia and Tsang (2000) with 256
+/// layers (the constants of `rand_distr::Exp1`): one `u64` per draw (its low 8 bits pick a
+/// layer, its top 52 a position in it) and one comparison for about 99% of draws, no
+/// logarithm; the rest take the wedge test or the tail (`R + Exp(1)`, memoryless) in a
+/// separate cold function, so that a loop drawing exponentials keeps its values in
+/// registers. A loop that draws many can look the table up once with [`Exp1`].
 #[inline]
 pub fn exp1(rng: &mut Rng) -> f64 {
-    rand_distr::Exp1.sample(rng)
+    Exp1::new().sample(rng)
 }
 
-/// Standard normal N(0, 1) (`rand_distr::StandardNormal`, ziggurat).
+/// [`exp1`] with its ziggurat table looked up once (the same draws from the same stream).
+#[derive(Clone, Copy)]
+pub struct Exp1(&'static Ziggurat);
+
+impl Exp1 {
+    #[inline]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Exp1 {
+        Exp1(exp_ziggurat())
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn sample(self, rng: &mut Rng) -> f64 {
+        let t = self.0;
+        let bits = rng.next_u64();
+        let i = (bits & 0xff) as usize;
+        // [1, 2) - (1 - 2^-53): a position in (0, 1) with 52 random bits.
+        let u = f64::from_bits((bits >> 12) | 0x3ff0_0000_0000_0000) - (1.0 - f64::EPSILON / 2.0);
+        let x = u * t.x[i];
+        if x < t.x[i + 1] {
+            x
+        } else {
+            // The slow path draws from a copy of the stream, so that the caller's stream
+            // (often a local of a loop) never has its address taken.
+            let mut r = rng.clone();
+            let x = exp1_slow(&mut r, t, i, x);
+            *rng = r;
+            x
+        }
+    }
+}
+
+/// [`exp1`]'s draw when the first layer test fails: the tail (layer 0) or the wedge test,
+/// then fresh draws until one is accepted.
+#[cold]
+#[inline(never)]
+fn exp1_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut x: f64) -> f64 {
+    loop {
+        if i == 0 {
+            return ZIG_EXP_R - uniform_open(rng).ln();
+        }
+        if t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform(rng) < (-x).exp() {
+            return x;
+        }
+        let bits = rng.next_u64();
+        i = (bits & 0xff) as usize;
+        let u = f64::from_bits((bits >> 12) | 0x3ff0_0000_0000_0000) - (1.0 - f64::EPSILON / 2.0);
+        x = u * t.x[i];
+        if x < t.x[i + 1] {
+            return x;
+        }
+    }
+}
+
+/// Standard normal N(0, 1): one draw of [`fill_standard_normal`]'s ziggurat (one `u64` and
+/// one comparison for about 99% of draws; the wedge and the tail out of line).
 #[inline]
 pub fn standard_normal(rng: &mut Rng) -> f64 {
-    rand_distr::StandardNormal.sample(rng)
+    let t = normal_ziggurat();
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
+    let x = u * t.x[i];
+    if x.abs() < t.x[i + 1] {
+        x
+    } else {
+        normal_slow(rng, t, i, u, x)
+    }
+}
+
+/// The 256 layers of a ziggurat (Marsaglia and Tsang 2000) for a decreasing density `f`
+/// on `[0, inf)`: `x[i]` the right edge of layer `i` (`x[0] = V / f(R)`, the base layer's
+/// pseudo-width, base and tail together; `x[1] = R`; `x[256] = 0`) and `f[i] = f(x[i])`;
+/// every layer has area `V`.
+struct Ziggurat {
+    x: [f64; 257],
+    f: [f64; 257],
+}
+
+impl Ziggurat {
+    /// The layers for `f` (unnormalised) with its inverse `f_inv`, from the tail start `r`
+    /// and the layer area `v`.
+    fn new(r: f64, v: f64, f: impl Fn(f64) -> f64, f_inv: impl Fn(f64) -> f64) -> Ziggurat {
+        let mut x = [0.0; 257];
+        x[0] = v / f(r);
+        x[1] = r;
+        for i in 2..256 {
+            // Layer i - 1 spans heights f(x[i - 1]) to f(x[i]) with area v.
+            x[i] = f_inv(v / x[i - 1] + f(x[i - 1]));
+        }
+        x[256] = 0.0;
+        let mut t = Ziggurat { x, f: [0.0; 257] };
+        for (fi, &xi) in t.f.iter_mut().zip(&t.x) {
+            *fi = f(xi);
+        }
+        t
+    }
+}
+
+/// Where the tail of the normal ziggurat starts (`rand_distr`'s constant).
+const ZIG_NORM_R: f64 = 3.654_152_885_361_009;
+/// The area of each layer of the normal ziggurat.
+const ZIG_NORM_V: f64 = 0.004_928_673_233_99;
+/// Where the tail of the exponential ziggurat starts (`rand_distr`'s constant).
+const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
+/// The area of each layer of the exponential ziggurat.
+const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
+
+/// The standard normal's ziggurat: `f(x) = exp(-x^2 / 2)`.
+fn normal_ziggurat() -> &'static Ziggurat {
+    static TABLES: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        Ziggurat::new(
+            ZIG_NORM_R,
+            ZIG_NORM_V,
+            |x| (-0.5 * x * x).exp(),
+            |y| (-2.0 * y.ln()).sqrt(),
+        )
+    })
+}
+
+/// The standard exponential's ziggurat: `f(x) = exp(-x)`.
+fn exp_ziggurat() -> &'static Ziggurat {
+    static TABLES: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| Ziggurat::new(ZIG_EXP_R, ZIG_EXP_V, |x| (-x).exp(), |y| -y.ln()))
+}
+
+/// Fills `out` with independent standard normal draws N(0, 1), by the ziggurat of Marsaglia
+/// and Tsang (2000), 256 layers: one `u64` per draw (its low 8 bits pick a layer, its top 52
+/// a signed position in it) and an accept test against the next layer's edge for about 99%
+/// of draws; the rest take the wedge test (one more uniform) or the tail (Marsaglia's
+/// method beyond `R`). Written for batches: the `u64`s of up to 64 draws come first, in a
+/// loop that keeps the stream in registers, then the layer tests; a draw that fails its
+/// first test continues with the stream's next numbers after that batch's. Exact: each
+/// draw uses its own random numbers, none shared with another draw.
+pub fn fill_standard_normal(rng: &mut Rng, out: &mut [f64]) {
+    const CHUNK: usize = 64;
+    let t = normal_ziggurat();
+    let mut words = [0u64; CHUNK];
+    for chunk in out.chunks_mut(CHUNK) {
+        let words = &mut words[..chunk.len()];
+        let mut r = rng.clone();
+        for w in words.iter_mut() {
+            *w = r.next_u64();
+        }
+        *rng = r;
+        for (v, &bits) in chunk.iter_mut().zip(words.iter()) {
+            let i = (bits & 0xff) as usize;
+            // [2, 4) - 3: a position in [-1, 1) with 52 random bits.
+            let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
+            let x = u * t.x[i];
+            *v = if x.abs() < t.x[i + 1] {
+                x
+            } else {
+                normal_slow(rng, t, i, u, x)
+            };
+        }
+    }
+}
+
+/// [`fill_standard_normal`]'s draw when the first layer test fails: the tail (layer 0) or
+/// the wedge test, then fresh draws until one is accepted.
+#[cold]
+#[inline(never)]
+fn normal_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut u: f64, mut x: f64) -> f64 {
+    'draw: loop {
+        if i == 0 {
+            // The tail beyond R (Marsaglia 1964): x = -ln(U1) / R, accepted when
+            // -2 ln(U2) >= x^2.
+            loop {
+                let a = uniform_open(rng).ln() / ZIG_NORM_R;
+                let b = uniform_open(rng).ln();
+                if -2.0 * b >= a * a {
+                    break 'draw if u < 0.0 {
+                        a - ZIG_NORM_R
+                    } else {
+                        ZIG_NORM_R - a
+                    };
+                }
+            }
+        }
+        if t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform(rng) < (-0.5 * x * x).exp() {
+            break x;
+        }
+        let bits = rng.next_u64();
+        i = (bits & 0xff) as usize;
+        u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
+        x = u * t.x[i];
+        if x.abs() < t.x[i + 1] {
+            break x;
+        }
+    }
 }
 
 /// Number of Bernoulli(p) trials up to and including the first success (always >= 1).
@@ -281,34 +475,82 @@ pub fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
     }
 }
 
-/// Gamma(shape, scale) draw (`rand_distr::Gamma`, Marsaglia–Tsang with the `U^(1/shape)`
-/// boost for `shape < 1`). Needs `shape > 0` and `scale > 0` (validated by the caller);
-/// returns 0.0 instead of panicking otherwise.
+/// Gamma(shape, scale) draw (see [`Gamma`]). Needs `shape > 0` and `scale > 0` (validated
+/// by the caller); returns 0.0 instead of panicking otherwise.
 #[inline]
 pub fn gamma(rng: &mut Rng, shape: f64, scale: f64) -> f64 {
-    match rand_distr::Gamma::new(shape, scale) {
-        Ok(d) => d.sample(rng),
-        Err(_) => 0.0,
-    }
+    Gamma::new(shape, scale).sample(rng)
 }
 
-/// Gamma(shape, scale) with the parameters fixed: [`gamma`]'s sampler built once (its
-/// constants precomputed), giving exactly the draws [`gamma`] gives from the same stream.
+/// Gamma(shape, scale) with the parameters fixed, its constants precomputed; [`gamma`]
+/// gives exactly the same draws from the same stream.
+///
+/// Marsaglia and Tsang (2000): for shape `a >= 1`, `d = a - 1/3`, `c = 1 / sqrt(9 d)`; draw
+/// `x` standard normal ([`standard_normal`]) and `u` uniform until `v = (1 + c x)^3 > 0` and
+/// `u < 1 - 0.0331 x^4` (the squeeze, which accepts about 98%) or
+/// `ln u < x^2 / 2 + d (1 - v + ln v)`; the draw is `d v`. For `a < 1` (Dirichlet shares of
+/// rare intents), a Gamma(a + 1) draw times `U^(1/a)`, the boost being drawn as
+/// `exp(-E / a)` with `E` from [`exp1`] (`-ln U` is Exp(1)), so no power function.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Gamma(Option<rand_distr::Gamma<f64>>);
+pub struct Gamma {
+    d: f64,
+    c: f64,
+    /// `1 / shape` when `shape < 1` (the boost), else 0.
+    inv_shape: f64,
+    /// The scale; 0 for invalid parameters (every draw is then 0).
+    scale: f64,
+}
 
 impl Gamma {
     pub fn new(shape: f64, scale: f64) -> Gamma {
-        Gamma(rand_distr::Gamma::new(shape, scale).ok())
+        let valid = shape > 0.0 && scale > 0.0 && shape.is_finite() && scale.is_finite();
+        if !valid {
+            return Gamma {
+                d: 1.0,
+                c: 0.0,
+                inv_shape: 0.0,
+                scale: 0.0,
+            };
+        }
+        let (a, inv_shape) = if shape < 1.0 {
+            (shape + 1.0, 1.0 / shape)
+        } else {
+            (shape, 0.0)
+        };
+        let d = a - 1.0 / 3.0;
+        Gamma {
+            d,
+            c: 1.0 / (9.0 * d).sqrt(),
+            inv_shape,
+            scale,
+        }
     }
 
     /// One draw; 0.0 for invalid parameters, like [`gamma`].
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> f64 {
-        match &self.0 {
-            Some(d) => d.sample(rng),
-            None => 0.0,
+        if self.scale == 0.0 {
+            return 0.0;
         }
+        let g = loop {
+            let x = standard_normal(rng);
+            let v = 1.0 + self.c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = uniform_open(rng);
+            let x2 = x * x;
+            if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + self.d * (1.0 - v + v.ln()) {
+                break self.d * v;
+            }
+        };
+        let g = if self.inv_shape > 0.0 {
+            g * (-exp1(rng) * self.inv_shape).exp()
+        } else {
+            g
+        };
+        g * self.scale
     }
 }
 

@@ -232,6 +232,126 @@ fn exp1_and_standard_normal_ks() {
     assert_ks("standard_normal", &mut zs, |x| nrm.cdf(x));
 }
 
+/// The batch ziggurat: KS against N(0, 1) over batches of mixed lengths (the batch split
+/// must not matter), the moments (excess kurtosis 0), and the tail beyond `R`, which only
+/// the slow path draws: conditional on |Z| > R, `P(|Z| > x) / P(|Z| > R)` is known, so the
+/// tail draws of 4M get their own KS test (about 1,030 expected).
+#[test]
+fn fill_standard_normal_ks_and_tail() {
+    let nrm = SNormal::new(0.0, 1.0).unwrap();
+    let mut rng = rng_for("fill_standard_normal");
+    let mut zs = Vec::with_capacity(60_000);
+    for len in [1usize, 7, 64, 65, 200, 1000].iter().cycle() {
+        if zs.len() >= 60_000 {
+            break;
+        }
+        let mut buf = vec![0.0; *len];
+        fill_standard_normal(&mut rng, &mut buf);
+        zs.extend_from_slice(&buf);
+    }
+    assert!(zs.iter().all(|z| z.is_finite()));
+    assert_moments("fill_standard_normal", &zs, 0.0, 1.0, 0.0);
+    assert_ks("fill_standard_normal", &mut zs, |x| nrm.cdf(x));
+
+    let mut rng = rng_for("fill_standard_normal tail");
+    let mut buf = vec![0.0; 4096];
+    let mut tail = Vec::new();
+    let (mut neg, mut total) = (0usize, 0usize);
+    for _ in 0..1000 {
+        fill_standard_normal(&mut rng, &mut buf);
+        for &z in &buf {
+            if z.abs() > ZIG_NORM_R {
+                tail.push(z.abs());
+                neg += (z < 0.0) as usize;
+            }
+        }
+        total += buf.len();
+    }
+    let p_tail = 2.0 * nrm.cdf(-ZIG_NORM_R);
+    let expected = p_tail * total as f64;
+    let sd = (expected * (1.0 - p_tail)).sqrt();
+    assert!(
+        (tail.len() as f64 - expected).abs() <= 4.0 * sd,
+        "{} tail draws, expected {expected:.0} (4 SD = {:.0})",
+        tail.len(),
+        4.0 * sd
+    );
+    // Both tails alike: a Binomial(n, 1/2) count of negative ones, within 4 SD.
+    let n = tail.len() as f64;
+    assert!((neg as f64 - n / 2.0).abs() <= 4.0 * (n / 4.0).sqrt());
+    let tail_cdf = |x: f64| 1.0 - nrm.cdf(-x) / nrm.cdf(-ZIG_NORM_R);
+    assert_ks("fill_standard_normal tail", &mut tail, tail_cdf);
+}
+
+/// The exponential ziggurat's tail beyond `R` (drawn only by the slow path): about
+/// `exp(-R)` of draws (4.5e-4, about 1,900 of 4M), and `X - R` given `X > R` is Exp(1)
+/// (memoryless), KS-tested; and every layer of its table has area `V`.
+#[test]
+fn exp1_tail_and_layers() {
+    let mut rng = rng_for("exp1 tail");
+    let e1 = Exp1::new();
+    let n = 4_000_000;
+    let mut tail = Vec::new();
+    for _ in 0..n {
+        let x = e1.sample(&mut rng);
+        if x > ZIG_EXP_R {
+            tail.push(x - ZIG_EXP_R);
+        }
+    }
+    let p_tail = (-ZIG_EXP_R).exp();
+    let expected = p_tail * n as f64;
+    let sd = (expected * (1.0 - p_tail)).sqrt();
+    assert!(
+        (tail.len() as f64 - expected).abs() <= 4.0 * sd,
+        "{} tail draws, expected {expected:.0} (4 SD = {:.0})",
+        tail.len(),
+        4.0 * sd
+    );
+    assert_ks("exp1 tail", &mut tail, |x| 1.0 - (-x).exp());
+
+    let t = exp_ziggurat();
+    assert_eq!(t.x[1], ZIG_EXP_R);
+    assert_eq!(t.x[256], 0.0);
+    assert!((t.x[0] * t.f[1] - ZIG_EXP_V).abs() <= 1e-15);
+    for i in 1..255 {
+        assert!(t.x[i] > t.x[i + 1]);
+        let area = t.x[i] * (t.f[i + 1] - t.f[i]);
+        assert!(
+            (area / ZIG_EXP_V - 1.0).abs() <= 1e-9,
+            "layer {i}: area {area}"
+        );
+    }
+    let top = t.x[255] * (1.0 - t.f[255]);
+    assert!(
+        (top / ZIG_EXP_V - 1.0).abs() <= 1e-6,
+        "top layer area {top}"
+    );
+}
+
+/// Every layer of the normal ziggurat has the same area `V` (the recurrence that builds the
+/// table), the base layer included (`x[0] f(R) = V`), and the top layer closes at height 1.
+#[test]
+fn normal_ziggurat_layers_have_equal_area() {
+    let t = normal_ziggurat();
+    assert_eq!(t.x[1], ZIG_NORM_R);
+    assert_eq!(t.x[256], 0.0);
+    assert!((t.x[0] * t.f[1] - ZIG_NORM_V).abs() <= 1e-15);
+    for i in 1..255 {
+        assert!(t.x[i] > t.x[i + 1]);
+        let area = t.x[i] * (t.f[i + 1] - t.f[i]);
+        assert!(
+            (area / ZIG_NORM_V - 1.0).abs() <= 1e-9,
+            "layer {i}: area {area}"
+        );
+    }
+    // The top layer [0, x[255]] x [f(x[255]), 1]: R and V fit each other to their digits.
+    let top = t.x[255] * (1.0 - t.f[255]);
+    assert!(
+        (top / ZIG_NORM_V - 1.0).abs() <= 1e-6,
+        "top layer area {top}"
+    );
+}
+
 #[test]
 fn gamma_sampler_ks() {
     for shape in [0.5, 1.5, 30.0] {

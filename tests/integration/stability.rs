@@ -100,23 +100,23 @@ const PINNED_CORRELATED: [(&str, f64); 4] = [
     ("units_sold", 79050.0),
     ("interactions", 118863573.33333333),
     ("orders_voice_shopping", 10936.666666666666),
-    ("net_incremental", -220155621.878972),
+    ("net_incremental", -220155622.8237063),
 ];
 
 const PINNED_BASELINE: [(&str, f64); 8] = [
     ("units_sold", 184575000.0),
     ("active_households", 56126250.0),
-    ("interactions_shopping", 4003241250.0),
-    ("orders_voice_shopping", 3255000.0),
-    ("gmv_voice_shopping", 109666383.64803745),
-    ("device_pnl", -21685932572.38314),
-    ("downstream_incremental", 537610919.5471141),
-    ("npv_net_incremental", -17493574260.22187),
+    ("interactions_shopping", 4093770000.0),
+    ("orders_voice_shopping", 3300000.0),
+    ("gmv_voice_shopping", 109440468.3623684),
+    ("device_pnl", -21685933115.789566),
+    ("downstream_incremental", 537380740.8794671),
+    ("npv_net_incremental", -17493797568.51795),
 ];
 
 const PINNED_PREMIUM: [(&str, f64); 4] = [
     ("premium_subscribers", 6532500.0),
     ("premium_revenue", 1833562500.0),
-    ("premium_serving_cost", 309156638.74737656),
-    ("net_incremental", -25942241778.656963),
+    ("premium_serving_cost", 309156871.2922014),
+    ("net_incremental", -25942707811.111244),
 ];
