@@ -267,20 +267,24 @@ fn fill_standard_normal_ks_and_tail() {
         }
         total += buf.len();
     }
-    let p_tail = 2.0 * nrm.cdf(-ZIG_NORM_R);
-    let expected = p_tail * total as f64;
-    let sd = (expected * (1.0 - p_tail)).sqrt();
-    assert!(
-        (tail.len() as f64 - expected).abs() <= 4.0 * sd,
-        "{} tail draws, expected {expected:.0} (4 SD = {:.0})",
-        tail.len(),
-        4.0 * sd
-    );
+    assert_tail_count(tail.len(), total, 2.0 * nrm.cdf(-ZIG_NORM_R));
     // Both tails alike: a Binomial(n, 1/2) count of negative ones, within 4 SD.
     let n = tail.len() as f64;
     assert!((neg as f64 - n / 2.0).abs() <= 4.0 * (n / 4.0).sqrt());
     let tail_cdf = |x: f64| 1.0 - nrm.cdf(-x) / nrm.cdf(-ZIG_NORM_R);
     assert_ks("fill_standard_normal tail", &mut tail, tail_cdf);
+}
+
+/// `tail` of `total` draws fell in a tail of probability `p_tail`: a Binomial count, within
+/// 4 standard deviations of its mean.
+fn assert_tail_count(tail: usize, total: usize, p_tail: f64) {
+    let expected = p_tail * total as f64;
+    let sd = (expected * (1.0 - p_tail)).sqrt();
+    assert!(
+        (tail as f64 - expected).abs() <= 4.0 * sd,
+        "{tail} tail draws, expected {expected:.0} (4 SD = {:.0})",
+        4.0 * sd
+    );
 }
 
 /// The exponential ziggurat's tail beyond `R` (drawn only by the slow path): about
@@ -298,58 +302,33 @@ fn exp1_tail_and_layers() {
             tail.push(x - ZIG_EXP_R);
         }
     }
-    let p_tail = (-ZIG_EXP_R).exp();
-    let expected = p_tail * n as f64;
-    let sd = (expected * (1.0 - p_tail)).sqrt();
-    assert!(
-        (tail.len() as f64 - expected).abs() <= 4.0 * sd,
-        "{} tail draws, expected {expected:.0} (4 SD = {:.0})",
-        tail.len(),
-        4.0 * sd
-    );
+    assert_tail_count(tail.len(), n, (-ZIG_EXP_R).exp());
     assert_ks("exp1 tail", &mut tail, |x| 1.0 - (-x).exp());
 
-    let t = exp_ziggurat();
-    assert_eq!(t.x[1], ZIG_EXP_R);
-    assert_eq!(t.x[256], 0.0);
-    assert!((t.x[0] * t.f[1] - ZIG_EXP_V).abs() <= 1e-15);
-    for i in 1..255 {
-        assert!(t.x[i] > t.x[i + 1]);
-        let area = t.x[i] * (t.f[i + 1] - t.f[i]);
-        assert!(
-            (area / ZIG_EXP_V - 1.0).abs() <= 1e-9,
-            "layer {i}: area {area}"
-        );
-    }
-    let top = t.x[255] * (1.0 - t.f[255]);
-    assert!(
-        (top / ZIG_EXP_V - 1.0).abs() <= 1e-6,
-        "top layer area {top}"
-    );
+    assert_equal_layers(exp_ziggurat(), ZIG_EXP_R, ZIG_EXP_V);
 }
 
-/// Every layer of the normal ziggurat has the same area `V` (the recurrence that builds the
-/// table), the base layer included (`x[0] f(R) = V`), and the top layer closes at height 1.
-#[test]
-fn normal_ziggurat_layers_have_equal_area() {
-    let t = normal_ziggurat();
-    assert_eq!(t.x[1], ZIG_NORM_R);
+/// Every layer of a ziggurat with base `r` and area `v` has the same area `v` (the
+/// recurrence that builds the table), the base layer included (`x[0] f(R) = V`), and the top
+/// layer `[0, x[255]] x [f(x[255]), 1]` closes at height 1 (R and V fit each other to their
+/// digits).
+fn assert_equal_layers(t: &Ziggurat, r: f64, v: f64) {
+    assert_eq!(t.x[1], r);
     assert_eq!(t.x[256], 0.0);
-    assert!((t.x[0] * t.f[1] - ZIG_NORM_V).abs() <= 1e-15);
+    assert!((t.x[0] * t.f[1] - v).abs() <= 1e-15);
     for i in 1..255 {
         assert!(t.x[i] > t.x[i + 1]);
         let area = t.x[i] * (t.f[i + 1] - t.f[i]);
-        assert!(
-            (area / ZIG_NORM_V - 1.0).abs() <= 1e-9,
-            "layer {i}: area {area}"
-        );
+        assert!((area / v - 1.0).abs() <= 1e-9, "layer {i}: area {area}");
     }
-    // The top layer [0, x[255]] x [f(x[255]), 1]: R and V fit each other to their digits.
     let top = t.x[255] * (1.0 - t.f[255]);
-    assert!(
-        (top / ZIG_NORM_V - 1.0).abs() <= 1e-6,
-        "top layer area {top}"
-    );
+    assert!((top / v - 1.0).abs() <= 1e-6, "top layer area {top}");
+}
+
+/// Every layer of the normal ziggurat has the same area, and its top layer closes at 1.
+#[test]
+fn normal_ziggurat_layers_have_equal_area() {
+    assert_equal_layers(normal_ziggurat(), ZIG_NORM_R, ZIG_NORM_V);
 }
 
 #[test]

@@ -21,6 +21,17 @@ fn resolved_without_run_facts(dir: &Path) -> String {
         .join("\n")
 }
 
+/// The size, seed and quietness of the thread-count comparisons.
+const COMMON: [&str; 7] = [
+    "--households",
+    "9000",
+    "--trials",
+    "6",
+    "--seed",
+    "11",
+    "--quiet",
+];
+
 #[test]
 fn output_files_are_identical_for_one_and_two_threads() {
     for scenario in [
@@ -28,15 +39,6 @@ fn output_files_are_identical_for_one_and_two_threads() {
         "scenarios/premium_5usd_2024.toml",
     ] {
         let (a, b) = (temp_dir("repro", "t1"), temp_dir("repro", "t2"));
-        let common = [
-            "--households",
-            "9000",
-            "--trials",
-            "6",
-            "--seed",
-            "11",
-            "--quiet",
-        ];
         ok(&[
             &[
                 "run",
@@ -46,7 +48,7 @@ fn output_files_are_identical_for_one_and_two_threads() {
                 "--out",
                 a.to_str().unwrap(),
             ][..],
-            &common,
+            &COMMON,
         ]
         .concat());
         ok(&[
@@ -58,7 +60,7 @@ fn output_files_are_identical_for_one_and_two_threads() {
                 "--out",
                 b.to_str().unwrap(),
             ][..],
-            &common,
+            &COMMON,
         ]
         .concat());
         for f in FILES {
@@ -85,21 +87,18 @@ fn compare_files_are_identical_for_one_and_two_threads() {
     let out = |threads: &str| {
         let dir = temp_dir("repro", &format!("compare-t{threads}"));
         ok(&[
-            "compare",
-            "scenarios/status_quo_2022_2028.toml",
-            "scenarios/premium_5usd_2024.toml",
-            "--households",
-            "9000",
-            "--trials",
-            "6",
-            "--seed",
-            "11",
-            "--quiet",
-            "--threads",
-            threads,
-            "--out",
-            dir.to_str().unwrap(),
-        ]);
+            &[
+                "compare",
+                "scenarios/status_quo_2022_2028.toml",
+                "scenarios/premium_5usd_2024.toml",
+                "--threads",
+                threads,
+                "--out",
+                dir.to_str().unwrap(),
+            ][..],
+            &COMMON,
+        ]
+        .concat());
         dir
     };
     let (a, b) = (out("1"), out("2"));
