@@ -136,25 +136,20 @@ fn fixed_cost_has_no_household_noise_and_a_certain_scenario_is_all_noise() {
 #[test]
 fn the_share_is_the_same_for_threads_and_shards_and_reads_back() {
     let dir = fresh_dir("noise", "shards");
+    let command = [
+        "run",
+        "scenarios/premium_5usd_2024.toml",
+        "--households",
+        "9000",
+        "--trials",
+        "7",
+        "--seed",
+        "3",
+        "--quiet",
+    ];
     let run = |extra: &[&str], out: &str| {
         let out = dir.join(out);
-        ok(&[
-            &[
-                "run",
-                "scenarios/premium_5usd_2024.toml",
-                "--households",
-                "9000",
-                "--trials",
-                "7",
-                "--seed",
-                "3",
-                "--quiet",
-                "--out",
-                out.to_str().unwrap(),
-            ][..],
-            extra,
-        ]
-        .concat());
+        ok(&[&command[..], &["--out", out.to_str().unwrap()], extra].concat());
         out
     };
     let whole = run(&["--threads", "1"], "whole");
@@ -198,21 +193,12 @@ fn the_share_is_the_same_for_threads_and_shards_and_reads_back() {
         );
     }
     // In --format json too.
+    let json_out = dir.join("json");
     let json = ok(&[
-        "run",
-        "scenarios/premium_5usd_2024.toml",
-        "--households",
-        "9000",
-        "--trials",
-        "7",
-        "--seed",
-        "3",
-        "--quiet",
-        "--format",
-        "json",
-        "--out",
-        dir.join("json").to_str().unwrap(),
-    ]);
+        &command[..],
+        &["--format", "json", "--out", json_out.to_str().unwrap()],
+    ]
+    .concat());
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["scalars"]["fixed_cost"]["household_noise_share"], 0.0);
     assert_eq!(

@@ -98,46 +98,47 @@ pub(super) fn page(r: &SensitivityResults, settings: &[(String, String)]) -> Res
                 .collect()
         };
         let period = period_name(b);
+        // One heat map of the shown parameters by period, under its heading and caption.
+        let mut heat = |values: Vec<(&str, Vec<f64>)>, scale, title: String, caption: String| {
+            if let Some(svg) = heat_map(&b.periods, &values, scale)? {
+                page.h2(&title);
+                page.figure(svg, &caption);
+            }
+            anyhow::Ok(())
+        };
         if a.method == Method::GivenData {
-            let indices = shown(&|p, i| {
-                b.first_order
-                    .get(p)
-                    .and_then(|period| period[i])
-                    .map_or(f64::NAN, |x| x.value)
-            });
-            if let Some(svg) = heat_map(&b.periods, &indices, Scale::Index)? {
-                page.h2(&format!(
+            heat(
+                shown(&|p, i| {
+                    b.first_order
+                        .get(p)
+                        .and_then(|period| period[i])
+                        .map_or(f64::NAN, |x| x.value)
+                }),
+                Scale::Index,
+                format!(
                     "Share of {} explained by each assumption in each {period}",
                     b.metric
-                ));
-                page.figure(
-                    svg,
-                    &format!(
-                        "The first-order index of each parameter on {} in each {period} (the share of that {period}'s variance across trials the parameter explains alone; white 0, dark red 1), for the parameters shown first in the table; their intervals are in sensitivity_by_period.csv.",
-                        b.metric
-                    ),
-                );
-            }
-        }
-        let correlations = shown(&|p, i| {
-            b.rank_correlation
-                .get(p)
-                .and_then(|period| period[i])
-                .unwrap_or(f64::NAN)
-        });
-        if let Some(svg) = heat_map(&b.periods, &correlations, Scale::RankCorrelation)? {
-            page.h2(&format!(
-                "Which assumption drives {} in each {period}",
-                b.metric
-            ));
-            page.figure(
-                svg,
-                &format!(
-                    "Which assumption drives the result in each {period}: the rank correlation (Spearman) between each parameter's draws and {} in that {period} across trials, for the parameters shown first in the table (the first-order indices per {period} are in sensitivity_by_period.csv); red: trials with a higher value of the parameter tend to have a higher result, blue: a lower one, grey: undefined.",
+                ),
+                format!(
+                    "The first-order index of each parameter on {} in each {period} (the share of that {period}'s variance across trials the parameter explains alone; white 0, dark red 1), for the parameters shown first in the table; their intervals are in sensitivity_by_period.csv.",
                     b.metric
                 ),
-            );
+            )?;
         }
+        heat(
+            shown(&|p, i| {
+                b.rank_correlation
+                    .get(p)
+                    .and_then(|period| period[i])
+                    .unwrap_or(f64::NAN)
+            }),
+            Scale::RankCorrelation,
+            format!("Which assumption drives {} in each {period}", b.metric),
+            format!(
+                "Which assumption drives the result in each {period}: the rank correlation (Spearman) between each parameter's draws and {} in that {period} across trials, for the parameters shown first in the table (the first-order indices per {period} are in sensitivity_by_period.csv); red: trials with a higher value of the parameter tend to have a higher result, blue: a lower one, grey: undefined.",
+                b.metric
+            ),
+        )?;
     }
     Ok(page)
 }
