@@ -16,6 +16,7 @@ use crate::results::{
     BacktestResults, CalibrateResults, CompareResults, RunResults, SensitivityResults, SweepResults,
 };
 use crate::sensitivity::{ByPeriod, Method};
+use crate::stats::Summary;
 
 /// A household-noise share above this is flagged (`*`) with the households that would bring
 /// it under.
@@ -161,18 +162,12 @@ pub fn compare(r: &CompareResults) -> String {
             };
             let scale = 1.0 / def.unit.scale();
             let f = |x: f64| format::places(x / scale, 2);
-            let d = |x: f64| nonzero(x / scale, f(x));
             lines.push([
                 escape(&def.label).into_owned(),
                 def.unit.column_label().to_string(),
                 f(base.stats.p50),
                 f(row.stats.p50),
-                format!(
-                    "{} [{}, {}]",
-                    d(row.diff.mean),
-                    d(row.diff.p05),
-                    d(row.diff.p95)
-                ),
+                difference(&row.diff, def.unit),
                 share_better(row.share_better),
             ]);
         }
@@ -201,6 +196,14 @@ pub fn compare(r: &CompareResults) -> String {
     out
 }
 
+/// A paired difference as the comparison tables show it, in the metric's reading unit:
+/// `mean [p05, p95]`, a small nonzero figure in full.
+fn difference(diff: &Summary, unit: Unit) -> String {
+    let scale = 1.0 / unit.scale();
+    let d = |x: f64| nonzero(x / scale, format::places(x / scale, 2));
+    format!("{} [{}, {}]", d(diff.mean), d(diff.p05), d(diff.p95))
+}
+
 /// Scenario `i` against the base year by year: per calendar year, for each of the
 /// comparison's year figures ([`CompareResults::year_figures`]), the paired difference
 /// (mean [p05, p95]) and the share of trials in which the scenario is better.
@@ -214,14 +217,7 @@ fn by_year(r: &CompareResults, i: usize) -> String {
                 line.extend(["-".to_string(), "-".to_string()]);
                 continue;
             };
-            let scale = 1.0 / def.unit.scale();
-            let d = |x: f64| nonzero(x / scale, format::places(x / scale, 2));
-            line.push(format!(
-                "{} [{}, {}]",
-                d(row.diff.mean),
-                d(row.diff.p05),
-                d(row.diff.p95)
-            ));
+            line.push(difference(&row.diff, def.unit));
             line.push(share_better(row.share_better));
         }
         lines.push(line);
