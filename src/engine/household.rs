@@ -39,7 +39,7 @@
 
 use super::model::{DAYS_PER_MONTH, PremiumModel, TrialModel, component};
 use super::partial::{Offsets, OrderValues, Partial, Shape, rate_to_fixed, to_fixed};
-use crate::sampling::{self, Rng, UnitKey, name_key};
+use crate::sampling::{self, Rng, UnitKey, UnitRng, name_key};
 use crate::scenario::{MAX_INTENTS, Scenario};
 
 /// Households per block: fixed, never derived from the thread count.
@@ -297,7 +297,7 @@ pub(crate) struct Household {
     wtp_z: f64,
     free: bool,
     /// The premium stream, positioned after the draws of `wtp` and Prime.
-    premium_rng: Option<Rng>,
+    premium_rng: Option<UnitRng>,
 }
 
 /// Draws a household's life and records everything that does not depend on the premium:
@@ -310,7 +310,7 @@ fn prepare(
     h: u64,
     out: &mut Partial,
 ) -> Option<Household> {
-    let key = sampling::unit_key(tm.seed, tm.trial, h);
+    let key = tm.key.unit(h);
     let u = sampling::uniform(&mut key.stream(component::ADOPTION));
     let (start, installed) = tm.adoption_month(u)?;
     let months = tm.months;
@@ -472,7 +472,7 @@ impl Scratch {
             clock_w: [[0.0; MAX_CLOCKS]; 2],
             clock: [0.0; MAX_CLOCKS],
             orders: Orders {
-                rng: sampling::stream(0, 0, 0, 0),
+                rng: UnitKey::default().stream(0),
                 last_month: [u32::MAX; MAX_PURCHASES],
                 last_year: [u16::MAX; MAX_PURCHASES],
                 ever: [false; MAX_PURCHASES],
@@ -564,7 +564,7 @@ fn usage<const SIGN: i64>(
 
 /// A household's purchase stream and its buyer bookkeeping.
 struct Orders {
-    rng: Rng,
+    rng: UnitRng,
     last_month: [u32; MAX_PURCHASES],
     last_year: [u16; MAX_PURCHASES],
     ever: [bool; MAX_PURCHASES],

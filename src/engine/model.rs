@@ -7,7 +7,9 @@
 //! probabilities, the novelty factor per tenure, Bernoulli thresholds and the purchase
 //! "clocks" (see [`super::household`]).
 
-use crate::sampling::{Bernoulli, Categorical, Dist, Gamma, Geometric, SmallPoisson, name_key};
+use crate::sampling::{
+    Bernoulli, Categorical, Dist, Gamma, Geometric, SmallPoisson, TrialKey, name_key, trial_key,
+};
 use crate::scenario::{MAX_CHANNELS_PER_INTENT, ParamId, Scenario, Yearly};
 
 /// Days in a simulated month.
@@ -107,6 +109,8 @@ pub(crate) struct PremiumModel {
 pub struct TrialModel {
     pub(crate) seed: u64,
     pub(crate) trial: u64,
+    /// The hashed (seed, trial) stages of every household stream key of this trial.
+    pub(crate) key: TrialKey,
     pub(crate) months: u32,
     /// Calendar-year index (0 = first simulated year) of each month.
     pub(crate) year_of: Vec<u16>,
@@ -212,6 +216,7 @@ impl TrialModel {
         TrialModel {
             seed,
             trial,
+            key: trial_key(seed, trial),
             months,
             year_of,
             reported: (s.reported().range().start, s.reported().range().end),

@@ -18,12 +18,34 @@
 //!   safeguarded Newton iteration on the `statrs` CDFs, because `statrs`' own `inverse_cdf`
 //!   is inaccurate in the tails and for small shapes (and can panic for Beta).
 
-use rand::Rng as _;
 use rand::SeedableRng;
 use rand_distr::Distribution;
 
-/// The only random number generator the crate uses (xoshiro256++, seeded per [`stream`]).
+/// The generator of every stream built by [`stream`]: xoshiro256++ (Blackman & Vigna),
+/// seeded from the stream's hashed key. Trial parameters (the design), block-level draws
+/// and the bootstrap use it.
 pub use rand_xoshiro::Xoshiro256PlusPlus as Rng;
+
+/// The generator of a household's component streams ([`UnitKey::stream`]): SplitMix64
+/// (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), whose
+/// 64-bit state is the stream's hashed key, so seeding costs nothing; each draw is one
+/// addition of the golden-ratio increment and the [`mix64`] finaliser, and the sequence
+/// passes BigCrush. A household reads about ten short streams of a few draws each, and
+/// seeding xoshiro's 256-bit state (four finalisers and a byte round trip) cost more than
+/// the draws: about a quarter of the baseline engine's instructions.
+///
+/// Every such stream walks the same cycle of period 2^64 from its own pseudo-random
+/// starting point, so two streams of lengths `a` and `b` overlap with probability about
+/// `(a + b) / 2^64`: among 10^10 streams of 10 draws (a million households, a thousand
+/// trials) a few dozen pairs of household components share some draws, far below anything
+/// the outputs' sampling noise could show.
+pub use rand_xoshiro::SplitMix64 as UnitRng;
+
+/// What the samplers draw from: either generator of this module ([`Rng`], [`UnitRng`]).
+/// Samplers are generic over it, so each is compiled for the generator it is called with.
+pub trait Source: rand::Rng + Clone {}
+
+impl<R: rand::Rng + Clone> Source for R {}
 
 /// Stable 64-bit FNV-1a hash of a name, used to key streams by parameter/channel name.
 ///
@@ -56,31 +78,51 @@ const fn mix64(mut z: u64) -> u64 {
 /// xoshiro256++ exactly as `Rng::seed_from_u64` does. Each stage is a bijection in its state
 /// and in its input, so two keys differing in exactly one component always give different
 /// seeds, and the avalanche of the mixer makes neighbouring keys give unrelated streams.
-/// Costs about 8 ns (hash plus seeding).
+/// Costs about 8 ns (hash plus seeding). A household's streams come from
+/// [`UnitKey::stream`] instead: the same key, a cheaper generator.
 #[inline]
 pub fn stream(seed: u64, trial: u64, unit: u64, component: u64) -> Rng {
-    unit_key(seed, trial, unit).stream(component)
+    seed_from_u64(unit_key(seed, trial, unit).key(component))
+}
+
+/// The first two stages of a [`stream`] key, (seed, trial), hashed once per trial.
+/// `trial_key(s, t).unit(u)` is exactly `unit_key(s, t, u)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrialKey(u64);
+
+/// The hashed (seed, trial) part of a stream key (see [`TrialKey`]).
+#[inline]
+pub fn trial_key(seed: u64, trial: u64) -> TrialKey {
+    let h = mix64(seed ^ 0x243f_6a88_85a3_08d3);
+    TrialKey(mix64(h ^ trial.wrapping_add(0x1319_8a2e_0370_7344)))
+}
+
+impl TrialKey {
+    /// The key of one unit (household) of this trial.
+    #[inline]
+    pub fn unit(self, unit: u64) -> UnitKey {
+        UnitKey(mix64(self.0 ^ unit.wrapping_add(0xa409_3822_299f_31d0)))
+    }
 }
 
 /// The first three stages of a [`stream`] key, (seed, trial, unit), hashed once: a unit
 /// (household) that needs several components' streams pays for the shared stages once.
 /// `unit_key(s, t, u).stream(c)` is exactly `stream(s, t, u, c)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UnitKey(u64);
 
 /// The hashed (seed, trial, unit) part of a stream key (see [`UnitKey`]).
 #[inline]
 pub fn unit_key(seed: u64, trial: u64, unit: u64) -> UnitKey {
-    let mut h = mix64(seed ^ 0x243f_6a88_85a3_08d3);
-    h = mix64(h ^ trial.wrapping_add(0x1319_8a2e_0370_7344));
-    UnitKey(mix64(h ^ unit.wrapping_add(0xa409_3822_299f_31d0)))
+    trial_key(seed, trial).unit(unit)
 }
 
 impl UnitKey {
-    /// The stream of one component of this unit.
+    /// The stream of one component of this unit: a [`UnitRng`] whose state is the hash of
+    /// the key `(seed, trial, unit, component)` that [`stream`] seeds its xoshiro256++ from.
     #[inline]
-    pub fn stream(self, component: u64) -> Rng {
-        seed_from_u64(self.key(component))
+    pub fn stream(self, component: u64) -> UnitRng {
+        UnitRng::seed_from_u64(self.key(component))
     }
 
     /// The 64-bit hash of the full key (see [`stream`]).
@@ -88,12 +130,6 @@ impl UnitKey {
     fn key(self, component: u64) -> u64 {
         mix64(self.0 ^ component.wrapping_add(0x082e_fa98_ec4e_6c89))
     }
-}
-
-/// The 64-bit hash of a stream key (see [`stream`]).
-#[cfg(test)]
-fn stream_key(seed: u64, trial: u64, unit: u64, component: u64) -> u64 {
-    unit_key(seed, trial, unit).key(component)
 }
 
 /// Same generator as `Rng::seed_from_u64(state)` (four SplitMix64 outputs as the 256-bit
@@ -110,18 +146,24 @@ fn seed_from_u64(mut state: u64) -> Rng {
     Rng::from_seed(seed)
 }
 
+/// The 64-bit hash of a stream key (see [`stream`]).
+#[cfg(test)]
+fn stream_key(seed: u64, trial: u64, unit: u64, component: u64) -> u64 {
+    unit_key(seed, trial, unit).key(component)
+}
+
 /// 2^-53, the spacing of the uniform grid.
 const TWO_POW_M53: f64 = 1.0 / (1u64 << 53) as f64;
 
 /// Uniform on `[0, 1)` with 53 random bits (`next_u64() >> 11`).
 #[inline]
-pub fn uniform(rng: &mut Rng) -> f64 {
+pub fn uniform<R: Source>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * TWO_POW_M53
 }
 
 /// Uniform on `(0, 1]` with 53 random bits; never 0, so safe for `ln()`.
 #[inline]
-pub fn uniform_open(rng: &mut Rng) -> f64 {
+pub fn uniform_open<R: Source>(rng: &mut R) -> f64 {
     ((rng.next_u64() >> 11) + 1) as f64 * TWO_POW_M53
 }
 
@@ -132,7 +174,7 @@ pub fn uniform_open(rng: &mut Rng) -> f64 {
 /// separate cold function, so that a loop drawing exponentials keeps its values in
 /// registers. A loop that draws many can look the table up once with [`Exp1`].
 #[inline]
-pub fn exp1(rng: &mut Rng) -> f64 {
+pub fn exp1<R: Source>(rng: &mut R) -> f64 {
     Exp1::new().sample(rng)
 }
 
@@ -149,7 +191,7 @@ impl Exp1 {
 
     /// One draw.
     #[inline]
-    pub fn sample(self, rng: &mut Rng) -> f64 {
+    pub fn sample<R: Source>(self, rng: &mut R) -> f64 {
         let t = self.0;
         let bits = rng.next_u64();
         let i = (bits & 0xff) as usize;
@@ -173,7 +215,7 @@ impl Exp1 {
 /// then fresh draws until one is accepted.
 #[cold]
 #[inline(never)]
-fn exp1_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut x: f64) -> f64 {
+fn exp1_slow<R: Source>(rng: &mut R, t: &Ziggurat, mut i: usize, mut x: f64) -> f64 {
     loop {
         if i == 0 {
             return ZIG_EXP_R - uniform_open(rng).ln();
@@ -194,7 +236,7 @@ fn exp1_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut x: f64) -> f64 {
 /// Standard normal N(0, 1): one draw of [`fill_standard_normal`]'s ziggurat (one `u64` and
 /// one comparison for about 99% of draws; the wedge and the tail out of line).
 #[inline]
-pub fn standard_normal(rng: &mut Rng) -> f64 {
+pub fn standard_normal<R: Source>(rng: &mut R) -> f64 {
     let t = normal_ziggurat();
     let bits = rng.next_u64();
     let i = (bits & 0xff) as usize;
@@ -272,7 +314,7 @@ fn exp_ziggurat() -> &'static Ziggurat {
 /// loop that keeps the stream in registers, then the layer tests; a draw that fails its
 /// first test continues with the stream's next numbers after that batch's. Exact: each
 /// draw uses its own random numbers, none shared with another draw.
-pub fn fill_standard_normal(rng: &mut Rng, out: &mut [f64]) {
+pub fn fill_standard_normal<R: Source>(rng: &mut R, out: &mut [f64]) {
     const CHUNK: usize = 64;
     let t = normal_ziggurat();
     let mut words = [0u64; CHUNK];
@@ -301,7 +343,7 @@ pub fn fill_standard_normal(rng: &mut Rng, out: &mut [f64]) {
 /// the wedge test, then fresh draws until one is accepted.
 #[cold]
 #[inline(never)]
-fn normal_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut u: f64, mut x: f64) -> f64 {
+fn normal_slow<R: Source>(rng: &mut R, t: &Ziggurat, mut i: usize, mut u: f64, mut x: f64) -> f64 {
     'draw: loop {
         if i == 0 {
             // The tail beyond R (Marsaglia 1964): x = -ln(U1) / R, accepted when
@@ -337,7 +379,7 @@ fn normal_slow(rng: &mut Rng, t: &Ziggurat, mut i: usize, mut u: f64, mut x: f64
 /// [`Geometric`], which precomputes `ln(1 - p)` for a fixed `p`). `p <= 0` (or NaN) gives
 /// `u64::MAX` (never succeeds); `p >= 1` gives 1. Results beyond `u64::MAX` saturate.
 #[inline]
-pub fn geometric(rng: &mut Rng, p: f64) -> u64 {
+pub fn geometric<R: Source>(rng: &mut R, p: f64) -> u64 {
     Geometric::new(p).sample(rng)
 }
 
@@ -368,7 +410,7 @@ impl Geometric {
 
     /// One draw (>= 1).
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> u64 {
+    pub fn sample<R: Source>(&self, rng: &mut R) -> u64 {
         if self.scale == 0.0 {
             return 1;
         }
@@ -392,7 +434,7 @@ const POISSON_INVERSION_MAX: f64 = 12.0;
 /// lambdas use `rand_distr::Poisson` (transformed rejection: exact, but neither one draw per
 /// call nor monotone in `lambda`); a lambda too large for it (> 1.8e19) gives `u64::MAX`.
 #[inline]
-pub fn poisson(rng: &mut Rng, lambda: f64) -> u64 {
+pub fn poisson<R: Source>(rng: &mut R, lambda: f64) -> u64 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
@@ -428,7 +470,7 @@ impl SmallPoisson {
     }
 
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> u64 {
+    pub fn sample<R: Source>(&self, rng: &mut R) -> u64 {
         if self.p0 < 0.0 {
             return poisson(rng, self.lambda);
         }
@@ -439,7 +481,7 @@ impl SmallPoisson {
 /// [`poisson`] below [`POISSON_INVERSION_MAX`]: sequential search with one uniform, given
 /// `p0 = exp(-lambda)`.
 #[inline]
-fn poisson_inversion(rng: &mut Rng, lambda: f64, p0: f64) -> u64 {
+fn poisson_inversion<R: Source>(rng: &mut R, lambda: f64, p0: f64) -> u64 {
     let u = uniform(rng);
     let mut k = 0u64;
     let mut p = p0;
@@ -461,7 +503,7 @@ fn poisson_inversion(rng: &mut Rng, lambda: f64, p0: f64) -> u64 {
 /// Exact Binomial(n, p) count (`rand_distr::Binomial`). `p` is clamped to `[0, 1]` (NaN
 /// counts as 0); `n == 0` gives 0.
 #[inline]
-pub fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
+pub fn binomial<R: Source>(rng: &mut R, n: u64, p: f64) -> u64 {
     let p = if p > 0.0 { p.min(1.0) } else { 0.0 };
     if n == 0 || p == 0.0 {
         return 0;
@@ -478,7 +520,7 @@ pub fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
 /// Gamma(shape, scale) draw (see [`Gamma`]). Needs `shape > 0` and `scale > 0` (validated
 /// by the caller); returns 0.0 instead of panicking otherwise.
 #[inline]
-pub fn gamma(rng: &mut Rng, shape: f64, scale: f64) -> f64 {
+pub fn gamma<R: Source>(rng: &mut R, shape: f64, scale: f64) -> f64 {
     Gamma::new(shape, scale).sample(rng)
 }
 
@@ -527,8 +569,8 @@ impl Gamma {
     }
 
     /// One draw; 0.0 for invalid parameters, like [`gamma`].
-    #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> f64 {
+    #[inline(always)]
+    pub fn sample<R: Source>(&self, rng: &mut R) -> f64 {
         if self.scale == 0.0 {
             return 0.0;
         }
@@ -585,7 +627,7 @@ impl Bernoulli {
 
     /// One draw; always consumes exactly one `next_u64()`, whatever `p` is.
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> bool {
+    pub fn sample<R: Source>(&self, rng: &mut R) -> bool {
         let x = rng.next_u64();
         x < self.threshold || self.always
     }
@@ -646,7 +688,7 @@ impl Categorical {
 
     /// One draw: the index of a category, with probability proportional to its weight.
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> usize {
+    pub fn sample<R: Source>(&self, rng: &mut R) -> usize {
         let x = rng.next_u64();
         let last = self.last as usize;
         for (i, &c) in self.cum[..last].iter().enumerate() {

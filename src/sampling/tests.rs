@@ -7,6 +7,7 @@
 //!   the sample variance `sqrt(var^2 (excess kurtosis + 2) / n)`).
 use super::dist::*;
 use super::*;
+use rand::Rng as _;
 use statrs::distribution::{
     Beta as SBeta, ChiSquared, Continuous, ContinuousCDF, Discrete, Exp as SExp, Gamma as SGamma,
     Geometric as SGeometric, LogNormal as SLogNormal, Normal as SNormal, Poisson as SPoisson,
@@ -141,6 +142,22 @@ fn stream_is_seeded_exactly_like_seed_from_u64() {
 }
 
 #[test]
+fn a_household_stream_is_splitmix64_from_the_hashed_key() {
+    // SplitMix64's published recurrence: x += 0x9e3779b97f4a7c15, then the Mix13
+    // finaliser of x; the hash of the key (seed, trial, unit, component) is the start.
+    let mut x = stream_key(1, 2, 3, 4);
+    let mut a = unit_key(1, 2, 3).stream(4);
+    for _ in 0..100 {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        assert_eq!(a.next_u64(), mix64(x));
+    }
+    // The hoisted key stages give the same keys.
+    for (s, t, u) in [(1, 2, 3), (0, 0, 0), (u64::MAX, 7, 1 << 40)] {
+        assert_eq!(trial_key(s, t).unit(u), unit_key(s, t, u));
+    }
+}
+
+#[test]
 fn stream_same_key_same_sequence() {
     let mut a = stream(7, 3, 12345, name_key("churn"));
     let mut b = stream(7, 3, 12345, name_key("churn"));
@@ -206,6 +223,55 @@ fn stream_first_uniforms_of_neighbours_are_uniform_and_uncorrelated() {
         let r = num / den;
         assert!(r.abs() <= 4.0 / (n as f64).sqrt(), "{name}: lag-1 r = {r}");
         assert_ks(&format!("first uniform over {name}"), &mut us, |x| x);
+    }
+}
+
+/// Households read a few draws from each of many short [`UnitRng`] streams: the first
+/// draws across 20,000 households' streams, and 50,000 draws of one stream, have the
+/// distributions the samplers promise (KS at 0.1%), and neighbouring households' first
+/// uniforms are uncorrelated (|r| <= 4 / sqrt(n)).
+#[test]
+fn household_streams_give_the_samplers_distributions() {
+    let n = 20_000u64;
+    let stream_of = |h: u64, c: &str| unit_key(SEED, 3, h).stream(name_key(c));
+    let first: Vec<f64> = (0..n).map(|h| uniform(&mut stream_of(h, "u"))).collect();
+    let m = first.iter().sum::<f64>() / n as f64;
+    let num: f64 = first.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum();
+    let den: f64 = first.iter().map(|u| (u - m) * (u - m)).sum();
+    assert!(
+        (num / den).abs() <= 4.0 / (n as f64).sqrt(),
+        "lag-1 r {}",
+        num / den
+    );
+    assert_ks("first uniform of households", &mut first.clone(), |x| x);
+    let e = SExp::new(1.0).unwrap();
+    let nrm = SNormal::new(0.0, 1.0).unwrap();
+    let g = SGamma::new(0.3, 1.0).unwrap();
+    let across = |f: &dyn Fn(&mut UnitRng) -> f64, c: &str| -> Vec<f64> {
+        (0..n).map(|h| f(&mut stream_of(h, c))).collect()
+    };
+    let mut one = stream_of(0, "one");
+    let along = |f: &dyn Fn(&mut UnitRng) -> f64, rng: &mut UnitRng| -> Vec<f64> {
+        (0..50_000).map(|_| f(rng)).collect()
+    };
+    let gamma_03 = Gamma::new(0.3, 1.0);
+    for (what, mut xs) in [
+        ("exp1 across", across(&|r| exp1(r), "e")),
+        ("exp1 along", along(&|r| exp1(r), &mut one)),
+    ] {
+        assert_ks(what, &mut xs, |x| e.cdf(x));
+    }
+    for (what, mut xs) in [
+        ("normal across", across(&|r| standard_normal(r), "z")),
+        ("normal along", along(&|r| standard_normal(r), &mut one)),
+    ] {
+        assert_ks(what, &mut xs, |x| nrm.cdf(x));
+    }
+    for (what, mut xs) in [
+        ("gamma(0.3) across", across(&|r| gamma_03.sample(r), "g")),
+        ("gamma(0.3) along", along(&|r| gamma_03.sample(r), &mut one)),
+    ] {
+        assert_ks(what, &mut xs, |x| g.cdf(x));
     }
 }
 
@@ -1629,7 +1695,7 @@ fn precomputed_samplers_equal_their_per_call_forms() {
     assert_eq!(Gamma::new(0.0, 1.0).sample(&mut rng_for("gamma bad")), 0.0);
     for (s, t, u, c) in [(1, 2, 3, 4), (0, 0, 0, 0), (u64::MAX, 7, 1 << 40, 99)] {
         let mut a = unit_key(s, t, u).stream(c);
-        let mut b = stream(s, t, u, c);
+        let mut b = UnitRng::seed_from_u64(stream_key(s, t, u, c));
         assert_eq!(a.next_u64(), b.next_u64());
     }
 }
