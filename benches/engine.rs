@@ -3,11 +3,13 @@
 //! every month) and per *active* household-month (only the months a household is active,
 //! where the model's per-month work happens).
 //!
-//! Scenario kinds: the shipped baseline (`scenarios/echo_2017_2021.toml`), the $5 paid tier
-//! (`scenarios/premium_5usd_2024.toml`), and an order-heavy one: the baseline with
+//! Scenario kinds: every shipped scenario — the baseline (`scenarios/echo_2017_2021.toml`),
+//! the $5 paid tier (`scenarios/premium_5usd_2024.toml`), the status quo it is compared with
+//! (`scenarios/status_quo_2022_2028.toml`) and Alexa+ (`scenarios/alexa_plus_2025.toml`) —
+//! and an order-heavy one: the baseline with
 //! `purchase.voice_shopping.conversion=0.9`, about 2.4 orders per active household-month
-//! (the bench prints the measured figure). `scripts/bench-peer.sh` runs the same three
-//! kinds against the NumPy benchmark peer.
+//! (the bench prints the measured figure). `scripts/bench-peer.sh` runs the baseline, the $5
+//! tier and the order-heavy kind against the NumPy benchmark peer.
 //!
 //! Run: `cargo bench --bench engine` (or `-- baseline` for one kind). Criterion's
 //! "elements/s" is household-months/s: `<kind>/nominal_<t>_threads` counts nominal ones,
@@ -27,9 +29,11 @@ const TRIALS: u64 = 4;
 pub const ORDER_HEAVY: &str = "purchase.voice_shopping.conversion=0.9";
 
 /// (kind, scenario file, overrides)
-const KINDS: [(&str, &str, &[&str]); 3] = [
+const KINDS: [(&str, &str, &[&str]); 5] = [
     ("baseline", "scenarios/echo_2017_2021.toml", &[]),
     ("premium_5usd", "scenarios/premium_5usd_2024.toml", &[]),
+    ("status_quo", "scenarios/status_quo_2022_2028.toml", &[]),
+    ("alexa_plus", "scenarios/alexa_plus_2025.toml", &[]),
     (
         "order_heavy",
         "scenarios/echo_2017_2021.toml",
