@@ -96,18 +96,19 @@ pub(crate) fn simulate_block(
     let mut out = Partial::new(shape);
     let o = shape.offsets();
     let mut spells = Vec::with_capacity(16);
-    let mut scratch = Scratch::new();
+    let (mut scratch, mut slot) = (Scratch::new(), Household::empty());
     for h in first..last {
-        let Some(mut hh) = prepare(tm, &shape, &o, h, &mut out) else {
+        if !prepare(tm, &shape, &o, h, &mut out, &mut slot) {
             continue;
-        };
+        }
+        let hh = &mut slot;
         spells.clear();
         if let Some(pm) = &tm.premium
             && (hh.free || hh.wtp >= pm.price)
         {
-            premium_history(tm, &mut hh, &mut spells);
+            premium_history(tm, hh, &mut spells);
         }
-        usage::<1>(tm, &shape, &o, &hh, &spells, &mut out, &mut scratch);
+        usage::<1>(tm, &shape, &o, hh, &spells, &mut out, &mut scratch);
     }
     close(tm, keys, block, &mut out);
     out
@@ -134,11 +135,12 @@ pub(crate) fn simulate_block_price_sweep(
     // delta[j]: contributions of households that accept exactly the j cheapest prices.
     let mut delta: Vec<Partial> = (0..=prices.len()).map(|_| Partial::new(shape)).collect();
     let mut spells = Vec::with_capacity(16);
-    let mut scratch = Scratch::new();
+    let (mut scratch, mut slot) = (Scratch::new(), Household::empty());
     for h in first..last {
-        let Some(mut hh) = prepare(tm, &shape, &o, h, &mut base) else {
+        if !prepare(tm, &shape, &o, h, &mut base, &mut slot) {
             continue;
-        };
+        }
+        let hh = &mut slot;
         spells.clear();
         let accepted = match &tm.premium {
             None => 0,
@@ -146,24 +148,24 @@ pub(crate) fn simulate_block_price_sweep(
             Some(_) => sorted.partition_point(|&p| p <= hh.wtp),
         };
         if accepted == prices.len() && accepted > 0 {
-            premium_history(tm, &mut hh, &mut spells);
-            usage::<1>(tm, &shape, &o, &hh, &spells, &mut base, &mut scratch);
+            premium_history(tm, hh, &mut spells);
+            usage::<1>(tm, &shape, &o, hh, &spells, &mut base, &mut scratch);
             continue;
         }
-        usage::<1>(tm, &shape, &o, &hh, &[], &mut base, &mut scratch);
+        usage::<1>(tm, &shape, &o, hh, &[], &mut base, &mut scratch);
         if accepted > 0 {
-            premium_history(tm, &mut hh, &mut spells);
+            premium_history(tm, hh, &mut spells);
             if !spells.is_empty() {
                 usage::<1>(
                     tm,
                     &shape,
                     &o,
-                    &hh,
+                    hh,
                     &spells,
                     &mut delta[accepted],
                     &mut scratch,
                 );
-                usage::<-1>(tm, &shape, &o, &hh, &[], &mut delta[accepted], &mut scratch);
+                usage::<-1>(tm, &shape, &o, hh, &[], &mut delta[accepted], &mut scratch);
             }
         }
     }
@@ -227,13 +229,14 @@ pub(crate) fn simulate_block_premium_variants(
         Vec::with_capacity(16),
     );
     let mut accepted = vec![false; variants.len()];
-    let mut scratch = Scratch::new();
+    let (mut scratch, mut slot) = (Scratch::new(), Household::empty());
     for h in first..last {
-        let Some(mut hh) = prepare(tm, &shape, &o, h, &mut plain) else {
+        if !prepare(tm, &shape, &o, h, &mut plain, &mut slot) {
             continue;
-        };
+        }
+        let hh = &mut slot;
         let Some(pm) = &tm.premium else {
-            usage::<1>(tm, &shape, &o, &hh, &[], &mut plain, &mut scratch);
+            usage::<1>(tm, &shape, &o, hh, &[], &mut plain, &mut scratch);
             continue;
         };
         let rng = hh.premium_rng.clone();
@@ -245,13 +248,13 @@ pub(crate) fn simulate_block_premium_variants(
         let plain_accepts = accepts(pm);
         history.clear();
         if plain_accepts || accepted.iter().zip(&same_history).any(|(&a, &s)| a && s) {
-            premium_history(tm, &mut hh, &mut history);
+            premium_history(tm, hh, &mut history);
         }
         own.clear();
         if plain_accepts {
             own.extend_from_slice(&history);
         }
-        usage::<1>(tm, &shape, &o, &hh, &own, &mut plain, &mut scratch);
+        usage::<1>(tm, &shape, &o, hh, &own, &mut plain, &mut scratch);
         for (k, v) in variants.iter().enumerate() {
             theirs.clear();
             if accepted[k] {
@@ -259,14 +262,14 @@ pub(crate) fn simulate_block_premium_variants(
                     theirs.extend_from_slice(&history);
                 } else {
                     hh.premium_rng.clone_from(&rng);
-                    premium_history(v, &mut hh, &mut theirs);
+                    premium_history(v, hh, &mut theirs);
                 }
             }
             if theirs == own && (own.is_empty() || same_subscribed[k]) {
                 continue;
             }
-            usage::<1>(v, &shape, &o, &hh, &theirs, &mut deltas[k], &mut scratch);
-            usage::<-1>(tm, &shape, &o, &hh, &own, &mut deltas[k], &mut scratch);
+            usage::<1>(v, &shape, &o, hh, &theirs, &mut deltas[k], &mut scratch);
+            usage::<-1>(tm, &shape, &o, hh, &own, &mut deltas[k], &mut scratch);
         }
     }
     let variants = deltas
@@ -283,6 +286,7 @@ pub(crate) fn simulate_block_premium_variants(
 }
 
 /// A household's life upstream of the premium decision.
+#[derive(Clone, Debug)]
 pub(crate) struct Household {
     /// The household's streams' key.
     key: UnitKey,
@@ -300,8 +304,27 @@ pub(crate) struct Household {
     premium_rng: Option<UnitRng>,
 }
 
-/// Draws a household's life and records everything that does not depend on the premium:
-/// activity, adoptions, device units, plans, spend. `None` if it never adopts.
+impl Household {
+    /// An empty slot for [`prepare`] to fill.
+    fn empty() -> Household {
+        Household {
+            key: UnitKey::default(),
+            start: 0,
+            end: 0,
+            tenure0: 0,
+            lambda: 0.0,
+            mix: [0.0; MAX_INTENTS],
+            wtp: 0.0,
+            wtp_z: 0.0,
+            free: false,
+            premium_rng: None,
+        }
+    }
+}
+
+/// Draws a household's life into `hh` and records everything that does not depend on the
+/// premium: activity, adoptions, device units, plans, spend. `false` if it never adopts.
+/// (`hh` is a slot reused by the block's households, so its intent mix is never copied.)
 #[inline]
 fn prepare(
     tm: &TrialModel,
@@ -309,10 +332,13 @@ fn prepare(
     o: &Offsets,
     h: u64,
     out: &mut Partial,
-) -> Option<Household> {
+    hh: &mut Household,
+) -> bool {
     let key = tm.key.unit(h);
     let u = sampling::uniform(&mut key.stream(component::ADOPTION));
-    let (start, installed) = tm.adoption_month(u)?;
+    let Some((start, installed)) = tm.adoption_month(u) else {
+        return false;
+    };
     let months = tm.months;
     let c = &mut out.counts;
 
@@ -331,7 +357,7 @@ fn prepare(
         None => tm.lambda_mean,
     };
     let n_int = shape.intents;
-    let mut mix = [0.0f64; MAX_INTENTS];
+    let mix = &mut hh.mix;
     match &tm.mix_gamma {
         Some(gammas) => {
             let mut r = key.stream(component::MIX);
@@ -407,18 +433,13 @@ fn prepare(
         wtp = willingness_to_pay(tm, pm, lambda, wtp_z);
         premium_rng = Some(r);
     }
-    Some(Household {
-        key,
-        start,
-        end,
-        tenure0: if installed { 12 } else { 0 },
-        lambda,
-        mix,
-        wtp,
-        wtp_z,
-        free,
-        premium_rng,
-    })
+    hh.key = key;
+    (hh.start, hh.end) = (start, end);
+    hh.tenure0 = if installed { 12 } else { 0 };
+    hh.lambda = lambda;
+    (hh.wtp, hh.wtp_z, hh.free) = (wtp, wtp_z, free);
+    hh.premium_rng = premium_rng;
+    true
 }
 
 /// A household's willingness to pay for the premium tier, from its activity `lambda` and
@@ -459,6 +480,8 @@ fn premium_history(tm: &TrialModel, hh: &mut Household, spells: &mut Vec<(u32, u
 /// household of a block: a household sets only the entries of its trial's clocks and
 /// channels, so none zeroes the whole arrays.
 struct Scratch {
+    /// Per premium state, the rate weight of each aggregated intent (see [`usage`]).
+    agg: [[f64; MAX_INTENTS]; 2],
     clock_w: [[f64; MAX_CLOCKS]; 2],
     clock: [f64; MAX_CLOCKS],
     orders: Orders,
@@ -469,6 +492,7 @@ struct Scratch {
 impl Scratch {
     fn new() -> Scratch {
         Scratch {
+            agg: [[0.0; MAX_INTENTS]; 2],
             clock_w: [[0.0; MAX_CLOCKS]; 2],
             clock: [0.0; MAX_CLOCKS],
             orders: Orders {
@@ -508,19 +532,19 @@ fn usage<const SIGN: i64>(
     // Per-household weights: rate per unit of (lambda * novelty) of each aggregated intent
     // and of each purchase clock, in each premium state.
     let n_int = shape.intents;
-    let mut agg = [[0.0f64; MAX_INTENTS]; 2];
-    for (state, weights) in agg.iter_mut().enumerate() {
-        for (k, w) in weights[..n_int].iter_mut().enumerate() {
-            *w = DAYS_PER_MONTH * hh.mix[k] * tm.no_order[k][state] * tm.usage_mult[state];
-        }
-    }
     let n_clocks = tm.clocks.len();
     let Scratch {
+        agg,
         clock_w,
         clock,
         orders,
         live,
     } = scratch;
+    for (state, weights) in agg.iter_mut().enumerate() {
+        for (k, w) in weights[..n_int].iter_mut().enumerate() {
+            *w = DAYS_PER_MONTH * hh.mix[k] * tm.no_order[k][state] * tm.usage_mult[state];
+        }
+    }
     if n_clocks > 0 {
         let n_pur = shape.purchases;
         orders.rng = hh.key.stream(component::ORDERS);
@@ -543,7 +567,7 @@ fn usage<const SIGN: i64>(
         o,
         hh,
         sign,
-        agg: &agg,
+        agg,
         clock_w,
         clock: &mut clock[..n_clocks],
         orders: (n_clocks > 0).then_some(orders),
