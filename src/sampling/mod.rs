@@ -39,7 +39,50 @@ pub use rand_xoshiro::Xoshiro256PlusPlus as Rng;
 /// `(a + b) / 2^64`: among 10^10 streams of 10 draws (a million households, a thousand
 /// trials) a few dozen pairs of household components share some draws, far below anything
 /// the outputs' sampling noise could show.
-pub use rand_xoshiro::SplitMix64 as UnitRng;
+///
+/// The sequence is exactly `rand_xoshiro::SplitMix64`'s (tested); it is written here only
+/// so that building a stream inlines into the household loop (the crate's constructor is
+/// an out-of-line call per stream).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitRng {
+    state: u64,
+}
+
+impl UnitRng {
+    /// The stream that starts from `state` (`SplitMix64::seed_from_u64(state)`).
+    #[inline]
+    pub fn from_state(state: u64) -> UnitRng {
+        UnitRng { state }
+    }
+}
+
+impl rand::TryRng for UnitRng {
+    type Error = std::convert::Infallible;
+
+    /// The upper half of a draw mixed by the 32-bit variant of the finaliser, as the
+    /// crate's SplitMix64 does.
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
+        let mut z = self.state;
+        z = (z ^ (z >> 33)).wrapping_mul(0x62a9_d9ed_7997_05f5);
+        z = (z ^ (z >> 28)).wrapping_mul(0xcb24_d0a5_c88c_35b3);
+        Ok((z >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
+        Ok(mix64(self.state))
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
+        rand::rand_core::utils::fill_bytes_via_next_word(dest, || self.try_next_u64())
+    }
+}
+
+/// SplitMix64's increment: 2^64 divided by the golden ratio, odd.
+const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// What the samplers draw from: either generator of this module ([`Rng`], [`UnitRng`]).
 /// Samplers are generic over it, so each is compiled for the generator it is called with.
@@ -122,7 +165,7 @@ impl UnitKey {
     /// the key `(seed, trial, unit, component)` that [`stream`] seeds its xoshiro256++ from.
     #[inline]
     pub fn stream(self, component: u64) -> UnitRng {
-        UnitRng::seed_from_u64(self.key(component))
+        UnitRng::from_state(self.key(component))
     }
 
     /// The 64-bit hash of the full key (see [`stream`]).
@@ -137,10 +180,9 @@ impl UnitKey {
 /// byte-filling path of `SeedableRng::from_rng`.
 #[inline]
 fn seed_from_u64(mut state: u64) -> Rng {
-    const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut seed = [0u8; 32];
     for chunk in seed.chunks_exact_mut(8) {
-        state = state.wrapping_add(PHI);
+        state = state.wrapping_add(GOLDEN_GAMMA);
         chunk.copy_from_slice(&mix64(state).to_le_bytes());
     }
     Rng::from_seed(seed)

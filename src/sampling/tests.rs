@@ -151,6 +151,21 @@ fn a_household_stream_is_splitmix64_from_the_hashed_key() {
         x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
         assert_eq!(a.next_u64(), mix64(x));
     }
+    // The same sequences as the crate's SplitMix64, 64-bit, 32-bit and bytes.
+    for state in [0, 1, u64::MAX, stream_key(5, 6, 7, 8)] {
+        let (mut ours, mut theirs) = (
+            UnitRng::from_state(state),
+            rand_xoshiro::SplitMix64::seed_from_u64(state),
+        );
+        for _ in 0..100 {
+            assert_eq!(ours.next_u64(), theirs.next_u64());
+            assert_eq!(ours.next_u32(), theirs.next_u32());
+        }
+        let (mut a, mut b) = ([0u8; 37], [0u8; 37]);
+        ours.fill_bytes(&mut a);
+        theirs.fill_bytes(&mut b);
+        assert_eq!(a, b);
+    }
     // The hoisted key stages give the same keys.
     for (s, t, u) in [(1, 2, 3), (0, 0, 0), (u64::MAX, 7, 1 << 40)] {
         assert_eq!(trial_key(s, t).unit(u), unit_key(s, t, u));
@@ -1695,7 +1710,7 @@ fn precomputed_samplers_equal_their_per_call_forms() {
     assert_eq!(Gamma::new(0.0, 1.0).sample(&mut rng_for("gamma bad")), 0.0);
     for (s, t, u, c) in [(1, 2, 3, 4), (0, 0, 0, 0), (u64::MAX, 7, 1 << 40, 99)] {
         let mut a = unit_key(s, t, u).stream(c);
-        let mut b = UnitRng::seed_from_u64(stream_key(s, t, u, c));
+        let mut b = UnitRng::from_state(stream_key(s, t, u, c));
         assert_eq!(a.next_u64(), b.next_u64());
     }
 }
