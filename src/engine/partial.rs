@@ -7,6 +7,8 @@
 //! merges to the same bits. Prices, costs and margins are applied to the counts only when a
 //! trial is finalised.
 
+use super::exp_money::exp_money;
+
 /// Fixed-point scale of money amounts: 2^32 units per dollar.
 pub const MONEY_SCALE: f64 = 4_294_967_296.0;
 
@@ -53,20 +55,17 @@ pub(crate) struct OrderValues {
 
 impl OrderValues {
     /// The summed value of `n` orders, in fixed point, in batches: the batch's normal draws
-    /// ([`crate::sampling::fill_standard_normal`]), then its exponentials and fixed-point
-    /// values at once ([`fixed_exp_sum`]).
+    /// ([`crate::sampling::fill_standard_normal`]), then their values `exp(mu + sigma z)`
+    /// in fixed point, summed at once ([`fixed_exp_sum`]).
     fn sum(&mut self, n: u64) -> i128 {
         let mut buf = [0.0f64; EXP_BATCH];
         let mut total = 0i128;
         let mut left = n as usize;
         while left > 0 {
             let len = left.min(EXP_BATCH);
-            let xs = &mut buf[..len];
-            crate::sampling::fill_standard_normal(&mut self.rng, xs);
-            for x in xs.iter_mut() {
-                *x = self.mu + self.sigma * *x;
-            }
-            total += fixed_exp_sum(xs);
+            let zs = &mut buf[..len];
+            crate::sampling::fill_standard_normal(&mut self.rng, zs);
+            total += fixed_exp_sum(self.mu, self.sigma, zs);
             left -= len;
         }
         total
@@ -86,67 +85,55 @@ const EXP_FAST_MAX: f64 = 13.8;
 /// Smallest argument of the vectorised path: the scaled result stays a normal double.
 const EXP_FAST_MIN: f64 = -700.0;
 
-/// `exp(x) * 2^32` (the dollar amount `exp(x)` on the money scale) for `x` in
-/// `[EXP_FAST_MIN, EXP_FAST_MAX]`, within one unit in the last place of the correctly
-/// rounded value (tested against `f64::exp`). Branch-free so that a loop over it
-/// vectorises: Cody–Waite reduction `x = n ln 2 + r` with `|r| <= ln 2 / 2` (`ln 2` split
-/// in fdlibm's two parts, so `n ln 2` is exact), `exp(r) - 1` by its Taylor polynomial of
-/// degree 13 (truncation below 5e-18), and the power `2^(n + 32)` built in the exponent bits.
-#[inline(always)]
-fn exp_money(x: f64) -> f64 {
-    const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: rounds x / ln 2 to an integer
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-1
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.90821492927058770002e-10
-    // 1 / k! for k = 2..=13.
-    const C: [f64; 12] = [
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5_040.0,
-        1.0 / 40_320.0,
-        1.0 / 362_880.0,
-        1.0 / 3_628_800.0,
-        1.0 / 39_916_800.0,
-        1.0 / 479_001_600.0,
-        1.0 / 6_227_020_800.0,
-    ];
-    let t = x * std::f64::consts::LOG2_E + SHIFTER;
-    let n = t - SHIFTER;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut q = C[11];
-    for &c in C[..11].iter().rev() {
-        q = c + r * q;
+/// The sum over `zs` of the fixed-point values (2^-32 dollar, each rounded once to the
+/// nearest) of `exp(mu + sigma z)`. Vectorised ([`exp_money`]) when every `x = mu + sigma z`
+/// lies in `[EXP_FAST_MIN, EXP_FAST_MAX]` (then the values, below 2^52 units each, are
+/// summed in 64-bit integers); otherwise each value goes through `f64::exp` and
+/// [`to_fixed`]. On x86-64 with AVX2 the same arithmetic runs four lanes at a time (same
+/// bits: no fused multiply-add on either path, and integer sums are exact).
+fn fixed_exp_sum(mu: f64, sigma: f64, zs: &[f64]) -> i128 {
+    debug_assert!(zs.len() <= EXP_BATCH);
+    let (sum, in_range) = fast_exp_sum(mu, sigma, zs);
+    if in_range {
+        // At most 64 values below 2^52 each: the sum is below 2^58.
+        sum as i128
+    } else {
+        zs.iter().map(|z| to_fixed((mu + sigma * z).exp())).sum()
     }
-    let e = 1.0 + (r + (r * r) * q);
-    // t's low bits hold n (two's complement, offset by SHIFTER's own bits).
-    let k = t.to_bits().wrapping_sub(SHIFTER.to_bits());
-    let scale = f64::from_bits(k.wrapping_add(1023 + 32) << 52);
-    e * scale
 }
 
-/// The sum over `xs` of the fixed-point values (2^-32 dollar, each rounded once to the
-/// nearest) of `exp(x)`. Vectorised when every `x` lies in `[EXP_FAST_MIN, EXP_FAST_MAX]`
-/// (then the values, below 2^52 units each, are summed in 64-bit integers); otherwise each
-/// value goes through `f64::exp` and [`to_fixed`].
-fn fixed_exp_sum(xs: &[f64]) -> i128 {
-    debug_assert!(xs.len() <= EXP_BATCH);
-    // One pass computes the sum as if every `x` were in range and checks that they are
-    // (NaN fails the check); out of range, the sum is discarded.
+/// [`fixed_exp_sum`]'s vectorised path: the sum as if every argument were in range, and
+/// whether they are. Picks the AVX2 kernel when the CPU has it (the same bits either way).
+#[inline]
+fn fast_exp_sum(mu: f64, sigma: f64, zs: &[f64]) -> (u64, bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, just checked.
+        return unsafe { fast_exp_sum_avx2(mu, sigma, zs) };
+    }
+    fast_exp_sum_kernel(mu, sigma, zs)
+}
+
+/// [`fast_exp_sum_kernel`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn fast_exp_sum_avx2(mu: f64, sigma: f64, zs: &[f64]) -> (u64, bool) {
+    fast_exp_sum_kernel(mu, sigma, zs)
+}
+
+/// One pass computes the sum as if every argument were in range and checks that they
+/// are (NaN fails the check).
+#[inline(always)]
+fn fast_exp_sum_kernel(mu: f64, sigma: f64, zs: &[f64]) -> (u64, bool) {
     let (mut sum, mut out_of_range) = (0u64, 0u64);
-    for &x in xs {
+    for &z in zs {
+        let x = mu + sigma * z;
         out_of_range |= u64::from(!(EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x));
         // In range, `exp_money(x)` is in [0, 2^52): adding 2^52 rounds it to an integer.
         let bits = (exp_money(x) + TWO_POW_52).to_bits();
         sum = sum.wrapping_add(bits.wrapping_sub(TWO_POW_52.to_bits()));
     }
-    if out_of_range == 0 {
-        // At most 64 values below 2^52 each: the sum is below 2^58.
-        sum as i128
-    } else {
-        xs.iter().map(|x| to_fixed(x.exp())).sum()
-    }
+    (sum, out_of_range == 0)
 }
 
 /// Sizes that determine a partial's layout.
@@ -479,19 +466,19 @@ mod tests {
         for _ in 0..20_000 {
             let x = 3.0 + 2.0 * crate::sampling::standard_normal(&mut rng);
             let x = x.clamp(EXP_FAST_MIN, EXP_FAST_MAX);
-            let got = fixed_exp_sum(&[x]);
+            let got = fixed_exp_sum(0.0, 1.0, &[x]);
             assert!((got - to_fixed(x.exp())).abs() <= 1, "x = {x}");
         }
         // Batches with an argument out of the fast range: exactly to_fixed(exp(x)) each.
         let xs = [1.0, 14.5, -3.0, 30.0];
         let want: i128 = xs.iter().map(|x: &f64| to_fixed(x.exp())).sum();
-        assert_eq!(fixed_exp_sum(&xs), want);
+        assert_eq!(fixed_exp_sum(0.0, 1.0, &xs), want);
         let xs = [2.0, -800.0];
-        assert_eq!(fixed_exp_sum(&xs), to_fixed(2f64.exp()));
+        assert_eq!(fixed_exp_sum(0.0, 1.0, &xs), to_fixed(2f64.exp()));
         // A full batch at the top of the fast range does not overflow its 64-bit sum.
         let xs = [EXP_FAST_MAX; EXP_BATCH];
         let one = to_fixed(EXP_FAST_MAX.exp());
-        assert!((fixed_exp_sum(&xs) - one * EXP_BATCH as i128).abs() <= EXP_BATCH as i128);
+        assert!((fixed_exp_sum(0.0, 1.0, &xs) - one * EXP_BATCH as i128).abs() <= EXP_BATCH as i128);
     }
 
     #[test]
