@@ -3,12 +3,12 @@
 //! [`exp_money`]`(x)` is `exp(x) * 2^32` (the dollar amount `exp(x)` in units of 2^-32
 //! dollar) by the table-driven method of Tang (1989), in the arrangement of Szabolcs Nagy's
 //! `exp` for Arm's optimized-routines (also glibc's and musl's): `x = (k + j/N) ln 2 + r`
-//! with `N = 128`, `|r| <= ln 2 / 256`, and `exp(x) = 2^k 2^(j/N) exp(r)`, where `2^(j/N)`
+//! with `N = 256`, `|r| <= ln 2 / 512`, and `exp(x) = 2^k 2^(j/N) exp(r)`, where `2^(j/N)`
 //! comes from a table as a double and a relative tail and `exp(r) - 1` is its Taylor
 //! polynomial of degree 5. The table is computed at compile time in double-double
 //! arithmetic (square roots of 2, then products) from IEEE operations only, so it has the
-//! same bits everywhere. Error: the Taylor truncation `r^6 / 720 < 2^-60`, the dropped
-//! product of the table's tail and `exp(r) - 1` below `2^-61`, the reduction and the
+//! same bits everywhere. Error: the Taylor truncation `r^6 / 720 < 2^-66`, the dropped
+//! product of the table's tail and `exp(r) - 1` below `2^-62`, the reduction and the
 //! polynomial's roundings below `2^-60`, plus the final rounding (half a unit in the last
 //! place): about 0.52 ulp in all, so within one ulp of a correctly rounded `exp` (tested
 //! against `f64::exp` over the whole range used, in `partial.rs`).
@@ -19,14 +19,14 @@
 //! [`crate::engine::partial`] picks one at run time.
 
 /// log2 of the table's size.
-const BITS: u32 = 7;
+const BITS: u32 = 8;
 /// Entries of the table: `2^(j/N)` for `j` in `0..N`.
 const N: usize = 1 << BITS;
 
 /// `2^(j/N) ~= H_j (1 + T_j)` for `j` in `0..N`: `TABLE[2j]` holds the bits of the tail
-/// `T_j` (`|T_j| <= 2^-53`), `TABLE[2j + 1]` the bits of `H_j` (`2^(j/N)` rounded to a
-/// double) minus `j << (52 - BITS)`, so that adding `(kN + j) << (52 - BITS)` gives the bits
-/// of `2^k H_j`.
+/// `T_j` (`|T_j| <= 2^-53`), `TABLE[2j + 1]` the bits of `2^32 H_j` (`2^(j/N)` rounded to a
+/// double, on the money scale) minus `j << (52 - BITS)`, so that adding `(kN + j) << (52 -
+/// BITS)` gives the bits of `2^(k + 32) H_j`.
 static TABLE: [u64; 2 * N] = table();
 
 /// A double-double `hi + lo` with `|lo| <= ulp(hi) / 2`.
@@ -104,7 +104,10 @@ const fn table() -> [u64; 2 * N] {
             b += 1;
         }
         out[2 * j] = (y.lo / y.hi).to_bits();
-        out[2 * j + 1] = y.hi.to_bits().wrapping_sub((j as u64) << (52 - BITS));
+        out[2 * j + 1] =
+            y.hi.to_bits()
+                .wrapping_add(MONEY_EXP_BITS)
+                .wrapping_sub((j as u64) << (52 - BITS));
         j += 1;
     }
     out
@@ -133,11 +136,7 @@ pub(crate) fn exp_money(x: f64) -> f64 {
     let r = (x - kd * LN2_HI_N) - kd * LN2_LO_N;
     let j = (ki as usize) & (N - 1);
     let tail = f64::from_bits(TABLE[2 * j]);
-    let scale = f64::from_bits(
-        TABLE[2 * j + 1]
-            .wrapping_add(ki << (52 - BITS))
-            .wrapping_add(MONEY_EXP_BITS),
-    );
+    let scale = f64::from_bits(TABLE[2 * j + 1].wrapping_add(ki << (52 - BITS)));
     let r2 = r * r;
     // exp(r) - 1 + T_j, Taylor coefficients 1/2, 1/6, 1/24, 1/120.
     let tmp =
@@ -145,25 +144,21 @@ pub(crate) fn exp_money(x: f64) -> f64 {
     scale + scale * tmp
 }
 
-/// `2^52`: adding it to a double in `[0, 2^52)` rounds that double to an integer (to the
-/// nearest, ties to even), which its low mantissa bits then hold.
-const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
-
-/// Largest argument of the batch kernels' fast path: `exp(x) * 2^32` stays below `2^52`
-/// (an order value below about $984,000).
-pub(crate) const EXP_FAST_MAX: f64 = 13.8;
+/// Largest argument of the batch kernels' fast path: `exp(x) * 2^32` stays below `2^51`
+/// (an order value below about $524,000), so adding [`SHIFTER`] rounds it to an integer.
+pub(crate) const EXP_FAST_MAX: f64 = 13.1;
 /// Smallest argument of the fast path: the scaled result stays a normal double.
 pub(crate) const EXP_FAST_MIN: f64 = -700.0;
 
 /// The fixed-point amount (2^-32 dollar, rounded to the nearest) of `exp(x)` for `x` in
-/// `[EXP_FAST_MIN, EXP_FAST_MAX]`, where `exp_money(x)` is in `[0, 2^52)` and adding
-/// `2^52` rounds it to an integer. Outside that range the value is meaningless (callers
+/// `[EXP_FAST_MIN, EXP_FAST_MAX]`, where `exp_money(x)` is in `[0, 2^51)` and adding
+/// [`SHIFTER`] rounds it to an integer (to the nearest, ties to even). Outside that range the value is meaningless (callers
 /// check the range).
 #[inline(always)]
 pub(crate) fn fixed_exp(x: f64) -> u64 {
-    (exp_money(x) + TWO_POW_52)
+    (exp_money(x) + SHIFTER)
         .to_bits()
-        .wrapping_sub(TWO_POW_52.to_bits())
+        .wrapping_sub(SHIFTER.to_bits())
 }
 
 /// What [`lognormal_batch`] found.
@@ -291,11 +286,8 @@ mod avx2 {
         let (lo, hi) = (_mm256_set1_pd(EXP_FAST_MIN), _mm256_set1_pd(EXP_FAST_MAX));
         let (inv, shifter) = (_mm256_set1_pd(INV_LN2_N), _mm256_set1_pd(SHIFTER));
         let (ln2_hi, ln2_lo) = (_mm256_set1_pd(LN2_HI_N), _mm256_set1_pd(LN2_LO_N));
-        let low_j = _mm256_set1_epi64x(N as i64 - 1);
-        let money = _mm256_set1_epi64x(MONEY_EXP_BITS as i64);
         let (c2, c3) = (_mm256_set1_pd(0.5), _mm256_set1_pd(1.0 / 6.0));
         let (c4, c5) = (_mm256_set1_pd(1.0 / 24.0), _mm256_set1_pd(1.0 / 120.0));
-        let two52 = _mm256_set1_pd(TWO_POW_52);
         let table = TABLE.as_ptr();
         let mut i = 0;
         while i < full {
@@ -332,12 +324,12 @@ mod avx2 {
                     _mm256_sub_pd(x, _mm256_mul_pd(kd, ln2_hi)),
                     _mm256_mul_pd(kd, ln2_lo),
                 );
-                let j2 = _mm256_slli_epi64::<1>(_mm256_and_si256(ki, low_j));
+                let j2 = _mm256_slli_epi64::<1>(_mm256_and_si256(ki, low8));
                 let tail = _mm256_i64gather_pd::<8>(table.cast(), j2);
                 let h = _mm256_i64gather_epi64::<8>(table.add(1).cast(), j2);
                 let scale = _mm256_castsi256_pd(_mm256_add_epi64(
-                    _mm256_add_epi64(h, _mm256_slli_epi64::<{ 52 - BITS as i32 }>(ki)),
-                    money,
+                    h,
+                    _mm256_slli_epi64::<{ 52 - BITS as i32 }>(ki),
                 ));
                 let r2 = _mm256_mul_pd(r, r);
                 let tmp = _mm256_add_pd(
@@ -351,10 +343,10 @@ mod avx2 {
                     ),
                 );
                 let e = _mm256_add_pd(scale, _mm256_mul_pd(scale, tmp));
-                // fixed_exp: add 2^52, take the low bits; only accepted lanes count.
+                // fixed_exp: add the shifter, take the low bits; only accepted lanes count.
                 let value = _mm256_sub_epi64(
-                    _mm256_castpd_si256(_mm256_add_pd(e, two52)),
-                    _mm256_castpd_si256(two52),
+                    _mm256_castpd_si256(_mm256_add_pd(e, shifter)),
+                    _mm256_castpd_si256(shifter),
                 );
                 sum = _mm256_add_epi64(sum, _mm256_and_si256(value, _mm256_castpd_si256(accepted)));
             }
@@ -383,7 +375,11 @@ mod tests {
     #[test]
     fn table_holds_powers_of_two() {
         for j in 0..N {
-            let h = f64::from_bits(TABLE[2 * j + 1].wrapping_add((j as u64) << (52 - BITS)));
+            let h = f64::from_bits(
+                TABLE[2 * j + 1]
+                    .wrapping_add((j as u64) << (52 - BITS))
+                    .wrapping_sub(MONEY_EXP_BITS),
+            );
             let t = f64::from_bits(TABLE[2 * j]);
             assert!(t.abs() <= f64::EPSILON / 2.0, "j = {j}: tail {t:e}");
             let want = (j as f64 / N as f64).exp2();
