@@ -289,13 +289,17 @@ mod avx2 {
         let (c2, c3) = (_mm256_set1_pd(0.5), _mm256_set1_pd(1.0 / 6.0));
         let (c4, c5) = (_mm256_set1_pd(1.0 / 24.0), _mm256_set1_pd(1.0 / 120.0));
         let table = TABLE.as_ptr();
+        let sentinel = _mm256_set1_pd(EXP_FAST_MIN);
+        // Two passes, each with few enough constants to keep them in registers. First the
+        // ziggurat's first test and `x = mu + sigma z`, where a rejected word's `x` is
+        // EXP_FAST_MIN (in range, and its fixed-point value is 0).
+        let mut xs = [0.0f64; 64];
         let mut i = 0;
         while i < full {
-            // SAFETY: i + 4 <= words.len() = zs.len(); gather indices are below 256 for
-            // `edges` (the next edge: below 257) and below 2N for `TABLE`.
+            // SAFETY: i + 4 <= words.len() = zs.len() <= 64; gather indices are below 256
+            // (the next edge: below 257).
             unsafe {
                 let w = _mm256_loadu_si256(words.as_ptr().add(i).cast());
-                // The ziggurat's first test.
                 let layer = _mm256_and_si256(w, low8);
                 let u = _mm256_sub_pd(
                     _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(w), two)),
@@ -306,17 +310,33 @@ mod avx2 {
                 let z = _mm256_mul_pd(u, edge);
                 let accepted = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_and_pd(z, abs), next);
                 _mm256_storeu_pd(zs.as_mut_ptr().add(i), z);
-                rejected |= u64::from(!_mm256_movemask_pd(accepted) as u32 & 0xf) << i;
-                // The value and its range.
+                rejected |= u64::from(_mm256_movemask_pd(accepted) as u32) << i;
                 let x = _mm256_add_pd(mu4, _mm256_mul_pd(sigma4, z));
+                _mm256_storeu_pd(
+                    xs.as_mut_ptr().add(i),
+                    _mm256_blendv_pd(sentinel, x, accepted),
+                );
+            }
+            i += 4;
+        }
+        // The accepted words' bits were collected: flip them to the rejected ones.
+        rejected = !rejected & u64::MAX.checked_shr((64 - full) as u32).unwrap_or(0);
+        // Then exp_money(x) in fixed point.
+        let mut i = 0;
+        while i < full {
+            // SAFETY: i + 4 <= full <= 64; gather indices are below 2N for `TABLE`.
+            unsafe {
+                let x = _mm256_loadu_pd(xs.as_ptr().add(i));
                 if CHECK {
                     let in_range = _mm256_and_pd(
                         _mm256_cmp_pd::<_CMP_GE_OQ>(x, lo),
                         _mm256_cmp_pd::<_CMP_LE_OQ>(x, hi),
                     );
-                    out_of_range = _mm256_or_pd(out_of_range, _mm256_andnot_pd(in_range, accepted));
+                    out_of_range = _mm256_or_pd(
+                        out_of_range,
+                        _mm256_xor_pd(in_range, _mm256_castsi256_pd(_mm256_set1_epi64x(-1))),
+                    );
                 }
-                // exp_money(x).
                 let t = _mm256_add_pd(_mm256_mul_pd(x, inv), shifter);
                 let kd = _mm256_sub_pd(t, shifter);
                 let ki = _mm256_castpd_si256(t);
@@ -343,12 +363,12 @@ mod avx2 {
                     ),
                 );
                 let e = _mm256_add_pd(scale, _mm256_mul_pd(scale, tmp));
-                // fixed_exp: add the shifter, take the low bits; only accepted lanes count.
+                // fixed_exp: add the shifter, take the low bits.
                 let value = _mm256_sub_epi64(
                     _mm256_castpd_si256(_mm256_add_pd(e, shifter)),
                     _mm256_castpd_si256(shifter),
                 );
-                sum = _mm256_add_epi64(sum, _mm256_and_si256(value, _mm256_castpd_si256(accepted)));
+                sum = _mm256_add_epi64(sum, value);
             }
             i += 4;
         }
