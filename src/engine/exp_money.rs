@@ -13,10 +13,17 @@
 //! place): about 0.52 ulp in all, so within one ulp of a correctly rounded `exp` (tested
 //! against `f64::exp` over the whole range used, in `partial.rs`).
 //!
-//! Every operation is a plain IEEE addition, multiplication or table load, with no fused
-//! multiply-add (Rust never contracts `a * b + c`), so the batch kernels compiled for AVX2
-//! (four lanes, table loads by gather) and for baseline x86-64 (SSE2) give the same bits:
-//! [`crate::engine::partial`] picks one at run time.
+//! [`lognormal_batch`] turns up to 64 words of a normal stream into order values at once:
+//! each word's normal draw `z` by the first test of the ziggurat of
+//! [`crate::sampling::fill_standard_normal`] (the rejected words are left to the caller,
+//! which finishes them in order from the stream, so the draws are exactly
+//! `fill_standard_normal`'s), then `x = mu + sigma z` and the fixed-point value of
+//! `exp(x)`, summed in 64-bit integers. Every operation is a plain IEEE addition,
+//! multiplication, comparison or table load, with no fused multiply-add (Rust never
+//! contracts `a * b + c`), so its AVX2 kernel (four lanes, table loads by gather, two passes
+//! so that each keeps its constants in registers) and the portable loop (baseline x86-64,
+//! or any other target) give the same bits; the AVX2 kernel is picked at run time when the
+//! processor has it (tested against the portable loop).
 
 /// log2 of the table's size.
 const BITS: u32 = 8;
