@@ -168,21 +168,25 @@ pub(crate) fn fixed_exp(x: f64) -> u64 {
         .wrapping_sub(SHIFTER.to_bits())
 }
 
+/// Words per call of [`lognormal_batch`] at most.
+pub(crate) const BATCH: usize = 256;
+
 /// What [`lognormal_batch`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Batch {
     /// The wrapping sum of [`fixed_exp`]`(mu + sigma z)` over the accepted words.
     pub sum: u64,
-    /// Bit `i` set: word `i` failed the ziggurat's first test (its draw is still to make).
-    pub rejected: u64,
+    /// Bit `i % 64` of `rejected[i / 64]` set: word `i` failed the ziggurat's first test
+    /// (its draw is still to make).
+    pub rejected: [u64; BATCH / 64],
     /// Some accepted word's `mu + sigma z` lies outside `[EXP_FAST_MIN, EXP_FAST_MAX]` (or
     /// is NaN).
     pub out_of_range: bool,
 }
 
-/// One word of [`lognormal_batch`]: its normal draw if the ziggurat's first test accepts
-/// it, whether it does, and (when it does) its fixed-point value and whether that is in
-/// range; zero and in range for a rejected word.
+/// One word of [`lognormal_batch`]: if the ziggurat's first test accepts its normal draw
+/// `z`, the log-value `x = mu + sigma z`, true, its fixed-point value and whether `x` is in
+/// range; for a rejected word, EXP_FAST_MIN, false, zero and true.
 #[inline(always)]
 fn lane<const CHECK: bool>(
     edges: &[f64; 257],
@@ -195,17 +199,17 @@ fn lane<const CHECK: bool>(
     let in_range = !CHECK || (EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x);
     let value = fixed_exp(x);
     if accepted {
-        (z, true, value, in_range)
+        (x, true, value, in_range)
     } else {
-        (z, false, 0, true)
+        (EXP_FAST_MIN, false, 0, true)
     }
 }
 
-/// For up to 64 words of a normal stream (`edges` from
-/// [`crate::sampling::normal_layer_edges`]): writes each word's first-test normal draw `z`
-/// into `zs` and sums the fixed-point values of `exp(mu + sigma z)` of the accepted ones
-/// (see [`Batch`]). The caller finishes the rejected words' draws in order and adds their
-/// values. On x86-64 with AVX2, four words at a time (the same bits as the portable loop).
+/// For up to [`BATCH`] words of a normal stream (`edges` from
+/// [`crate::sampling::normal_layer_edges`]): writes each accepted word's log-value
+/// `x = mu + sigma z` into `xs` (a rejected word's: EXP_FAST_MIN) and sums the fixed-point
+/// values of their `exp(x)` (see [`Batch`]). The caller finishes the rejected words' draws
+/// in order and adds their values. On x86-64 with AVX2, four words at a time (the same bits as the portable loop).
 ///
 /// Every accepted draw has `|z| < edges[1]` (the tail's start `R`), so when `mu ± sigma R`
 /// both lie in the fast range, so does every accepted `mu + sigma z` (rounding is
@@ -215,9 +219,9 @@ pub(crate) fn lognormal_batch(
     mu: f64,
     sigma: f64,
     words: &[u64],
-    zs: &mut [f64],
+    xs: &mut [f64],
 ) -> Batch {
-    assert!(words.len() <= 64 && zs.len() == words.len());
+    assert!(words.len() <= BATCH && xs.len() == words.len());
     let r = edges[1];
     let fast = |x: f64| (EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x);
     let check = !(fast(mu + sigma * r) && fast(mu + sigma * -r));
@@ -226,16 +230,16 @@ pub(crate) fn lognormal_batch(
         // SAFETY: the CPU supports AVX2, just checked.
         return unsafe {
             if check {
-                avx2::lognormal_batch::<true>(edges, mu, sigma, words, zs)
+                avx2::lognormal_batch::<true>(edges, mu, sigma, words, xs)
             } else {
-                avx2::lognormal_batch::<false>(edges, mu, sigma, words, zs)
+                avx2::lognormal_batch::<false>(edges, mu, sigma, words, xs)
             }
         };
     }
     if check {
-        lognormal_batch_portable::<true>(edges, mu, sigma, words, zs, 0)
+        lognormal_batch_portable::<true>(edges, mu, sigma, words, xs, 0)
     } else {
-        lognormal_batch_portable::<false>(edges, mu, sigma, words, zs, 0)
+        lognormal_batch_portable::<false>(edges, mu, sigma, words, xs, 0)
     }
 }
 
@@ -247,14 +251,14 @@ fn lognormal_batch_portable<const CHECK: bool>(
     mu: f64,
     sigma: f64,
     words: &[u64],
-    zs: &mut [f64],
+    xs: &mut [f64],
     from: usize,
 ) -> Batch {
-    let (mut sum, mut rejected, mut out_of_range) = (0u64, 0u64, false);
+    let (mut sum, mut rejected, mut out_of_range) = (0u64, [0u64; BATCH / 64], false);
     for i in from..words.len() {
-        let (z, accepted, value, in_range) = lane::<CHECK>(edges, mu, sigma, words[i]);
-        zs[i] = z;
-        rejected |= u64::from(!accepted) << i;
+        let (x, accepted, value, in_range) = lane::<CHECK>(edges, mu, sigma, words[i]);
+        xs[i] = x;
+        rejected[i / 64] |= u64::from(!accepted) << (i % 64);
         out_of_range |= !in_range;
         sum = sum.wrapping_add(value);
     }
@@ -279,11 +283,11 @@ mod avx2 {
         mu: f64,
         sigma: f64,
         words: &[u64],
-        zs: &mut [f64],
+        xs: &mut [f64],
     ) -> Batch {
         let full = words.len() / 4 * 4;
         let mut sum = _mm256_setzero_si256();
-        let mut rejected = 0u64;
+        let mut accepted_bits = [0u64; BATCH / 64];
         let mut out_of_range = _mm256_setzero_pd();
         let (mu4, sigma4) = (_mm256_set1_pd(mu), _mm256_set1_pd(sigma));
         let low8 = _mm256_set1_epi64x(0xff);
@@ -300,10 +304,9 @@ mod avx2 {
         // Two passes, each with few enough constants to keep them in registers. First the
         // ziggurat's first test and `x = mu + sigma z`, where a rejected word's `x` is
         // EXP_FAST_MIN (in range, and its fixed-point value is 0).
-        let mut xs = [0.0f64; 64];
         let mut i = 0;
         while i < full {
-            // SAFETY: i + 4 <= words.len() = zs.len() <= 64; gather indices are below 256
+            // SAFETY: i + 4 <= words.len() = xs.len() <= BATCH; gather indices are below 256
             // (the next edge: below 257).
             unsafe {
                 let w = _mm256_loadu_si256(words.as_ptr().add(i).cast());
@@ -316,8 +319,8 @@ mod avx2 {
                 let next = _mm256_i64gather_pd::<8>(edges.as_ptr().add(1), layer);
                 let z = _mm256_mul_pd(u, edge);
                 let accepted = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_and_pd(z, abs), next);
-                _mm256_storeu_pd(zs.as_mut_ptr().add(i), z);
-                rejected |= u64::from(_mm256_movemask_pd(accepted) as u32) << i;
+                // i is a multiple of 4: the four bits stay in one word.
+                accepted_bits[i / 64] |= u64::from(_mm256_movemask_pd(accepted) as u32) << (i % 64);
                 let x = _mm256_add_pd(mu4, _mm256_mul_pd(sigma4, z));
                 _mm256_storeu_pd(
                     xs.as_mut_ptr().add(i),
@@ -326,12 +329,17 @@ mod avx2 {
             }
             i += 4;
         }
-        // The accepted words' bits were collected: flip them to the rejected ones.
-        rejected = !rejected & u64::MAX.checked_shr((64 - full) as u32).unwrap_or(0);
+        // The accepted words' bits were collected: flip them to the rejected ones, among
+        // the first `full` words.
+        let mut rejected = [0u64; BATCH / 64];
+        for (k, r) in rejected.iter_mut().enumerate() {
+            let words_here = full.saturating_sub(64 * k).min(64) as u32;
+            *r = !accepted_bits[k] & u64::MAX.checked_shr(64 - words_here).unwrap_or(0);
+        }
         // Then exp_money(x) in fixed point.
         let mut i = 0;
         while i < full {
-            // SAFETY: i + 4 <= full <= 64; gather indices are below 2N for `TABLE`.
+            // SAFETY: i + 4 <= full <= BATCH; gather indices are below 2N for `TABLE`.
             unsafe {
                 let x = _mm256_loadu_pd(xs.as_ptr().add(i));
                 if CHECK {
@@ -382,10 +390,10 @@ mod avx2 {
         let mut lanes = [0u64; 4];
         // SAFETY: `lanes` has room for four u64.
         unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), sum) };
-        let rest = lognormal_batch_portable::<CHECK>(edges, mu, sigma, words, zs, full);
+        let rest = lognormal_batch_portable::<CHECK>(edges, mu, sigma, words, xs, full);
         Batch {
             sum: lanes.iter().fold(rest.sum, |a, &b| a.wrapping_add(b)),
-            rejected: rejected | rest.rejected,
+            rejected: std::array::from_fn(|k| rejected[k] | rest.rejected[k]),
             out_of_range: _mm256_movemask_pd(out_of_range) != 0 || rest.out_of_range,
         }
     }
@@ -445,8 +453,8 @@ mod tests {
                 (13.0, 2.0),
                 (-697.0, 2.0),
             ] {
-                for len in 0..=64 {
-                    for _ in 0..50 {
+                for len in 0..=BATCH {
+                    for _ in 0..12 {
                         let words: Vec<u64> = (0..len).map(|_| rng.next_u64()).collect();
                         let (mut a, mut b) = (vec![0.0; len], vec![0.0; len]);
                         let want =

@@ -7,7 +7,7 @@
 //! merges to the same bits. Prices, costs and margins are applied to the counts only when a
 //! trial is finalised.
 
-use super::exp_money::{EXP_FAST_MAX, EXP_FAST_MIN, fixed_exp, lognormal_batch};
+use super::exp_money::{BATCH, EXP_FAST_MAX, EXP_FAST_MIN, fixed_exp, lognormal_batch};
 
 /// Fixed-point scale of money amounts: 2^32 units per dollar.
 pub const MONEY_SCALE: f64 = 4_294_967_296.0;
@@ -54,40 +54,39 @@ pub(crate) struct OrderValues {
 }
 
 impl OrderValues {
-    /// The summed value of `n` orders, in fixed point, in batches of up to 64: the batch's
+    /// The summed value of `n` orders, in fixed point, in batches of up to 256: the batch's
     /// `u64`s from the stream, then at once their normal draws `z` by the first test of
     /// the ziggurat of [`crate::sampling::fill_standard_normal`] and the fixed-point values
     /// of `exp(mu + sigma z)` ([`lognormal_batch`]), then the draws that the first test
     /// rejected, in order, from the stream's next numbers. The draws are exactly those of
     /// `fill_standard_normal` on the same stream. When some `mu + sigma z` falls outside
     /// the fast range, the batch's values go through `f64::exp` and [`to_fixed`] instead.
-    fn sum(&mut self, n: u64) -> i128 {
+    /// `words` and `xs` are scratch space, reused from call to call.
+    fn sum(&mut self, n: u64, words: &mut [u64; EXP_BATCH], xs: &mut [f64; EXP_BATCH]) -> i128 {
         let edges = crate::sampling::normal_layer_edges();
-        let mut words = [0u64; EXP_BATCH];
-        let mut zs = [0.0f64; EXP_BATCH];
         let mut total = 0i128;
         let mut left = n as usize;
         while left > 0 {
             let len = left.min(EXP_BATCH);
-            let (words, zs) = (&mut words[..len], &mut zs[..len]);
+            let (words, xs) = (&mut words[..len], &mut xs[..len]);
             crate::sampling::fill_u64(&mut self.rng, words);
-            let batch = lognormal_batch(edges, self.mu, self.sigma, words, zs);
+            let batch = lognormal_batch(edges, self.mu, self.sigma, words, xs);
             let (mut sum, mut out_of_range) = (batch.sum, batch.out_of_range);
-            let mut rejected = batch.rejected;
-            while rejected != 0 {
-                let i = rejected.trailing_zeros() as usize;
-                rejected &= rejected - 1;
-                zs[i] = crate::sampling::normal_finish(&mut self.rng, words[i]);
-                let x = self.mu + self.sigma * zs[i];
-                out_of_range |= !(EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x);
-                sum = sum.wrapping_add(fixed_exp(x));
+            for (k, mut rejected) in batch.rejected.into_iter().enumerate() {
+                while rejected != 0 {
+                    let i = 64 * k + rejected.trailing_zeros() as usize;
+                    rejected &= rejected - 1;
+                    let z = crate::sampling::normal_finish(&mut self.rng, words[i]);
+                    let x = self.mu + self.sigma * z;
+                    xs[i] = x;
+                    out_of_range |= !(EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x);
+                    sum = sum.wrapping_add(fixed_exp(x));
+                }
             }
             total += if out_of_range {
-                zs.iter()
-                    .map(|z| to_fixed((self.mu + self.sigma * z).exp()))
-                    .sum()
+                xs.iter().map(|x| to_fixed(x.exp())).sum()
             } else {
-                // At most 64 values below 2^51 each: the sum is below 2^57.
+                // At most 256 values below 2^51 each: the sum is below 2^59.
                 sum as i128
             };
             left -= len;
@@ -97,7 +96,7 @@ impl OrderValues {
 }
 
 /// Orders per batch of [`OrderValues::sum`].
-const EXP_BATCH: usize = 64;
+const EXP_BATCH: usize = BATCH;
 
 /// Sizes that determine a partial's layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,11 +280,12 @@ impl Partial {
         }
         self.rates.iter_mut().for_each(|r| *r = 0);
         let n_pur = self.shape.purchases;
+        let (mut words, mut xs) = ([0u64; EXP_BATCH], [0.0f64; EXP_BATCH]);
         for (p, ov) in values.iter_mut().enumerate() {
             for m in 0..self.shape.months {
                 let n = self.counts[o.orders + m * n_pur + p];
                 if n > 0 {
-                    self.money[o.gmv + m * n_pur + p] += ov.sum(n as u64);
+                    self.money[o.gmv + m * n_pur + p] += ov.sum(n as u64, &mut words, &mut xs);
                 }
             }
         }
@@ -486,8 +486,8 @@ mod tests {
                 rng: crate::sampling::stream(5, 1, 2, 3),
             };
             let mut rng = ov.rng.clone();
-            for n in [1usize, 3, 4, 5, 63, 64, 65, 130, 1000, 4097] {
-                let got = ov.sum(n as u64);
+            for n in [1usize, 3, 4, 5, 63, 64, 65, 130, 255, 256, 257, 1000, 4097] {
+                let got = ov.sum(n as u64, &mut [0; EXP_BATCH], &mut [0.0; EXP_BATCH]);
                 let want = order_values_reference(mu, sigma, &mut rng, n);
                 assert_eq!(got, want, "mu {mu}, sigma {sigma}, n {n}");
             }

@@ -268,12 +268,12 @@ fn exp_ziggurat() -> &'static Ziggurat {
 /// and Tsang (2000), 256 layers: one `u64` per draw (its low 8 bits pick a layer, its top 52
 /// a signed position in it) and an accept test against the next layer's edge for about 99%
 /// of draws; the rest take the wedge test (one more uniform) or the tail (Marsaglia's
-/// method beyond `R`). Written for batches: the `u64`s of up to 64 draws come first, in a
+/// method beyond `R`). Written for batches: the `u64`s of up to 256 draws come first, in a
 /// loop that keeps the stream in registers, then the layer tests; a draw that fails its
 /// first test continues with the stream's next numbers after that batch's. Exact: each
 /// draw uses its own random numbers, none shared with another draw.
 pub fn fill_standard_normal(rng: &mut Rng, out: &mut [f64]) {
-    const CHUNK: usize = 64;
+    const CHUNK: usize = 256;
     let t = normal_ziggurat();
     let mut words = [0u64; CHUNK];
     for chunk in out.chunks_mut(CHUNK) {
