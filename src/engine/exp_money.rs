@@ -30,11 +30,25 @@ const BITS: u32 = 8;
 /// Entries of the table: `2^(j/N)` for `j` in `0..N`.
 const N: usize = 1 << BITS;
 
-/// `2^(j/N) ~= H_j (1 + T_j)` for `j` in `0..N`: `TABLE[2j]` holds the bits of the tail
-/// `T_j` (`|T_j| <= 2^-53`), `TABLE[2j + 1]` the bits of `2^32 H_j` (`2^(j/N)` rounded to a
+/// `2^(j/N) ~= H_j (1 + T_j)` for `j` in `0..N`: `table()[2j]` holds the bits of the tail
+/// `T_j` (`|T_j| <= 2^-53`), `table()[2j + 1]` the bits of `2^32 H_j` (`2^(j/N)` rounded to a
 /// double, on the money scale) minus `j << (52 - BITS)`, so that adding `(kN + j) << (52 -
 /// BITS)` gives the bits of `2^(k + 32) H_j`.
-static TABLE: [u64; 2 * N] = table();
+static TAILS: [u64; N] = every_other(0);
+/// The heads `table()[2j + 1]`, see [`TAILS`].
+static HEADS: [u64; N] = every_other(1);
+
+/// `table()[2j + k]` for `j` in `0..N`.
+const fn every_other(k: usize) -> [u64; N] {
+    let t = table();
+    let mut out = [0u64; N];
+    let mut j = 0;
+    while j < N {
+        out[j] = t[2 * j + k];
+        j += 1;
+    }
+    out
+}
 
 /// A double-double `hi + lo` with `|lo| <= ulp(hi) / 2`.
 #[derive(Clone, Copy)]
@@ -89,7 +103,7 @@ const fn dd_sqrt(a: Dd) -> Dd {
     fast_two_sum(s, e / (2.0 * s))
 }
 
-/// [`TABLE`]: `2^(1/2^m)` for `m = 1..=BITS` by repeated square roots of 2, then each
+/// [`TAILS`] and [`HEADS`], interleaved: `2^(1/2^m)` for `m = 1..=BITS` by repeated square roots of 2, then each
 /// `2^(j/N)` as the product of those that the binary digits of `j` select.
 const fn table() -> [u64; 2 * N] {
     let mut roots = [Dd { hi: 2.0, lo: 0.0 }; BITS as usize + 1];
@@ -142,8 +156,8 @@ pub(crate) fn exp_money(x: f64) -> f64 {
     let ki = t.to_bits();
     let r = (x - kd * LN2_HI_N) - kd * LN2_LO_N;
     let j = (ki as usize) & (N - 1);
-    let tail = f64::from_bits(TABLE[2 * j]);
-    let scale = f64::from_bits(TABLE[2 * j + 1].wrapping_add(ki << (52 - BITS)));
+    let tail = f64::from_bits(TAILS[j]);
+    let scale = f64::from_bits(HEADS[j].wrapping_add(ki << (52 - BITS)));
     let r2 = r * r;
     // exp(r) - 1 + T_j, Taylor coefficients 1/2, 1/6, 1/24, 1/120.
     let tmp =
@@ -299,7 +313,6 @@ mod avx2 {
         let (ln2_hi, ln2_lo) = (_mm256_set1_pd(LN2_HI_N), _mm256_set1_pd(LN2_LO_N));
         let (c2, c3) = (_mm256_set1_pd(0.5), _mm256_set1_pd(1.0 / 6.0));
         let (c4, c5) = (_mm256_set1_pd(1.0 / 24.0), _mm256_set1_pd(1.0 / 120.0));
-        let table = TABLE.as_ptr();
         let sentinel = _mm256_set1_pd(EXP_FAST_MIN);
         // Two passes, each with few enough constants to keep them in registers. First the
         // ziggurat's first test and `x = mu + sigma z`, where a rejected word's `x` is
@@ -339,7 +352,7 @@ mod avx2 {
         // Then exp_money(x) in fixed point.
         let mut i = 0;
         while i < full {
-            // SAFETY: i + 4 <= full <= BATCH; gather indices are below 2N for `TABLE`.
+            // SAFETY: i + 4 <= full <= BATCH; gather indices are below N for the tables.
             unsafe {
                 let x = _mm256_loadu_pd(xs.as_ptr().add(i));
                 if CHECK {
@@ -359,9 +372,9 @@ mod avx2 {
                     _mm256_sub_pd(x, _mm256_mul_pd(kd, ln2_hi)),
                     _mm256_mul_pd(kd, ln2_lo),
                 );
-                let j2 = _mm256_slli_epi64::<1>(_mm256_and_si256(ki, low8));
-                let tail = _mm256_i64gather_pd::<8>(table.cast(), j2);
-                let h = _mm256_i64gather_epi64::<8>(table.add(1).cast(), j2);
+                let j = _mm256_and_si256(ki, low8);
+                let tail = _mm256_i64gather_pd::<8>(TAILS.as_ptr().cast(), j);
+                let h = _mm256_i64gather_epi64::<8>(HEADS.as_ptr().cast(), j);
                 let scale = _mm256_castsi256_pd(_mm256_add_epi64(
                     h,
                     _mm256_slli_epi64::<{ 52 - BITS as i32 }>(ki),
@@ -378,12 +391,9 @@ mod avx2 {
                     ),
                 );
                 let e = _mm256_add_pd(scale, _mm256_mul_pd(scale, tmp));
-                // fixed_exp: add the shifter, take the low bits.
-                let value = _mm256_sub_epi64(
-                    _mm256_castpd_si256(_mm256_add_pd(e, shifter)),
-                    _mm256_castpd_si256(shifter),
-                );
-                sum = _mm256_add_epi64(sum, value);
+                // fixed_exp: add the shifter, take the bits (the shifter's own bits are
+                // taken back once per word after the loop).
+                sum = _mm256_add_epi64(sum, _mm256_castpd_si256(_mm256_add_pd(e, shifter)));
             }
             i += 4;
         }
@@ -392,7 +402,10 @@ mod avx2 {
         unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), sum) };
         let rest = lognormal_batch_portable::<CHECK>(edges, mu, sigma, words, xs, full);
         Batch {
-            sum: lanes.iter().fold(rest.sum, |a, &b| a.wrapping_add(b)),
+            sum: lanes
+                .iter()
+                .fold(rest.sum, |a, &b| a.wrapping_add(b))
+                .wrapping_sub((full as u64).wrapping_mul(SHIFTER.to_bits())),
             rejected: std::array::from_fn(|k| rejected[k] | rest.rejected[k]),
             out_of_range: _mm256_movemask_pd(out_of_range) != 0 || rest.out_of_range,
         }
@@ -411,11 +424,11 @@ mod tests {
     fn table_holds_powers_of_two() {
         for j in 0..N {
             let h = f64::from_bits(
-                TABLE[2 * j + 1]
+                HEADS[j]
                     .wrapping_add((j as u64) << (52 - BITS))
                     .wrapping_sub(MONEY_EXP_BITS),
             );
-            let t = f64::from_bits(TABLE[2 * j]);
+            let t = f64::from_bits(TAILS[j]);
             assert!(t.abs() <= f64::EPSILON / 2.0, "j = {j}: tail {t:e}");
             let want = (j as f64 / N as f64).exp2();
             assert!(
