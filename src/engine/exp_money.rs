@@ -13,7 +13,7 @@
 //! place): about 0.52 ulp in all, so within one ulp of a correctly rounded `exp` (tested
 //! against `f64::exp` over the whole range used, in `partial.rs`).
 //!
-//! [`lognormal_batch`] turns up to 64 words of a normal stream into order values at once:
+//! [`lognormal_batch`] turns up to 256 words of a normal stream into order values at once:
 //! each word's normal draw `z` by the first test of the ziggurat of
 //! [`crate::sampling::fill_standard_normal`] (the rejected words are left to the caller,
 //! which finishes them in order from the stream, so the draws are exactly
