@@ -7,6 +7,8 @@
 //! merges to the same bits. Prices, costs and margins are applied to the counts only when a
 //! trial is finalised.
 
+use super::exp_money::{BATCH, EXP_FAST_MAX, EXP_FAST_MIN, fixed_exp, lognormal_batch};
+
 /// Fixed-point scale of money amounts: 2^32 units per dollar.
 pub const MONEY_SCALE: f64 = 4_294_967_296.0;
 
@@ -52,102 +54,49 @@ pub(crate) struct OrderValues {
 }
 
 impl OrderValues {
-    /// The summed value of `n` orders, in fixed point, in batches: the batch's normal draws
-    /// ([`crate::sampling::fill_standard_normal`]), then its exponentials and fixed-point
-    /// values at once ([`fixed_exp_sum`]).
-    fn sum(&mut self, n: u64) -> i128 {
-        let mut buf = [0.0f64; EXP_BATCH];
+    /// The summed value of `n` orders, in fixed point, in batches of up to 256: the batch's
+    /// `u64`s from the stream, then at once their normal draws `z` by the first test of
+    /// the ziggurat of [`crate::sampling::fill_standard_normal`] and the fixed-point values
+    /// of `exp(mu + sigma z)` ([`lognormal_batch`]), then the draws that the first test
+    /// rejected, in order, from the stream's next numbers. The draws are exactly those of
+    /// `fill_standard_normal` on the same stream. When some `mu + sigma z` falls outside
+    /// the fast range, the batch's values go through `f64::exp` and [`to_fixed`] instead.
+    /// `words` and `xs` are scratch space, reused from call to call.
+    fn sum(&mut self, n: u64, words: &mut [u64; EXP_BATCH], xs: &mut [f64; EXP_BATCH]) -> i128 {
+        let edges = crate::sampling::normal_layer_edges();
         let mut total = 0i128;
         let mut left = n as usize;
         while left > 0 {
             let len = left.min(EXP_BATCH);
-            let xs = &mut buf[..len];
-            crate::sampling::fill_standard_normal(&mut self.rng, xs);
-            for x in xs.iter_mut() {
-                *x = self.mu + self.sigma * *x;
+            let (words, xs) = (&mut words[..len], &mut xs[..len]);
+            crate::sampling::fill_u64(&mut self.rng, words);
+            let batch = lognormal_batch(edges, self.mu, self.sigma, words, xs);
+            let (mut sum, mut out_of_range) = (batch.sum, batch.out_of_range);
+            for (k, mut rejected) in batch.rejected.into_iter().enumerate() {
+                while rejected != 0 {
+                    let i = 64 * k + rejected.trailing_zeros() as usize;
+                    rejected &= rejected - 1;
+                    let z = crate::sampling::normal_finish(&mut self.rng, words[i]);
+                    let x = self.mu + self.sigma * z;
+                    xs[i] = x;
+                    out_of_range |= !(EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x);
+                    sum = sum.wrapping_add(fixed_exp(x));
+                }
             }
-            total += fixed_exp_sum(xs);
+            total += if out_of_range {
+                xs.iter().map(|x| to_fixed(x.exp())).sum()
+            } else {
+                // At most 256 values below 2^51 each: the sum is below 2^59.
+                sum as i128
+            };
             left -= len;
         }
         total
     }
 }
 
-/// Values per batch of [`fixed_exp_sum`].
-const EXP_BATCH: usize = 64;
-
-/// `2^52`: adding it to a double in `[0, 2^52)` rounds that double to an integer (to the
-/// nearest, ties to even), which its low mantissa bits then hold.
-const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
-
-/// Largest argument [`fixed_exp_sum`] takes on its vectorised path: `exp(x) * 2^32` stays
-/// below `2^52` (an order value below about $984,000).
-const EXP_FAST_MAX: f64 = 13.8;
-/// Smallest argument of the vectorised path: the scaled result stays a normal double.
-const EXP_FAST_MIN: f64 = -700.0;
-
-/// `exp(x) * 2^32` (the dollar amount `exp(x)` on the money scale) for `x` in
-/// `[EXP_FAST_MIN, EXP_FAST_MAX]`, within one unit in the last place of the correctly
-/// rounded value (tested against `f64::exp`). Branch-free so that a loop over it
-/// vectorises: Cody–Waite reduction `x = n ln 2 + r` with `|r| <= ln 2 / 2` (`ln 2` split
-/// in fdlibm's two parts, so `n ln 2` is exact), `exp(r) - 1` by its Taylor polynomial of
-/// degree 13 (truncation below 5e-18), and the power `2^(n + 32)` built in the exponent bits.
-#[inline(always)]
-fn exp_money(x: f64) -> f64 {
-    const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: rounds x / ln 2 to an integer
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-1
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.90821492927058770002e-10
-    // 1 / k! for k = 2..=13.
-    const C: [f64; 12] = [
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5_040.0,
-        1.0 / 40_320.0,
-        1.0 / 362_880.0,
-        1.0 / 3_628_800.0,
-        1.0 / 39_916_800.0,
-        1.0 / 479_001_600.0,
-        1.0 / 6_227_020_800.0,
-    ];
-    let t = x * std::f64::consts::LOG2_E + SHIFTER;
-    let n = t - SHIFTER;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut q = C[11];
-    for &c in C[..11].iter().rev() {
-        q = c + r * q;
-    }
-    let e = 1.0 + (r + (r * r) * q);
-    // t's low bits hold n (two's complement, offset by SHIFTER's own bits).
-    let k = t.to_bits().wrapping_sub(SHIFTER.to_bits());
-    let scale = f64::from_bits(k.wrapping_add(1023 + 32) << 52);
-    e * scale
-}
-
-/// The sum over `xs` of the fixed-point values (2^-32 dollar, each rounded once to the
-/// nearest) of `exp(x)`. Vectorised when every `x` lies in `[EXP_FAST_MIN, EXP_FAST_MAX]`
-/// (then the values, below 2^52 units each, are summed in 64-bit integers); otherwise each
-/// value goes through `f64::exp` and [`to_fixed`].
-fn fixed_exp_sum(xs: &[f64]) -> i128 {
-    debug_assert!(xs.len() <= EXP_BATCH);
-    // One pass computes the sum as if every `x` were in range and checks that they are
-    // (NaN fails the check); out of range, the sum is discarded.
-    let (mut sum, mut out_of_range) = (0u64, 0u64);
-    for &x in xs {
-        out_of_range |= u64::from(!(EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x));
-        // In range, `exp_money(x)` is in [0, 2^52): adding 2^52 rounds it to an integer.
-        let bits = (exp_money(x) + TWO_POW_52).to_bits();
-        sum = sum.wrapping_add(bits.wrapping_sub(TWO_POW_52.to_bits()));
-    }
-    if out_of_range == 0 {
-        // At most 64 values below 2^52 each: the sum is below 2^58.
-        sum as i128
-    } else {
-        xs.iter().map(|x| to_fixed(x.exp())).sum()
-    }
-}
+/// Orders per batch of [`OrderValues::sum`].
+const EXP_BATCH: usize = BATCH;
 
 /// Sizes that determine a partial's layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -331,11 +280,12 @@ impl Partial {
         }
         self.rates.iter_mut().for_each(|r| *r = 0);
         let n_pur = self.shape.purchases;
+        let (mut words, mut xs) = ([0u64; EXP_BATCH], [0.0f64; EXP_BATCH]);
         for (p, ov) in values.iter_mut().enumerate() {
             for m in 0..self.shape.months {
                 let n = self.counts[o.orders + m * n_pur + p];
                 if n > 0 {
-                    self.money[o.gmv + m * n_pur + p] += ov.sum(n as u64);
+                    self.money[o.gmv + m * n_pur + p] += ov.sum(n as u64, &mut words, &mut xs);
                 }
             }
         }
@@ -437,12 +387,13 @@ mod tests {
         a.to_bits().abs_diff(b.to_bits())
     }
 
-    /// The vectorised exponential is within one unit in the last place of `f64::exp` (the
-    /// platform's, itself within about half a unit of the exact value) over its whole range:
-    /// a fine grid, the ends of the range, multiples of ln 2 / 2 (the reduction's edges), and
-    /// a million random points.
+    /// The table-driven exponential is within one unit in the last place of `f64::exp` (the
+    /// platform's, itself within about half a unit of the exact value) over its whole fast
+    /// range: a fine grid, the ends of the range, multiples of ln 2 / 512 (the reduction's
+    /// edges), and a million random points.
     #[test]
     fn exp_money_is_within_one_ulp_of_exp() {
+        use crate::engine::exp_money::exp_money;
         let check = |x: f64| {
             let want = x.exp() * MONEY_SCALE;
             let got = exp_money(x);
@@ -452,9 +403,9 @@ mod tests {
         for k in 0..=steps {
             check(EXP_FAST_MIN + (EXP_FAST_MAX - EXP_FAST_MIN) * k as f64 / steps as f64);
         }
-        let half_ln2 = std::f64::consts::LN_2 / 2.0;
-        for k in -2020..=39 {
-            let x = k as f64 * half_ln2;
+        let step = std::f64::consts::LN_2 / 512.0;
+        for k in -517_200..=9_700 {
+            let x = k as f64 * step;
             for y in [x.next_down(), x, x.next_up()] {
                 if (EXP_FAST_MIN..=EXP_FAST_MAX).contains(&y) {
                     check(y);
@@ -471,27 +422,77 @@ mod tests {
         }
     }
 
-    /// Each order value's fixed-point amount on the vectorised path is within one unit
-    /// (2^-32 dollar) of [`to_fixed`]`(exp(x))`, and outside that path it is exactly that.
+    /// Each order value's fixed-point amount on the fast path is within one unit (2^-32
+    /// dollar) of [`to_fixed`]`(exp(x))`, at typical values and at the top of the range.
     #[test]
-    fn fixed_exp_sum_matches_to_fixed() {
+    fn fixed_exp_matches_to_fixed() {
         let mut rng = crate::sampling::stream(11, 0, 0, 0);
-        for _ in 0..20_000 {
+        for _ in 0..200_000 {
             let x = 3.0 + 2.0 * crate::sampling::standard_normal(&mut rng);
             let x = x.clamp(EXP_FAST_MIN, EXP_FAST_MAX);
-            let got = fixed_exp_sum(&[x]);
+            let got = fixed_exp(x) as i128;
             assert!((got - to_fixed(x.exp())).abs() <= 1, "x = {x}");
         }
-        // Batches with an argument out of the fast range: exactly to_fixed(exp(x)) each.
-        let xs = [1.0, 14.5, -3.0, 30.0];
-        let want: i128 = xs.iter().map(|x: &f64| to_fixed(x.exp())).sum();
-        assert_eq!(fixed_exp_sum(&xs), want);
-        let xs = [2.0, -800.0];
-        assert_eq!(fixed_exp_sum(&xs), to_fixed(2f64.exp()));
-        // A full batch at the top of the fast range does not overflow its 64-bit sum.
-        let xs = [EXP_FAST_MAX; EXP_BATCH];
-        let one = to_fixed(EXP_FAST_MAX.exp());
-        assert!((fixed_exp_sum(&xs) - one * EXP_BATCH as i128).abs() <= EXP_BATCH as i128);
+        // The AVX2 kernel gives a rejected word the bottom of the range: worth nothing.
+        assert_eq!(fixed_exp(EXP_FAST_MIN), 0);
+        let top = fixed_exp(EXP_FAST_MAX);
+        assert!(top < 1 << 51);
+        // A full batch at the top of the fast range does not overflow a 64-bit sum.
+        assert!(top.checked_mul(EXP_BATCH as u64).is_some());
+    }
+
+    /// What [`OrderValues::sum`] must give, written plainly: the normal draws of
+    /// `fill_standard_normal` on the same stream, 64 at a time; a batch whose every
+    /// `mu + sigma z` is in the fast range sums [`fixed_exp`], any other batch
+    /// `to_fixed(exp(x))`.
+    fn order_values_reference(
+        mu: f64,
+        sigma: f64,
+        rng: &mut crate::sampling::Rng,
+        n: usize,
+    ) -> i128 {
+        let mut zs = vec![0.0; n];
+        let mut total = 0i128;
+        for chunk in zs.chunks_mut(EXP_BATCH) {
+            crate::sampling::fill_standard_normal(rng, chunk);
+            let xs: Vec<f64> = chunk.iter().map(|z| mu + sigma * z).collect();
+            total += if xs.iter().all(|x| (EXP_FAST_MIN..=EXP_FAST_MAX).contains(x)) {
+                xs.iter().map(|&x| fixed_exp(x) as i128).sum::<i128>()
+            } else {
+                xs.iter().map(|x| to_fixed(x.exp())).sum::<i128>()
+            };
+        }
+        total
+    }
+
+    /// [`OrderValues::sum`] (batch kernel, rejected draws finished afterwards, range
+    /// fallback) gives exactly the reference's sums and leaves the stream where the
+    /// reference does, over counts that cut batches anywhere, for typical log-values, for
+    /// ones near the top of the fast range (some batches fall back) and beyond it (all do).
+    #[test]
+    fn order_values_sum_is_fill_standard_normal_then_fixed_exp() {
+        use rand::Rng as _;
+        for (mu, sigma) in [
+            (3.4, 0.9),
+            (0.0, 1.0),
+            (11.5, 0.8),
+            (12.5, 0.1),
+            (20.0, 1.0),
+            (-698.0, 1.0),
+        ] {
+            let mut ov = OrderValues {
+                mu,
+                sigma,
+                rng: crate::sampling::stream(5, 1, 2, 3),
+            };
+            let mut rng = ov.rng.clone();
+            for n in [1usize, 3, 4, 5, 63, 64, 65, 130, 255, 256, 257, 1000, 4097] {
+                let got = ov.sum(n as u64, &mut [0; EXP_BATCH], &mut [0.0; EXP_BATCH]);
+                let want = order_values_reference(mu, sigma, &mut rng, n);
+                assert_eq!(got, want, "mu {mu}, sigma {sigma}, n {n}");
+            }
+            assert_eq!(ov.rng.next_u64(), rng.next_u64());
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //!   safeguarded Newton iteration on the `statrs` CDFs, because `statrs`' own `inverse_cdf`
 //!   is inaccurate in the tails and for small shapes (and can panic for Beta).
 
+use rand::Rng as _;
 use rand::SeedableRng;
 use rand_distr::Distribution;
 
@@ -352,33 +353,79 @@ fn exp_ziggurat() -> &'static Ziggurat {
 /// and Tsang (2000), 256 layers: one `u64` per draw (its low 8 bits pick a layer, its top 52
 /// a signed position in it) and an accept test against the next layer's edge for about 99%
 /// of draws; the rest take the wedge test (one more uniform) or the tail (Marsaglia's
-/// method beyond `R`). Written for batches: the `u64`s of up to 64 draws come first, in a
+/// method beyond `R`). Written for batches: the `u64`s of up to 256 draws come first, in a
 /// loop that keeps the stream in registers, then the layer tests; a draw that fails its
 /// first test continues with the stream's next numbers after that batch's. Exact: each
 /// draw uses its own random numbers, none shared with another draw.
-pub fn fill_standard_normal<R: Source>(rng: &mut R, out: &mut [f64]) {
-    const CHUNK: usize = 64;
+pub fn fill_standard_normal(rng: &mut Rng, out: &mut [f64]) {
+    const CHUNK: usize = 256;
     let t = normal_ziggurat();
     let mut words = [0u64; CHUNK];
     for chunk in out.chunks_mut(CHUNK) {
         let words = &mut words[..chunk.len()];
-        let mut r = rng.clone();
-        for w in words.iter_mut() {
-            *w = r.next_u64();
-        }
-        *rng = r;
+        fill_u64(rng, words);
         for (v, &bits) in chunk.iter_mut().zip(words.iter()) {
-            let i = (bits & 0xff) as usize;
-            // [2, 4) - 3: a position in [-1, 1) with 52 random bits.
-            let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
-            let x = u * t.x[i];
-            *v = if x.abs() < t.x[i + 1] {
+            let (x, accepted) = normal_fast(&t.x, bits);
+            *v = if accepted {
                 x
             } else {
-                normal_slow(rng, t, i, u, x)
+                normal_slow_from(rng, t, bits)
             };
         }
     }
+}
+
+/// Fills `out` with the stream's next `u64`s, in a loop that keeps the generator's state
+/// in registers (four numbers per turn).
+#[inline]
+pub(crate) fn fill_u64(rng: &mut Rng, out: &mut [u64]) {
+    let mut r = rng.clone();
+    let mut fours = out.chunks_exact_mut(4);
+    for c in &mut fours {
+        c[0] = r.next_u64();
+        c[1] = r.next_u64();
+        c[2] = r.next_u64();
+        c[3] = r.next_u64();
+    }
+    for w in fours.into_remainder() {
+        *w = r.next_u64();
+    }
+    *rng = r;
+}
+
+/// The edges `x[0..=256]` of the normal ziggurat's layers, for batch kernels that run
+/// [`normal_fast`]'s test on several words at once.
+pub(crate) fn normal_layer_edges() -> &'static [f64; 257] {
+    &normal_ziggurat().x
+}
+
+/// The first test of [`fill_standard_normal`]'s ziggurat on one `u64` (`edges` from
+/// [`normal_layer_edges`]): its low 8 bits pick a layer `i`, its top 52 a signed position
+/// `u` in `[-1, 1)`; `x = u * edges[i]` is the draw when `|x| < edges[i + 1]` (about 99% of
+/// words). Returns `x` and whether it is accepted; if not, the draw is
+/// [`normal_slow_from`]`(rng, bits)`.
+#[inline(always)]
+pub(crate) fn normal_fast(edges: &[f64; 257], bits: u64) -> (f64, bool) {
+    let i = (bits & 0xff) as usize;
+    // [2, 4) - 3: a position in [-1, 1) with 52 random bits.
+    let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
+    let x = u * edges[i];
+    (x, x.abs() < edges[i + 1])
+}
+
+/// The normal draw that starts with the word `bits` when [`normal_fast`] rejects it: the
+/// tail or the wedge test, then fresh draws from `rng` until one is accepted.
+#[cold]
+#[inline(never)]
+fn normal_slow_from(rng: &mut Rng, t: &Ziggurat, bits: u64) -> f64 {
+    let i = (bits & 0xff) as usize;
+    let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
+    normal_slow(rng, t, i, u, u * t.x[i])
+}
+
+/// [`normal_slow_from`] with the normal ziggurat, for callers outside this module.
+pub(crate) fn normal_finish(rng: &mut Rng, bits: u64) -> f64 {
+    normal_slow_from(rng, normal_ziggurat(), bits)
 }
 
 /// [`fill_standard_normal`]'s draw when the first layer test fails: the tail (layer 0) or

@@ -7,7 +7,6 @@
 //!   the sample variance `sqrt(var^2 (excess kurtosis + 2) / n)`).
 use super::dist::*;
 use super::*;
-use rand::Rng as _;
 use statrs::distribution::{
     Beta as SBeta, ChiSquared, Continuous, ContinuousCDF, Discrete, Exp as SExp, Gamma as SGamma,
     Geometric as SGeometric, LogNormal as SLogNormal, Normal as SNormal, Poisson as SPoisson,
