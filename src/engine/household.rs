@@ -380,7 +380,7 @@ fn prepare(
     // Ecosystem spend: a level over the active months.
     if let Some((mu, sigma)) = tm.spend {
         let mut r = key.stream(component::SPEND);
-        let s = (mu + sigma * sampling::standard_normal(&mut r)).exp();
+        let s = sampling::exp::exp(mu + sigma * sampling::standard_normal(&mut r));
         let fx = to_fixed(s);
         out.money[o.spend_diff + start as usize] += fx;
         out.money[o.spend_diff + end as usize] -= fx;
@@ -443,10 +443,16 @@ fn prepare(
 }
 
 /// A household's willingness to pay for the premium tier, from its activity `lambda` and
-/// its normal draw `z`.
+/// its normal draw `z`: `median * (lambda / mean)^elasticity * exp(sigma z)`, as one
+/// exponential of the summed logarithms.
 #[inline]
 fn willingness_to_pay(tm: &TrialModel, pm: &PremiumModel, lambda: f64, z: f64) -> f64 {
-    pm.wtp_median * (lambda / tm.lambda_mean).powf(pm.elasticity) * (pm.wtp_sigma * z).exp()
+    let activity = if pm.elasticity == 0.0 {
+        0.0
+    } else {
+        pm.elasticity * (lambda / tm.lambda_mean).ln()
+    };
+    pm.wtp_median * sampling::exp::exp(activity + pm.wtp_sigma * z)
 }
 
 /// The subscription spells [from, to) of a household that accepts the premium price:

@@ -7,7 +7,6 @@
 //! households and trials — never on the thread count — and memory does not grow with the
 //! number of households. The engine does no I/O: progress is reported through a callback.
 
-mod exp_money;
 mod finalize;
 pub mod household;
 pub mod metrics;

@@ -7,7 +7,7 @@
 //! merges to the same bits. Prices, costs and margins are applied to the counts only when a
 //! trial is finalised.
 
-use super::exp_money::{BATCH, EXP_FAST_MAX, EXP_FAST_MIN, fixed_exp, lognormal_batch};
+use crate::sampling::exp::{BATCH, EXP_FAST_MAX, EXP_FAST_MIN, fixed_exp, lognormal_batch};
 
 /// Fixed-point scale of money amounts: 2^32 units per dollar.
 pub const MONEY_SCALE: f64 = 4_294_967_296.0;
@@ -393,7 +393,7 @@ mod tests {
     /// edges), and a million random points.
     #[test]
     fn exp_money_is_within_one_ulp_of_exp() {
-        use crate::engine::exp_money::exp_money;
+        use crate::sampling::exp::exp_money;
         let check = |x: f64| {
             let want = x.exp() * MONEY_SCALE;
             let got = exp_money(x);

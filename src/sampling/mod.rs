@@ -621,7 +621,8 @@ pub fn gamma<R: Source>(rng: &mut R, shape: f64, scale: f64) -> f64 {
 /// `u < 1 - 0.0331 x^4` (the squeeze, which accepts about 98%) or
 /// `ln u < x^2 / 2 + d (1 - v + ln v)`; the draw is `d v`. For `a < 1` (Dirichlet shares of
 /// rare intents), a Gamma(a + 1) draw times `U^(1/a)`, the boost being drawn as
-/// `exp(-E / a)` with `E` from [`exp1`] (`-ln U` is Exp(1)), so no power function.
+/// `exp(-E / a)` with `E` from [`exp1`] (`-ln U` is Exp(1)) and the table-driven
+/// [`exp::exp`], so no power function.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Gamma {
     d: f64,
@@ -677,7 +678,7 @@ impl Gamma {
             }
         };
         let g = if self.inv_shape > 0.0 {
-            g * (-exp1(rng) * self.inv_shape).exp()
+            g * exp::exp(-exp1(rng) * self.inv_shape)
         } else {
             g
         };
@@ -795,6 +796,7 @@ impl Categorical {
 }
 
 mod dist;
+pub(crate) mod exp;
 mod metalog;
 pub use dist::Dist;
 pub use metalog::Metalog;
