@@ -251,23 +251,29 @@ pub(crate) fn lognormal_batch(
     assert!(words.len() <= BATCH && xs.len() == words.len());
     let r = edges[1];
     let fast = |x: f64| (EXP_FAST_MIN..=EXP_FAST_MAX).contains(&x);
-    let check = !(fast(mu + sigma * r) && fast(mu + sigma * -r));
+    if fast(mu + sigma * r) && fast(mu + sigma * -r) {
+        lognormal_batch_on::<false>(edges, mu, sigma, words, xs)
+    } else {
+        lognormal_batch_on::<true>(edges, mu, sigma, words, xs)
+    }
+}
+
+/// [`lognormal_batch`] with the per-word range check on (`CHECK`) or off, on the AVX2
+/// kernel when the processor has it, else the portable loop.
+#[inline(always)]
+fn lognormal_batch_on<const CHECK: bool>(
+    edges: &[f64; 257],
+    mu: f64,
+    sigma: f64,
+    words: &[u64],
+    xs: &mut [f64],
+) -> Batch {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, just checked.
-        return unsafe {
-            if check {
-                avx2::lognormal_batch::<true>(edges, mu, sigma, words, xs)
-            } else {
-                avx2::lognormal_batch::<false>(edges, mu, sigma, words, xs)
-            }
-        };
+        return unsafe { avx2::lognormal_batch::<CHECK>(edges, mu, sigma, words, xs) };
     }
-    if check {
-        lognormal_batch_portable::<true>(edges, mu, sigma, words, xs, 0)
-    } else {
-        lognormal_batch_portable::<false>(edges, mu, sigma, words, xs, 0)
-    }
+    lognormal_batch_portable::<CHECK>(edges, mu, sigma, words, xs, 0)
 }
 
 /// [`lognormal_batch`] one word at a time, from word `from` on (the AVX2 kernel finishes
