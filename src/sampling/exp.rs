@@ -168,11 +168,12 @@ pub(crate) fn exp_money(x: f64) -> f64 {
 }
 
 /// `exp(x)` within one ulp of the correctly rounded value (see the module documentation):
-/// [`exp_money`] scaled back by `2^-32` (exact) on `[-700, 650]`, `f64::exp` outside.
+/// [`exp_money`] scaled back by `2^-32` (the money scale's exponent taken off; exact) on
+/// `[-700, 650]`, `f64::exp` outside.
 #[inline]
 pub(crate) fn exp(x: f64) -> f64 {
     if (-700.0..=650.0).contains(&x) {
-        exp_money(x) * (1.0 / 4_294_967_296.0)
+        exp_money(x) * f64::from_bits((1023 << 52) - MONEY_EXP_BITS)
     } else {
         x.exp()
     }
@@ -435,10 +436,12 @@ mod avx2 {
 mod tests {
     use super::*;
 
-    /// [`exp`] is within one unit in the last place of `f64::exp` over its table range
-    /// (a grid of 2M points on `[-700, 650]` and its ends, and a million random points)
-    /// and is `f64::exp` itself outside (where the results are subnormal, infinite, 0 or
-    /// NaN).
+    /// [`exp`], and so [`exp_money`] (the same value times 2^32, an exact scaling here), is
+    /// within one unit in the last place of `f64::exp` (the platform's, itself within about
+    /// half a unit of the exact value) over its table range `[-700, 650]`: fine grids of
+    /// that range and of the order values' fast range, every multiple of ln 2 / 512 (the
+    /// reduction's edges) with its neighbours, the ends, and a million random points in
+    /// each range. Outside, it is `f64::exp` itself (subnormal, infinite, 0 or NaN results).
     #[test]
     fn exp_is_within_one_ulp_of_the_standard_one() {
         let check = |x: f64| {
@@ -448,15 +451,29 @@ mod tests {
                 "exp({x:e}): {got:e} vs {want:e}"
             );
         };
-        let steps = 2_000_000;
-        for k in 0..=steps {
-            check(-700.0 + 1350.0 * k as f64 / steps as f64);
+        let mut rng = crate::sampling::stream(7, 0, 0, 0);
+        for (lo, hi) in [(-700.0, 650.0), (EXP_FAST_MIN, EXP_FAST_MAX)] {
+            let steps = 2_000_000;
+            for k in 0..=steps {
+                check(lo + (hi - lo) * k as f64 / steps as f64);
+            }
+            for _ in 0..1_000_000 {
+                check(lo + (hi - lo) * crate::sampling::uniform(&mut rng));
+            }
         }
-        let mut rng = crate::sampling::stream(13, 0, 0, 0);
-        for _ in 0..1_000_000 {
-            check(-700.0 + 1350.0 * crate::sampling::uniform(&mut rng));
+        let step = std::f64::consts::LN_2 / 512.0;
+        for k in -517_200..=480_200 {
+            let x = k as f64 * step;
+            for y in [x.next_down(), x, x.next_up()] {
+                if (-700.0..=650.0).contains(&y) {
+                    check(y);
+                }
+            }
         }
-        for x in [-700.0, 650.0, 0.0, -0.0, -745.0, -720.0, 700.0, 710.0] {
+        for x in [0.0, -0.0, 1e-300, -1e-300, 1e-9, EXP_FAST_MIN, EXP_FAST_MAX] {
+            check(x);
+        }
+        for x in [-700.0, 650.0, -745.0, -720.0, 700.0, 710.0] {
             check(x);
         }
         for x in [f64::NEG_INFINITY, -1e308, 1e308, f64::INFINITY] {

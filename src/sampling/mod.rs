@@ -282,13 +282,9 @@ fn exp1_slow<R: Source>(rng: &mut R, t: &Ziggurat, mut i: usize, mut x: f64) -> 
 pub fn standard_normal<R: Source>(rng: &mut R) -> f64 {
     let t = normal_ziggurat();
     let bits = rng.next_u64();
-    let i = (bits & 0xff) as usize;
-    let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
-    let x = u * t.x[i];
-    if x.abs() < t.x[i + 1] {
-        x
-    } else {
-        normal_slow(rng, t, i, u, x)
+    match normal_fast(&t.x, bits) {
+        (x, true) => x,
+        _ => normal_slow_from(rng, t, bits),
     }
 }
 
@@ -365,11 +361,9 @@ pub fn fill_standard_normal(rng: &mut Rng, out: &mut [f64]) {
         let words = &mut words[..chunk.len()];
         fill_u64(rng, words);
         for (v, &bits) in chunk.iter_mut().zip(words.iter()) {
-            let (x, accepted) = normal_fast(&t.x, bits);
-            *v = if accepted {
-                x
-            } else {
-                normal_slow_from(rng, t, bits)
+            *v = match normal_fast(&t.x, bits) {
+                (x, true) => x,
+                _ => normal_slow_from(rng, t, bits),
             };
         }
     }
@@ -417,7 +411,7 @@ pub(crate) fn normal_fast(edges: &[f64; 257], bits: u64) -> (f64, bool) {
 /// tail or the wedge test, then fresh draws from `rng` until one is accepted.
 #[cold]
 #[inline(never)]
-fn normal_slow_from(rng: &mut Rng, t: &Ziggurat, bits: u64) -> f64 {
+fn normal_slow_from<R: Source>(rng: &mut R, t: &Ziggurat, bits: u64) -> f64 {
     let i = (bits & 0xff) as usize;
     let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
     normal_slow(rng, t, i, u, u * t.x[i])
